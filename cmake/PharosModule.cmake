@@ -1,0 +1,39 @@
+# One static library per module, `pharos_<name>`, whose link dependencies are exactly the
+# modules it may import. The layer number is recorded so a module can only depend on modules
+# of a lower layer; tests/arch re-checks this from the sources (CMake and #includes).
+#
+#   pharos_module(store LAYER 2 SOURCES a.cpp b.cpp DEPS core EXTERNAL SQLite::SQLite3)
+function(pharos_module name)
+  cmake_parse_arguments(PM "" "LAYER" "SOURCES;DEPS;EXTERNAL" ${ARGN})
+  if(NOT PM_LAYER)
+    message(FATAL_ERROR "pharos_module(${name}): LAYER is required")
+  endif()
+  set_property(GLOBAL PROPERTY PHAROS_LAYER_${name} ${PM_LAYER})
+  foreach(dep IN LISTS PM_DEPS)
+    get_property(dep_layer GLOBAL PROPERTY PHAROS_LAYER_${dep})
+    if(NOT DEFINED dep_layer OR dep_layer STREQUAL "")
+      message(FATAL_ERROR "pharos_module(${name}): dependency '${dep}' is not declared before it")
+    endif()
+    if(NOT dep_layer LESS PM_LAYER)
+      message(FATAL_ERROR "pharos_module(${name}) at layer ${PM_LAYER} may not depend on '${dep}' at layer ${dep_layer}")
+    endif()
+  endforeach()
+  list(TRANSFORM PM_DEPS PREPEND pharos_ OUTPUT_VARIABLE dep_targets)
+  add_library(pharos_${name} STATIC ${PM_SOURCES})
+  target_include_directories(pharos_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  target_link_libraries(pharos_${name} PUBLIC ${dep_targets} ${PM_EXTERNAL})
+endfunction()
+
+# One gtest binary per module: tests/<module>/*_test.cpp -> pharos_<module>_tests.
+function(pharos_module_tests name)
+  cmake_parse_arguments(PT "" "" "DEPS;LABELS" ${ARGN})
+  file(GLOB test_sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*_test.cpp)
+  add_executable(pharos_${name}_tests ${test_sources})
+  target_link_libraries(pharos_${name}_tests PRIVATE pharos_${name} pharos_test_fakes ${PT_DEPS}
+                        GTest::gtest GTest::gtest_main)
+  target_precompile_headers(pharos_${name}_tests PRIVATE <gtest/gtest.h> <string> <vector>)
+  set(labels unit ${PT_LABELS})
+  gtest_discover_tests(pharos_${name}_tests
+    DISCOVERY_MODE PRE_TEST
+    PROPERTIES LABELS "${labels}" ENVIRONMENT "PHAROS_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+endfunction()
