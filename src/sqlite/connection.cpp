@@ -39,6 +39,13 @@ Statement::~Statement() {
   }
 }
 
+int Statement::parameterIndex(int number) const {
+  char name[16];
+  fmt::format_to_n(name, sizeof(name) - 1, "${}", number).out[0] = '\0';
+  int index = sqlite3_bind_parameter_index(stmt_, name);
+  return index == 0 ? number : index;
+}
+
 Statement& Statement::bindNull(int index) {
   sqlite3_bind_null(stmt_, index);
   return *this;

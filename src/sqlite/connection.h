@@ -39,6 +39,11 @@ class Statement {
   Statement& operator=(const Statement&) = delete;
   ~Statement();
 
+  // The binding index of parameter `$number`: SQLite numbers named parameters in order of
+  // first appearance, so "VALUES ($2, $1)" binds $2 at index 1. Plain `?` parameters map
+  // to themselves.
+  int parameterIndex(int number) const;
+
   Statement& bindNull(int index);
   Statement& bind(int index, int64_t value);
   Statement& bind(int index, double value);

@@ -1,0 +1,109 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/result.h"
+#include "core/secret.h"
+
+namespace pharos::config {
+
+// Selects defaults, like per-environment contexts: dev binds to loopback and is forgiving;
+// prod refuses to start without TLS and auth.
+enum class Environment { kDev, kStaging, kProd };
+
+std::string_view environmentName(Environment env);
+Result<Environment> parseEnvironment(std::string_view name);
+
+struct TlsConfig {
+  std::string certFile;
+  std::string keyFile;
+  bool enabled() const { return !certFile.empty() && !keyFile.empty(); }
+};
+
+struct ServerConfig {
+  std::string listen = "127.0.0.1:8470";
+  TlsConfig tls;
+  int threads = 2;
+  int64_t maxConnections = 1024;
+  int64_t maxBodyBytes = 1 << 20;
+  int64_t maxHeaderBytes = 16 << 10;
+  Millis readTimeout{10'000};
+  Millis idleTimeout{60'000};
+  // How long `serve` waits for in-flight work on SIGTERM before it closes everything.
+  Millis drainTimeout{10'000};
+};
+
+struct SyslogConfig {
+  std::string listen = "127.0.0.1:5514";
+};
+
+struct AuthConfig {
+  bool enabled = false;
+  // The first admin key, so a new install can create others. Only from ${ENV} or a file.
+  Secret bootstrapKey;
+};
+
+struct LogConfig {
+  logging::Level level = logging::Level::kInfo;
+  logging::Format format = logging::Format::kJson;
+  std::map<std::string, logging::Level, std::less<>> modules;
+};
+
+struct StoreConfig {
+  Millis busyTimeout{5'000};
+};
+
+struct BusConfig {
+  Millis visibilityTimeout{30'000};
+  int64_t maxReceives = 5;
+  Millis backoffBase{1'000};
+  Millis backoffMax{300'000};
+};
+
+struct LifecycleRuleConfig {
+  std::string prefix;
+  std::optional<Millis> compressAfter;
+  std::optional<Millis> expireAfter;
+};
+
+struct ObjectsConfig {
+  Millis sweepInterval{3'600'000};
+  std::vector<LifecycleRuleConfig> lifecycle;
+};
+
+struct RetentionConfig {
+  // How long raw archive chunks (objects under archive/) are kept.
+  Millis archive{7LL * 86'400'000};
+};
+
+struct Config {
+  Environment env = Environment::kDev;
+  std::string dataDir = "./data";
+  ServerConfig server;
+  SyslogConfig syslog;
+  AuthConfig auth;
+  LogConfig log;
+  StoreConfig store;
+  BusConfig bus;
+  ObjectsConfig objects;
+  RetentionConfig retention;
+};
+
+// The built-in defaults of an environment: what `pharos serve` runs with when no file is given.
+Config defaultsFor(Environment env);
+
+// Splits "host:port" / "[v6]:port". kInvalidArgument when malformed or the port is out of range.
+struct HostPort {
+  std::string host;
+  uint16_t port = 0;
+};
+Result<HostPort> parseHostPort(std::string_view text);
+
+}  // namespace pharos::config

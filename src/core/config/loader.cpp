@@ -1,0 +1,477 @@
+#include "core/config/loader.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <limits>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include "core/config/duration.h"
+#include "core/config/suggest.h"
+#include "core/config/validate.h"
+
+namespace pharos::config {
+namespace {
+
+using KeyList = std::initializer_list<std::string_view>;
+
+// Walks a parsed YAML document, filling a Config and collecting diagnostics with positions.
+class Walker {
+ public:
+  Walker(std::string file, const LoadOptions& options, std::vector<Diagnostic>& out)
+      : file_(std::move(file)), options_(options), out_(out) {}
+
+  void error(const YAML::Mark& mark, std::string message) {
+    out_.push_back(Diagnostic{file_, mark.line + 1, mark.column + 1, std::move(message)});
+  }
+  void error(const YAML::Node& node, std::string message) {
+    error(markOf(node), std::move(message));
+  }
+
+  // A node's position, or its key's when the value is empty (`key:` with nothing after it).
+  YAML::Mark markOf(const YAML::Node& node) const {
+    YAML::Mark m = node.Mark();
+    return m.is_null() ? lastKeyMark_ : m;
+  }
+
+  // Checks that `node` is a mapping whose keys are all in `known`, then calls `onKey` for each.
+  template <typename F>
+  void map(const YAML::Node& node, std::string_view path, KeyList known, F&& onKey) {
+    if (!node.IsMap()) {
+      if (!node.IsNull())
+        error(node, fmt::format("{}: expected a mapping of keys", displayPath(path)));
+      return;
+    }
+    std::set<std::string, std::less<>> seen;
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      const YAML::Node& keyNode = it->first;
+      if (!keyNode.IsScalar()) {
+        error(keyNode, fmt::format("{}: keys must be plain names", displayPath(path)));
+        continue;
+      }
+      std::string key = keyNode.Scalar();
+      if (!seen.insert(key).second) {
+        error(keyNode, fmt::format("duplicate key '{}' in {}", key, displayPath(path)));
+        continue;
+      }
+      bool isKnown = false;
+      for (std::string_view k : known)
+        isKnown = isKnown || k == key;
+      if (!isKnown) {
+        std::vector<std::string_view> candidates(known);
+        auto hint = closestMatch(key, candidates);
+        error(keyNode,
+              fmt::format("unknown key '{}' in {}{}", key, displayPath(path),
+                          hint ? fmt::format(" (did you mean '{}'?)", *hint) : std::string()));
+        continue;
+      }
+      lastKeyMark_ = keyNode.Mark();
+      onKey(std::string_view(key), it->second, join(path, key));
+    }
+  }
+
+  // The scalar text with ${VAR} references expanded, or nullopt after reporting why not.
+  std::optional<std::string> scalar(const YAML::Node& v, const std::string& path) {
+    if (!v.IsScalar()) {
+      error(v, fmt::format("{}: expected a single value", path));
+      return std::nullopt;
+    }
+    return expand(v, path, v.Scalar());
+  }
+
+  void string(const YAML::Node& v, const std::string& path, std::string& out) {
+    if (auto s = scalar(v, path)) out = *s;
+  }
+
+  void boolean(const YAML::Node& v, const std::string& path, bool& out) {
+    auto s = scalar(v, path);
+    if (!s) return;
+    if (*s == "true" || *s == "yes" || *s == "on") {
+      out = true;
+    } else if (*s == "false" || *s == "no" || *s == "off") {
+      out = false;
+    } else {
+      error(v, fmt::format("{}: expected true or false, got '{}'", path, v.Scalar()));
+    }
+  }
+
+  void integer(const YAML::Node& v, const std::string& path, int64_t& out, int64_t min,
+               int64_t max) {
+    auto s = scalar(v, path);
+    if (!s) return;
+    char* end = nullptr;
+    errno = 0;
+    long long n = std::strtoll(s->c_str(), &end, 10);
+    if (s->empty() || *end != '\0' || errno == ERANGE) {
+      error(v, fmt::format("{}: expected an integer, got '{}'", path, v.Scalar()));
+    } else if (n < min || n > max) {
+      error(v, fmt::format("{}: {} is out of range [{}, {}]", path, n, min, max));
+    } else {
+      out = n;
+    }
+  }
+
+  void integer(const YAML::Node& v, const std::string& path, int& out, int min, int max) {
+    int64_t wide = out;
+    integer(v, path, wide, min, max);
+    out = static_cast<int>(wide);
+  }
+
+  void duration(const YAML::Node& v, const std::string& path, Millis& out, Millis min, Millis max) {
+    auto s = scalar(v, path);
+    if (!s) return;
+    auto d = parseDuration(*s);
+    if (!d.ok()) {
+      error(v, fmt::format("{}: {}", path, d.error().message));
+    } else if (*d < min || *d > max) {
+      error(v, fmt::format("{}: {} is out of range [{}, {}]", path, v.Scalar(), formatDuration(min),
+                           formatDuration(max)));
+    } else {
+      out = *d;
+    }
+  }
+
+  void optionalDuration(const YAML::Node& v, const std::string& path, std::optional<Millis>& out) {
+    Millis d{0};
+    size_t before = out_.size();
+    duration(v, path, d, Millis(1), Millis(std::numeric_limits<int64_t>::max()));
+    if (out_.size() == before) out = d;
+  }
+
+  void byteSize(const YAML::Node& v, const std::string& path, int64_t& out, int64_t min,
+                int64_t max) {
+    auto s = scalar(v, path);
+    if (!s) return;
+    auto n = parseByteSize(*s);
+    if (!n.ok()) {
+      error(v, fmt::format("{}: {}", path, n.error().message));
+    } else if (*n < min || *n > max) {
+      error(v, fmt::format("{}: {} is out of range [{}, {}] bytes", path, v.Scalar(), min, max));
+    } else {
+      out = *n;
+    }
+  }
+
+  void level(const YAML::Node& v, const std::string& path, logging::Level& out) {
+    auto s = scalar(v, path);
+    if (!s) return;
+    auto l = logging::parseLevel(*s);
+    if (l.ok()) {
+      out = *l;
+    } else {
+      error(v, fmt::format("{}: {}", path, l.error().message));
+    }
+  }
+
+  // A secret must be exactly one ${VAR} reference: an inline value would sit in the file, in
+  // backups of it and in version control. The value itself is never echoed.
+  void secretRef(const YAML::Node& v, const std::string& path, const std::string& fileKey,
+                 Secret& out) {
+    if (!v.IsScalar()) {
+      error(v, fmt::format("{}: expected a ${{ENV_VAR}} reference", path));
+      return;
+    }
+    const std::string& raw = v.Scalar();
+    if (raw.size() < 4 || raw.rfind("${", 0) != 0 || raw.back() != '}' ||
+        raw.find('}') != raw.size() - 1) {
+      error(v, fmt::format("{}: secrets may not be written inline; use ${{ENV_VAR}} or {}", path,
+                           fileKey));
+      return;
+    }
+    if (auto s = expand(v, path, raw)) out = Secret(std::move(*s));
+  }
+
+  void secretFile(const YAML::Node& v, const std::string& path, Secret& out) {
+    auto file = scalar(v, path);
+    if (!file) return;
+    std::ifstream in(*file, std::ios::binary);
+    if (!in) {
+      error(v, fmt::format("{}: cannot read '{}'", path, *file));
+      return;
+    }
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    std::string value = buffer.str();
+    while (!value.empty() && (value.back() == '\n' || value.back() == '\r'))
+      value.pop_back();
+    if (value.empty()) {
+      error(v, fmt::format("{}: '{}' is empty", path, *file));
+      return;
+    }
+    out = Secret(std::move(value));
+  }
+
+  std::optional<std::string> lookupEnv(const std::string& name) const {
+    if (options_.lookupEnv) return options_.lookupEnv(name);
+    const char* value = std::getenv(name.c_str());
+    if (value == nullptr) return std::nullopt;
+    return std::string(value);
+  }
+
+ private:
+  static std::string join(std::string_view path, std::string_view key) {
+    return path.empty() ? std::string(key) : fmt::format("{}.{}", path, key);
+  }
+  static std::string displayPath(std::string_view path) {
+    return path.empty() ? std::string("the top level") : std::string(path);
+  }
+
+  std::optional<std::string> expand(const YAML::Node& v, const std::string& path,
+                                    const std::string& raw) {
+    std::string out;
+    size_t i = 0;
+    while (i < raw.size()) {
+      size_t start = raw.find("${", i);
+      if (start == std::string::npos) {
+        out.append(raw, i);
+        break;
+      }
+      out.append(raw, i, start - i);
+      size_t end = raw.find('}', start);
+      if (end == std::string::npos) {
+        error(v, fmt::format("{}: unterminated ${{ in '{}'", path, raw));
+        return std::nullopt;
+      }
+      std::string name = raw.substr(start + 2, end - start - 2);
+      auto value = lookupEnv(name);
+      if (!value) {
+        error(v, fmt::format("{}: environment variable {} is not set", path, name));
+        return std::nullopt;
+      }
+      out += *value;
+      i = end + 1;
+    }
+    return out;
+  }
+
+  std::string file_;
+  const LoadOptions& options_;
+  std::vector<Diagnostic>& out_;
+  YAML::Mark lastKeyMark_ = YAML::Mark::null_mark();
+};
+
+constexpr Millis kMaxDuration{100LL * 365 * 86'400'000};
+
+void readServer(Walker& w, const YAML::Node& node, ServerConfig& s) {
+  w.map(node, "server",
+        {"listen", "tls", "threads", "max_connections", "max_body_bytes", "max_header_bytes",
+         "read_timeout", "idle_timeout", "drain_timeout"},
+        [&](std::string_view key, const YAML::Node& v, const std::string& path) {
+          if (key == "listen") w.string(v, path, s.listen);
+          if (key == "threads") w.integer(v, path, s.threads, 1, 256);
+          if (key == "max_connections") w.integer(v, path, s.maxConnections, 1, 1'000'000);
+          if (key == "max_body_bytes") w.byteSize(v, path, s.maxBodyBytes, 1024, int64_t{1} << 30);
+          if (key == "max_header_bytes") w.byteSize(v, path, s.maxHeaderBytes, 1024, 1 << 20);
+          if (key == "read_timeout")
+            w.duration(v, path, s.readTimeout, Millis(100), Millis(3'600'000));
+          if (key == "idle_timeout")
+            w.duration(v, path, s.idleTimeout, Millis(100), Millis(86'400'000));
+          if (key == "drain_timeout")
+            w.duration(v, path, s.drainTimeout, Millis(0), Millis(600'000));
+          if (key == "tls") {
+            w.map(v, path, {"cert_file", "key_file"},
+                  [&](std::string_view k, const YAML::Node& tv, const std::string& tpath) {
+                    if (k == "cert_file") w.string(tv, tpath, s.tls.certFile);
+                    if (k == "key_file") w.string(tv, tpath, s.tls.keyFile);
+                  });
+          }
+        });
+}
+
+void readLog(Walker& w, const YAML::Node& node, LogConfig& l) {
+  w.map(node, "log", {"level", "format", "modules"},
+        [&](std::string_view key, const YAML::Node& v, const std::string& path) {
+          if (key == "level") w.level(v, path, l.level);
+          if (key == "format") {
+            std::string f;
+            w.string(v, path, f);
+            if (f == "json")
+              l.format = logging::Format::kJson;
+            else if (f == "text")
+              l.format = logging::Format::kText;
+            else if (!f.empty())
+              w.error(v, fmt::format("{}: expected json or text, got '{}'", path, f));
+          }
+          if (key == "modules") {
+            if (!v.IsMap()) {
+              w.error(v, fmt::format("{}: expected a mapping of module: level", path));
+              return;
+            }
+            for (auto it = v.begin(); it != v.end(); ++it) {
+              logging::Level level = l.level;
+              std::string module = it->first.Scalar();
+              w.level(it->second, path + "." + module, level);
+              l.modules[module] = level;
+            }
+          }
+        });
+}
+
+void readObjects(Walker& w, const YAML::Node& node, ObjectsConfig& o) {
+  w.map(node, "objects", {"sweep_interval", "lifecycle"},
+        [&](std::string_view key, const YAML::Node& v, const std::string& path) {
+          if (key == "sweep_interval")
+            w.duration(v, path, o.sweepInterval, Millis(1'000), kMaxDuration);
+          if (key == "lifecycle") {
+            if (!v.IsSequence()) {
+              w.error(v, fmt::format("{}: expected a list of rules", path));
+              return;
+            }
+            for (size_t i = 0; i < v.size(); ++i) {
+              LifecycleRuleConfig rule;
+              std::string rpath = fmt::format("{}[{}]", path, i);
+              w.map(v[i], rpath, {"prefix", "compress_after", "expire_after"},
+                    [&](std::string_view k, const YAML::Node& rv, const std::string& p) {
+                      if (k == "prefix") w.string(rv, p, rule.prefix);
+                      if (k == "compress_after") w.optionalDuration(rv, p, rule.compressAfter);
+                      if (k == "expire_after") w.optionalDuration(rv, p, rule.expireAfter);
+                    });
+              if (!rule.compressAfter && !rule.expireAfter) {
+                w.error(v[i],
+                        fmt::format("{}: a rule needs compress_after or expire_after", rpath));
+              }
+              o.lifecycle.push_back(std::move(rule));
+            }
+          }
+        });
+}
+
+void readDocument(Walker& w, const YAML::Node& root, Config& c) {
+  w.map(root, "",
+        {"env", "data_dir", "server", "syslog", "auth", "log", "store", "bus", "objects",
+         "retention"},
+        [&](std::string_view key, const YAML::Node& v, const std::string& path) {
+          if (key == "env") return;  // read before the defaults were chosen
+          if (key == "data_dir") w.string(v, path, c.dataDir);
+          if (key == "server") readServer(w, v, c.server);
+          if (key == "log") readLog(w, v, c.log);
+          if (key == "objects") readObjects(w, v, c.objects);
+          if (key == "syslog") {
+            w.map(v, path, {"listen"},
+                  [&](std::string_view, const YAML::Node& sv, const std::string& p) {
+                    w.string(sv, p, c.syslog.listen);
+                  });
+          }
+          if (key == "auth") {
+            w.map(v, path, {"enabled", "bootstrap_key", "bootstrap_key_file"},
+                  [&](std::string_view k, const YAML::Node& av, const std::string& p) {
+                    if (k == "enabled") w.boolean(av, p, c.auth.enabled);
+                    if (k == "bootstrap_key")
+                      w.secretRef(av, p, "auth.bootstrap_key_file", c.auth.bootstrapKey);
+                    if (k == "bootstrap_key_file") w.secretFile(av, p, c.auth.bootstrapKey);
+                  });
+          }
+          if (key == "store") {
+            w.map(v, path, {"busy_timeout"},
+                  [&](std::string_view, const YAML::Node& sv, const std::string& p) {
+                    w.duration(sv, p, c.store.busyTimeout, Millis(0), Millis(600'000));
+                  });
+          }
+          if (key == "bus") {
+            w.map(v, path, {"visibility_timeout", "max_receives", "backoff_base", "backoff_max"},
+                  [&](std::string_view k, const YAML::Node& bv, const std::string& p) {
+                    if (k == "visibility_timeout") {
+                      w.duration(bv, p, c.bus.visibilityTimeout, Millis(100), Millis(43'200'000));
+                    }
+                    if (k == "max_receives") w.integer(bv, p, c.bus.maxReceives, 1, 1000);
+                    if (k == "backoff_base")
+                      w.duration(bv, p, c.bus.backoffBase, Millis(1), Millis(3'600'000));
+                    if (k == "backoff_max")
+                      w.duration(bv, p, c.bus.backoffMax, Millis(1), Millis(86'400'000));
+                  });
+          }
+          if (key == "retention") {
+            w.map(v, path, {"archive"},
+                  [&](std::string_view, const YAML::Node& rv, const std::string& p) {
+                    w.duration(rv, p, c.retention.archive, Millis(3'600'000), kMaxDuration);
+                  });
+          }
+        });
+}
+
+// Picks the environment: --env, then PHAROS_ENV, then the file's `env:`, then dev.
+Environment chooseEnvironment(Walker& w, const LoadOptions& options, const YAML::Node* root) {
+  if (options.env) return *options.env;
+  if (auto fromEnv = w.lookupEnv("PHAROS_ENV"); fromEnv && !fromEnv->empty()) {
+    if (auto e = parseEnvironment(*fromEnv); e.ok()) return *e;
+    w.error(YAML::Mark::null_mark(),
+            fmt::format("PHAROS_ENV: {}", parseEnvironment(*fromEnv).error().message));
+  }
+  if (root != nullptr && root->IsMap()) {
+    if (YAML::Node e = (*root)["env"]; e && e.IsScalar()) {
+      auto parsed = parseEnvironment(e.Scalar());
+      if (parsed.ok()) return *parsed;
+      w.error(e, fmt::format("env: {}", parsed.error().message));
+    }
+  }
+  return Environment::kDev;
+}
+
+void applyOverrides(Config& c, const LoadOptions& options) {
+  if (options.dataDir) c.dataDir = *options.dataDir;
+  if (options.listen) c.server.listen = *options.listen;
+  if (options.syslogListen) c.syslog.listen = *options.syslogListen;
+}
+
+}  // namespace
+
+std::string Diagnostic::toString() const {
+  if (line <= 0) return fmt::format("{}: {}", file, message);
+  return fmt::format("{}:{}:{}: {}", file, line, column, message);
+}
+
+LoadOutcome loadConfigString(std::string_view yaml, std::string_view fileName,
+                             const LoadOptions& options) {
+  LoadOutcome out;
+  std::string file(fileName);
+  Walker w(file, options, out.diagnostics);
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml));
+  } catch (const YAML::Exception& e) {
+    w.error(e.mark, e.msg);
+    out.config = defaultsFor(chooseEnvironment(w, options, nullptr));
+    return out;
+  }
+  if (!root.IsMap() && !root.IsNull()) {
+    w.error(root, "expected a mapping of keys at the top level");
+    return out;
+  }
+  // Defaults of the chosen environment, then the file over them, then the command line.
+  out.config = defaultsFor(chooseEnvironment(w, options, &root));
+  readDocument(w, root, out.config);
+  applyOverrides(out.config, options);
+  validate(out.config, ValidationContext{file, &root, &options}, out.diagnostics);
+  return out;
+}
+
+LoadOutcome loadConfigFile(const std::string& path, const LoadOptions& options) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    LoadOutcome out;
+    out.diagnostics.push_back(Diagnostic{path, 0, 0, "cannot open config file"});
+    return out;
+  }
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return loadConfigString(buffer.str(), path, options);
+}
+
+LoadOutcome loadDefaultConfig(const LoadOptions& options) {
+  return loadConfigString("", "<defaults>", options);
+}
+
+Result<Config> toResult(LoadOutcome outcome) {
+  if (outcome.ok()) return std::move(outcome.config);
+  std::string message;
+  for (const Diagnostic& d : outcome.diagnostics) {
+    if (!message.empty()) message += "\n";
+    message += d.toString();
+  }
+  return makeError(ErrorCode::kInvalidArgument, std::move(message));
+}
+
+}  // namespace pharos::config

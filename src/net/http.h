@@ -1,0 +1,48 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace pharos::net {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+struct HttpRequest {
+  std::string method;  // "GET"
+  std::string target;  // "/api/v1/x?y=1" as sent
+  std::string path;    // "/api/v1/x", percent-decoded
+  std::string query;   // "y=1", raw
+  Headers headers;
+  std::string body;
+  std::string remoteAddress;                                    // peer IP
+  std::vector<std::pair<std::string, std::string>> pathParams;  // filled by the router
+
+  // Case-insensitive lookup; empty when absent.
+  std::string_view header(std::string_view name) const;
+  std::string_view pathParam(std::string_view name) const;
+};
+
+// What a handler returns. The server owns the framing: it writes Content-Length, Server and
+// Connection itself and drops those names (and any header with CR/LF) from `headers`. For a
+// HEAD request it sends the head with the Content-Length of `body` but not the body.
+struct HttpResponse {
+  int status = 200;
+  std::string contentType = "application/json";
+  Headers headers;
+  std::string body;
+
+  static HttpResponse text(int status, std::string body,
+                           std::string contentType = "text/plain; charset=utf-8");
+  static HttpResponse json(int status, std::string body);
+  // The error envelope every endpoint uses: {"error":{"code":"…","message":"…"}}.
+  static HttpResponse error(int status, std::string_view code, std::string_view message);
+};
+
+// Handlers run on the server's I/O threads: they must not block for long.
+using Handler = std::function<HttpResponse(HttpRequest&)>;
+
+}  // namespace pharos::net
