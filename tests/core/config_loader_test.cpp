@@ -146,6 +146,16 @@ TEST(ConfigLoaderTest, SecretsOnlyFromEnvironmentOrFile) {
   EXPECT_EQ(fromFile.config.auth.bootstrapKey.reveal(), "from-a-file");
 }
 
+TEST(ConfigLoaderTest, ErrorsAboutEnvironmentValuesShowTheReferenceNotTheValue) {
+  LoadOutcome out = load("server:\n  listen: ${ADDR}\n  read_timeout: ${ADDR}\n",
+                         withEnv({{"ADDR", "token-abc123"}}));
+  ASSERT_EQ(out.diagnostics.size(), 2u);
+  for (const Diagnostic& d : out.diagnostics) {
+    EXPECT_EQ(d.message.find("token-abc123"), std::string::npos) << d.toString();
+    EXPECT_NE(d.message.find("${ADDR}"), std::string::npos) << d.toString();
+  }
+}
+
 TEST(ConfigLoaderTest, ProdRefusesWithoutTlsAndAuth) {
   LoadOutcome out = load("env: prod\nauth:\n  enabled: false\n");
   ASSERT_EQ(out.diagnostics.size(), 2u);

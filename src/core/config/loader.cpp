@@ -1,6 +1,5 @@
 #include "core/config/loader.h"
 
-#include <cstdlib>
 #include <fstream>
 #include <limits>
 #include <set>
@@ -10,6 +9,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "core/config/duration.h"
+#include "core/config/expand.h"
 #include "core/config/suggest.h"
 #include "core/config/validate.h"
 
@@ -27,7 +27,11 @@ class Walker {
   void error(const YAML::Mark& mark, std::string message) {
     out_.push_back(Diagnostic{file_, mark.line + 1, mark.column + 1, std::move(message)});
   }
+  // Messages about a value taken from ${VAR} show the reference, never the value.
   void error(const YAML::Node& node, std::string message) {
+    if (node.IsScalar()) {
+      message = hideExpansion(std::move(message), node.Scalar(), options_.lookupEnv);
+    }
     error(markOf(node), std::move(message));
   }
 
@@ -205,10 +209,7 @@ class Walker {
   }
 
   std::optional<std::string> lookupEnv(const std::string& name) const {
-    if (options_.lookupEnv) return options_.lookupEnv(name);
-    const char* value = std::getenv(name.c_str());
-    if (value == nullptr) return std::nullopt;
-    return std::string(value);
+    return options_.lookupEnv ? options_.lookupEnv(name) : processEnv(name);
   }
 
  private:
@@ -221,30 +222,12 @@ class Walker {
 
   std::optional<std::string> expand(const YAML::Node& v, const std::string& path,
                                     const std::string& raw) {
-    std::string out;
-    size_t i = 0;
-    while (i < raw.size()) {
-      size_t start = raw.find("${", i);
-      if (start == std::string::npos) {
-        out.append(raw, i);
-        break;
-      }
-      out.append(raw, i, start - i);
-      size_t end = raw.find('}', start);
-      if (end == std::string::npos) {
-        error(v, fmt::format("{}: unterminated ${{ in '{}'", path, raw));
-        return std::nullopt;
-      }
-      std::string name = raw.substr(start + 2, end - start - 2);
-      auto value = lookupEnv(name);
-      if (!value) {
-        error(v, fmt::format("{}: environment variable {} is not set", path, name));
-        return std::nullopt;
-      }
-      out += *value;
-      i = end + 1;
+    auto expanded = expandEnv(raw, options_.lookupEnv);
+    if (!expanded.ok()) {
+      error(markOf(v), fmt::format("{}: {}", path, expanded.error().message));
+      return std::nullopt;
     }
-    return out;
+    return std::move(expanded).value();
   }
 
   std::string file_;

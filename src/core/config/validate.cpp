@@ -1,5 +1,7 @@
 #include "core/config/validate.h"
 
+#include "core/config/expand.h"
+
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -26,6 +28,10 @@ class Reporter {
         node.reset(child);
         mark = node.Mark();
       }
+      // A message about a value taken from ${VAR} shows the reference, never the value.
+      if (!mark.is_null() && node.IsScalar()) {
+        message = hideExpansion(std::move(message), node.Scalar(), lookup());
+      }
     }
     if (mark.is_null()) {
       out_.push_back(Diagnostic{ctx_.file, 1, 1, std::move(message)});
@@ -39,6 +45,10 @@ class Reporter {
   }
 
  private:
+  EnvLookup lookup() const {
+    return ctx_.options != nullptr ? ctx_.options->lookupEnv : EnvLookup();
+  }
+
   const ValidationContext& ctx_;
   std::vector<Diagnostic>& out_;
 };

@@ -1,0 +1,80 @@
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "app/build_info.h"
+#include "app/pharos_app.h"
+#include "cli/command_line.h"
+#include "core/config/duration.h"
+#include "core/config/loader.h"
+
+namespace {
+
+using pharos::config::LoadOutcome;
+
+void configureLogging(const pharos::config::Config& c) {
+  pharos::logging::Settings s;
+  s.level = c.log.level;
+  s.format = c.log.format;
+  s.modules = c.log.modules;
+  pharos::logging::configure(s);
+}
+
+LoadOutcome load(const pharos::cli::Invocation& inv) {
+  return inv.configFile ? pharos::config::loadConfigFile(*inv.configFile, inv.load)
+                        : pharos::config::loadDefaultConfig(inv.load);
+}
+
+int printDiagnostics(const LoadOutcome& out) {
+  for (const auto& d : out.diagnostics) fmt::print(stderr, "{}\n", d.toString());
+  return 1;
+}
+
+int configCheck(const pharos::cli::Invocation& inv) {
+  LoadOutcome out = load(inv);
+  if (!out.ok()) {
+    printDiagnostics(out);
+    fmt::print(stderr, "{}: {} problem{}\n", *inv.configFile, out.diagnostics.size(),
+               out.diagnostics.size() == 1 ? "" : "s");
+    return 1;
+  }
+  const pharos::config::Config& c = out.config;
+  fmt::print("{}: ok\n", *inv.configFile);
+  fmt::print("  env        {}\n", pharos::config::environmentName(c.env));
+  fmt::print("  data_dir   {}\n", c.dataDir);
+  fmt::print("  http       {} ({})\n", c.server.listen, c.server.tls.enabled() ? "TLS" : "plain HTTP");
+  fmt::print("  syslog     {}\n", c.syslog.listen);
+  fmt::print("  auth       {}{}\n", c.auth.enabled ? "on" : "off",
+             c.auth.bootstrapKey.empty() ? "" : ", bootstrap key set");
+  fmt::print("  lifecycle  {} rule(s), archive kept {}\n", c.objects.lifecycle.size(),
+             pharos::config::formatDuration(c.retention.archive));
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  pharos::cli::ParseOutcome parsed = pharos::cli::parseCommandLine(argc, argv);
+  if (!parsed.invocation) return parsed.exitCode;
+  const pharos::cli::Invocation& inv = *parsed.invocation;
+
+  switch (inv.command) {
+    case pharos::cli::Command::kVersion:
+      fmt::print("pharos {} (commit {}, {} build)\n", pharos::app::kVersion, pharos::app::kCommit,
+                 pharos::app::kBuildType);
+      return 0;
+    case pharos::cli::Command::kConfigCheck:
+      return configCheck(inv);
+    case pharos::cli::Command::kServe: {
+      LoadOutcome out = load(inv);
+      if (!out.ok()) {
+        printDiagnostics(out);
+        fmt::print(stderr, "pharos: refusing to start with an invalid config\n");
+        return 1;
+      }
+      configureLogging(out.config);
+      return pharos::app::runServe(out.config);
+    }
+  }
+  return 2;
+}

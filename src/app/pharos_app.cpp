@@ -1,0 +1,158 @@
+#include "app/pharos_app.h"
+
+#include <signal.h>
+
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "api/system_routes.h"
+#include "app/build_info.h"
+#include "bus/embedded/embedded_bus.h"
+#include "objects/local/local_object_store.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace pharos::app {
+namespace {
+
+std::vector<objects::LifecycleRule> lifecycleRules(const config::Config& c) {
+  std::vector<objects::LifecycleRule> rules;
+  for (const config::LifecycleRuleConfig& r : c.objects.lifecycle) {
+    rules.push_back(objects::LifecycleRule{r.prefix, r.compressAfter, r.expireAfter});
+  }
+  rules.push_back(objects::LifecycleRule{"archive/", std::nullopt, c.retention.archive});
+  return rules;
+}
+
+}  // namespace
+
+PharosApp::PharosApp(config::Config config, Clock& clock)
+    : config_(std::move(config)), clock_(clock), createdAt_(clock.monotonic()), lifecycle_(clock) {
+  declareServices();
+}
+
+PharosApp::~PharosApp() { stop(); }
+
+void PharosApp::declareServices() {
+  const std::string& data = config_.dataDir;
+
+  lifecycle_.add({"data_dir", {}, [this, data]() -> Status {
+                    PHAROS_ASSIGN_OR_RETURN(DataDirLock lock, DataDirLock::acquire(data));
+                    lock_.emplace(std::move(lock));
+                    return okStatus();
+                  },
+                  [this](MonoTime) { lock_.reset(); }});
+
+  lifecycle_.add({"store", {"data_dir"}, [this, data]() -> Status {
+                    store::SqliteStoreOptions o;
+                    o.busyTimeout = config_.store.busyTimeout;
+                    PHAROS_ASSIGN_OR_RETURN(store_, store::SqliteStore::open(data + "/pharos.db", o));
+                    return okStatus();
+                  },
+                  [this](MonoTime) { store_.reset(); }});
+
+  lifecycle_.add({"bus", {"data_dir"}, [this, data]() -> Status {
+                    PHAROS_ASSIGN_OR_RETURN(bus_, bus::EmbeddedBus::open(data + "/bus.db", clock_));
+                    return okStatus();
+                  },
+                  [this](MonoTime) { bus_.reset(); }});
+
+  lifecycle_.add({"objects", {"data_dir"}, [this, data]() -> Status {
+                    PHAROS_ASSIGN_OR_RETURN(objects_, objects::LocalObjectStore::open(data + "/objects", clock_));
+                    sweeper_ = std::make_unique<objects::LifecycleSweeper>(
+                        *objects_, clock_,
+                        objects::LifecycleSweeper::Options{lifecycleRules(config_), config_.objects.sweepInterval});
+                    sweeper_->start();
+                    return okStatus();
+                  },
+                  [this](MonoTime) {
+                    sweeper_.reset();
+                    objects_.reset();
+                  }});
+
+  lifecycle_.add({"api", {"store", "bus"}, [this]() -> Status {
+                    router_ = std::make_shared<net::Router>();
+                    api::addSystemRoutes(*router_, api::SystemRoutesDeps{*store_, *bus_, clock_, createdAt_, kVersion,
+                                                                         kCommit, [this]() {
+                                                                           return http_ ? http_->stats()
+                                                                                        : net::ServerStats{};
+                                                                         }});
+                    return okStatus();
+                  },
+                  [this](MonoTime) { router_.reset(); }});
+
+  lifecycle_.add({"http", {"api"}, [this]() -> Status {
+                    PHAROS_ASSIGN_OR_RETURN(config::HostPort hp, config::parseHostPort(config_.server.listen));
+                    net::ServerOptions o;
+                    o.host = hp.host;
+                    o.port = hp.port;
+                    o.threads = config_.server.threads;
+                    o.maxConnections = static_cast<size_t>(config_.server.maxConnections);
+                    o.maxBodyBytes = static_cast<size_t>(config_.server.maxBodyBytes);
+                    o.maxHeaderBytes = static_cast<size_t>(config_.server.maxHeaderBytes);
+                    o.readTimeout = config_.server.readTimeout;
+                    o.idleTimeout = config_.server.idleTimeout;
+                    PHAROS_ASSIGN_OR_RETURN(http_, net::HttpServer::start(o, router_));
+                    log_.info("listening", {{"http", fmt::format("{}:{}", hp.host, http_->port())}});
+                    return okStatus();
+                  },
+                  [this](MonoTime deadline) {
+                    auto left = std::chrono::duration_cast<Millis>(deadline - clock_.monotonic());
+                    http_->stop(std::max(left, Millis(0)));
+                    http_.reset();
+                  }});
+}
+
+Status PharosApp::start() {
+  PHAROS_TRY(lifecycle_.startAll());
+  started_ = true;
+  auto ms = std::chrono::duration_cast<Millis>(clock_.monotonic() - createdAt_).count();
+  log_.info("pharos started", {{"version", kVersion},
+                               {"env", config::environmentName(config_.env)},
+                               {"data_dir", config_.dataDir},
+                               {"startup_ms", ms}});
+  return okStatus();
+}
+
+void PharosApp::stop() {
+  if (!started_) return;
+  started_ = false;
+  lifecycle_.stopAll(config_.server.drainTimeout);
+  log_.info("pharos stopped");
+}
+
+uint16_t PharosApp::httpPort() const { return http_ ? http_->port() : 0; }
+
+int runServe(const config::Config& config) {
+  // Signals are taken synchronously by this thread; every thread the app starts inherits the
+  // blocked mask, so none of them is interrupted by one.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  logging::Logger log("app");
+  PharosApp app(config, systemClock());
+  if (Status s = app.start(); !s.ok()) {
+    log.error("cannot start", {{"error", s.error().toString()}});
+    fmt::print(stderr, "pharos: cannot start: {}\n", s.error().toString());
+    return 1;
+  }
+  for (;;) {
+    int sig = 0;
+    if (sigwait(&signals, &sig) != 0) continue;
+    if (sig == SIGHUP) {
+      log.info("SIGHUP received: this version has nothing to reload; still running");
+      continue;
+    }
+    log.info("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"},
+                               {"drain_timeout_ms", config.server.drainTimeout.count()}});
+    break;
+  }
+  app.stop();
+  return 0;
+}
+
+}  // namespace pharos::app

@@ -1,0 +1,59 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+
+#include "app/data_dir.h"
+#include "app/lifecycle.h"
+#include "bus/bus.h"
+#include "core/clock.h"
+#include "core/config/config.h"
+#include "net/http_server.h"
+#include "net/router.h"
+#include "objects/lifecycle_sweeper.h"
+#include "objects/object_store.h"
+#include "store/store.h"
+
+namespace pharos::app {
+
+// The composition root: the only place that knows every module. It builds the object graph
+// from the config, starts modules in dependency order and stops them in reverse.
+class PharosApp {
+ public:
+  PharosApp(config::Config config, Clock& clock);
+  ~PharosApp();
+  PharosApp(const PharosApp&) = delete;
+  PharosApp& operator=(const PharosApp&) = delete;
+
+  // Starts every module; on failure stops what had started and returns why.
+  Status start();
+  // Stops in reverse order within the config's drain timeout. Idempotent.
+  void stop();
+
+  // The bound HTTP port (useful with port 0). Precondition: started.
+  uint16_t httpPort() const;
+
+ private:
+  void declareServices();
+
+  config::Config config_;
+  Clock& clock_;
+  MonoTime createdAt_;
+  Lifecycle lifecycle_;
+  bool started_ = false;
+
+  std::optional<DataDirLock> lock_;
+  store::StorePtr store_;
+  bus::BusPtr bus_;
+  objects::ObjectStorePtr objects_;
+  std::unique_ptr<objects::LifecycleSweeper> sweeper_;
+  std::shared_ptr<net::Router> router_;
+  net::HttpServerPtr http_;
+  logging::Logger log_{"app"};
+};
+
+// `pharos serve`: starts, then waits for SIGTERM or SIGINT and stops within the drain
+// timeout. Returns the process exit code.
+int runServe(const config::Config& config);
+
+}  // namespace pharos::app

@@ -1,0 +1,78 @@
+#include "cli/command_line.h"
+
+#include <CLI/CLI.hpp>
+
+namespace pharos::cli {
+namespace {
+
+struct Common {
+  std::string configFile;
+  std::string env;
+  std::string dataDir;
+};
+
+void addCommon(CLI::App& cmd, Common& common) {
+  cmd.add_option("--config", common.configFile, "YAML config file (default: the environment's built-in defaults)");
+  cmd.add_option("--env", common.env, "Environment: dev, staging or prod (overrides PHAROS_ENV and the file)")
+      ->check(CLI::IsMember({"dev", "staging", "prod"}));
+  cmd.add_option("--data", common.dataDir, "Data directory (overrides data_dir)");
+}
+
+}  // namespace
+
+ParseOutcome parseCommandLine(int argc, const char* const* argv) {
+  CLI::App app{"Pharos: logs, health checks, SLOs, alerts and dashboards in one binary", "pharos"};
+  app.require_subcommand(1);
+
+  Common serveCommon, checkCommon, versionCommon;
+  std::string listen, syslog, checkFile;
+
+  CLI::App* serve = app.add_subcommand("serve", "Run the server (HTTP API, dashboard, ingestion, checks)");
+  addCommon(*serve, serveCommon);
+  serve->add_option("--listen", listen, "HTTP listen address HOST:PORT (default 127.0.0.1:8470 in dev)");
+  serve->add_option("--syslog", syslog, "Syslog listen address HOST:PORT, UDP and TCP (default 127.0.0.1:5514)");
+
+  CLI::App* configCmd = app.add_subcommand("config", "Work with configuration files");
+  configCmd->require_subcommand(1);
+  CLI::App* check = configCmd->add_subcommand("check", "Validate a config file; report errors as FILE:LINE:COL");
+  addCommon(*check, checkCommon);
+  check->add_option("FILE", checkFile, "The config file to check");
+
+  CLI::App* version = app.add_subcommand("version", "Print version, commit and build type");
+  addCommon(*version, versionCommon);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return ParseOutcome{std::nullopt, app.exit(e)};
+  }
+
+  Invocation inv;
+  const Common* common = &serveCommon;
+  if (serve->parsed()) {
+    inv.command = Command::kServe;
+    if (!listen.empty()) inv.load.listen = listen;
+    if (!syslog.empty()) inv.load.syslogListen = syslog;
+  } else if (check->parsed()) {
+    inv.command = Command::kConfigCheck;
+    common = &checkCommon;
+    if (!checkFile.empty() && !checkCommon.configFile.empty() && checkFile != checkCommon.configFile) {
+      std::fprintf(stderr, "config check: give the file either as FILE or as --config, not both\n");
+      return ParseOutcome{std::nullopt, 2};
+    }
+    if (!checkFile.empty()) checkCommon.configFile = checkFile;
+    if (checkCommon.configFile.empty()) {
+      std::fprintf(stderr, "config check: a FILE is required\nRun with --help for more information.\n");
+      return ParseOutcome{std::nullopt, 2};
+    }
+  } else {
+    inv.command = Command::kVersion;
+    common = &versionCommon;
+  }
+  if (!common->configFile.empty()) inv.configFile = common->configFile;
+  if (!common->dataDir.empty()) inv.load.dataDir = common->dataDir;
+  if (!common->env.empty()) inv.load.env = *config::parseEnvironment(common->env);  // checked by IsMember
+  return ParseOutcome{std::move(inv), 0};
+}
+
+}  // namespace pharos::cli

@@ -1,0 +1,28 @@
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "core/config/loader.h"
+
+namespace pharos::cli {
+
+enum class Command { kServe, kConfigCheck, kVersion };
+
+// What the user asked for, before anything is loaded or started.
+struct Invocation {
+  Command command = Command::kServe;
+  std::optional<std::string> configFile;  // --config, or the FILE of `config check FILE`
+  config::LoadOptions load;               // --env, --data, --listen, --syslog
+};
+
+struct ParseOutcome {
+  std::optional<Invocation> invocation;  // empty: the parser already printed help or an error
+  int exitCode = 0;
+};
+
+// Parses the command line of the public surface in DESIGN.md: every subcommand takes
+// --config, --env and --data; serve also takes --listen and --syslog; --help on each.
+ParseOutcome parseCommandLine(int argc, const char* const* argv);
+
+}  // namespace pharos::cli

@@ -1,0 +1,59 @@
+#include "cli/command_line.h"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+namespace pharos::cli {
+namespace {
+
+ParseOutcome parse(std::vector<const char*> args) {
+  args.insert(args.begin(), "pharos");
+  return parseCommandLine(static_cast<int>(args.size()), args.data());
+}
+
+TEST(CommandLineTest, ServeTakesCommonAndServeFlags) {
+  ParseOutcome out = parse({"serve", "--config", "p.yaml", "--env", "staging", "--data", "/d", "--listen",
+                            "127.0.0.1:1", "--syslog", "127.0.0.1:2"});
+  ASSERT_TRUE(out.invocation);
+  const Invocation& inv = *out.invocation;
+  EXPECT_EQ(inv.command, Command::kServe);
+  EXPECT_EQ(inv.configFile, "p.yaml");
+  EXPECT_EQ(inv.load.env, config::Environment::kStaging);
+  EXPECT_EQ(inv.load.dataDir, "/d");
+  EXPECT_EQ(inv.load.listen, "127.0.0.1:1");
+  EXPECT_EQ(inv.load.syslogListen, "127.0.0.1:2");
+}
+
+TEST(CommandLineTest, ServeAloneNeedsNothing) {
+  ParseOutcome out = parse({"serve"});
+  ASSERT_TRUE(out.invocation);
+  EXPECT_FALSE(out.invocation->configFile);
+  EXPECT_FALSE(out.invocation->load.env);
+}
+
+TEST(CommandLineTest, ConfigCheckTakesAFile) {
+  ParseOutcome out = parse({"config", "check", "x.yaml", "--env", "prod"});
+  ASSERT_TRUE(out.invocation);
+  EXPECT_EQ(out.invocation->command, Command::kConfigCheck);
+  EXPECT_EQ(out.invocation->configFile, "x.yaml");
+  EXPECT_EQ(out.invocation->load.env, config::Environment::kProd);
+  EXPECT_FALSE(parse({"config", "check"}).invocation);
+}
+
+TEST(CommandLineTest, RejectsUnknownThings) {
+  EXPECT_NE(parse({"serve", "--env", "moon"}).exitCode, 0);
+  EXPECT_NE(parse({"serve", "--bogus"}).exitCode, 0);
+  EXPECT_NE(parse({"fly"}).exitCode, 0);
+  EXPECT_NE(parse({"version", "--listen", "x:1"}).exitCode, 0);  // --listen is serve's only
+  EXPECT_NE(parse({}).exitCode, 0);
+}
+
+TEST(CommandLineTest, HelpExitsZero) {
+  ParseOutcome out = parse({"serve", "--help"});
+  EXPECT_FALSE(out.invocation);
+  EXPECT_EQ(out.exitCode, 0);
+}
+
+}  // namespace
+}  // namespace pharos::cli

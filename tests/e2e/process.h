@@ -1,0 +1,41 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace pharos::testing {
+
+// A child process with its stdout and stderr captured, for driving the real binary.
+class Process {
+ public:
+  explicit Process(std::vector<std::string> args, std::vector<std::string> env = {});
+  ~Process();
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  // Reads output until `needle` appears in it or `timeout` passes; returns whether it did.
+  bool waitForOutput(const std::string& needle, std::chrono::milliseconds timeout);
+  // Sends `sig` and waits up to `timeout` for the exit; the exit code, or -1 on timeout
+  // (then the child is killed), or 128+signal when a signal ended it.
+  int signalAndWait(int sig, std::chrono::milliseconds timeout);
+  // Waits for the exit without sending anything.
+  int wait(std::chrono::milliseconds timeout);
+  const std::string& output() const { return output_; }
+  pid_t pid() const { return pid_; }
+
+ private:
+  void drain(int timeoutMs);
+  pid_t pid_ = -1;
+  int fd_ = -1;
+  bool exited_ = false;
+  int exitCode_ = -1;
+  std::string output_;
+};
+
+// Runs to completion (up to 30 s) and returns {exit code, stdout+stderr}.
+std::pair<int, std::string> run(std::vector<std::string> args, std::vector<std::string> env = {});
+
+}  // namespace pharos::testing
