@@ -38,7 +38,7 @@ Status applyMigrations(Store& store, const MigrationSet& set) {
   for (size_t i = 0; i < set.migrations.size(); ++i) {
     if (set.migrations[i].version != static_cast<int>(i) + 1) {
       return makeError(ErrorCode::kInternal,
-                       fmt::format("migrations must be numbered 1, 2, 3, …; #{} has version {}",
+                       fmt::format("migrations must be numbered 1, 2, 3, ...; #{} has version {}",
                                    i + 1, set.migrations[i].version),
                        set.component);
     }
