@@ -32,8 +32,13 @@ function(pharos_module_tests name)
   target_link_libraries(pharos_${name}_tests PRIVATE pharos_${name} pharos_test_fakes ${PT_DEPS}
                         GTest::gtest GTest::gtest_main)
   target_precompile_headers(pharos_${name}_tests PRIVATE <gtest/gtest.h> <string> <vector>)
-  set(labels unit ${PT_LABELS})
+  # Test names start with the module ("bus.EmbeddedBusTest.AckDeletes"), so `ctest -R ^bus\.`
+  # picks one module. Tests whose suite or name contains "Slow" or "Soak" carry the label
+  # `slow` instead of `unit`: `ctest -LE slow` is the quick loop.
   gtest_discover_tests(pharos_${name}_tests
-    DISCOVERY_MODE PRE_TEST
-    PROPERTIES LABELS "${labels}" ENVIRONMENT "PHAROS_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+    DISCOVERY_MODE PRE_TEST TEST_PREFIX "${name}." TEST_FILTER "-*Slow*:*Soak*"
+    PROPERTIES LABELS "unit;${PT_LABELS}")
+  gtest_discover_tests(pharos_${name}_tests
+    DISCOVERY_MODE PRE_TEST TEST_PREFIX "${name}." TEST_FILTER "*Slow*:*Soak*"
+    PROPERTIES LABELS "slow;${PT_LABELS}")
 endfunction()

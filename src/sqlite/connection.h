@@ -26,9 +26,11 @@ struct OpenOptions {
 class Connection;
 
 // A prepared statement borrowed from a connection's cache. Binding indexes are 1-based as in
-// SQLite; parameters may also be named `$1`, `$2` (the PostgreSQL spelling, which SQLite
-// accepts), see bindIndex(). Resets and clears its bindings when it goes out of scope, so the
-// cached statement is ready for the next user. Not thread-safe: use under the connection's lock.
+// SQLite. Parameters spelled `$1`, `$2` (PostgreSQL's spelling) are *named* parameters to
+// SQLite, numbered in order of first appearance: bind them through parameterIndex(), or
+// write `?1`, `?2`. Resets and clears its bindings when it goes out of scope, so the cached
+// statement is ready for the next user; to run it again with new values, prepare() it again
+// (a cache hit). Not thread-safe: use under the connection's lock.
 class Statement {
  public:
   Statement(Connection* conn, sqlite3_stmt* stmt) : conn_(conn), stmt_(stmt) {}
