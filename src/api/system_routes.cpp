@@ -17,7 +17,8 @@ constexpr std::string_view kPrometheusContentType = "text/plain; version=0.0.4; 
 std::string renderMetrics(const SystemRoutesDeps& d) {
   PrometheusText out;
   if (auto ps = readProcessStats(); ps.ok()) {
-    out.family("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.", "counter");
+    out.family("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
+               "counter");
     out.sample("process_cpu_seconds_total", {}, ps->cpuSecondsTotal);
     out.family("process_resident_memory_bytes", "Resident memory size in bytes.", "gauge");
     out.sample("process_resident_memory_bytes", {}, static_cast<double>(ps->residentBytes));
@@ -27,7 +28,8 @@ std::string renderMetrics(const SystemRoutesDeps& d) {
     out.sample("process_open_fds", {}, static_cast<double>(ps->openFds));
     out.family("process_max_fds", "Maximum number of open file descriptors.", "gauge");
     out.sample("process_max_fds", {}, static_cast<double>(ps->maxFds));
-    out.family("process_start_time_seconds", "Start time of the process since unix epoch in seconds.", "gauge");
+    out.family("process_start_time_seconds",
+               "Start time of the process since unix epoch in seconds.", "gauge");
     out.sample("process_start_time_seconds", {}, ps->startTimeSeconds);
     out.family("process_threads", "Number of OS threads in the process.", "gauge");
     out.sample("process_threads", {}, static_cast<double>(ps->threads));
@@ -44,8 +46,8 @@ std::string renderMetrics(const SystemRoutesDeps& d) {
     out.sample("pharos_http_connections_active", {}, static_cast<double>(s.activeConnections));
     out.family("pharos_http_connections_accepted_total", "HTTP connections accepted.", "counter");
     out.sample("pharos_http_connections_accepted_total", {}, static_cast<double>(s.acceptedTotal));
-    out.family("pharos_http_connections_rejected_total", "HTTP connections turned away over the limit.",
-               "counter");
+    out.family("pharos_http_connections_rejected_total",
+               "HTTP connections turned away over the limit.", "counter");
     out.sample("pharos_http_connections_rejected_total", {}, static_cast<double>(s.rejectedTotal));
     out.family("pharos_http_requests_total", "HTTP requests answered.", "counter");
     out.sample("pharos_http_requests_total", {}, static_cast<double>(s.requestsTotal));
@@ -54,12 +56,14 @@ std::string renderMetrics(const SystemRoutesDeps& d) {
   out.family("pharos_bus_queue_messages", "Messages in each bus queue, by state.", "gauge");
   if (auto stats = d.bus.stats(); stats.ok()) {
     for (const bus::QueueStats& q : *stats) {
-      out.sample("pharos_bus_queue_messages", {{"queue", q.queue}, {"state", "ready"}}, static_cast<double>(q.ready));
+      out.sample("pharos_bus_queue_messages", {{"queue", q.queue}, {"state", "ready"}},
+                 static_cast<double>(q.ready));
       out.sample("pharos_bus_queue_messages", {{"queue", q.queue}, {"state", "in_flight"}},
                  static_cast<double>(q.inFlight));
       out.sample("pharos_bus_queue_messages", {{"queue", q.queue}, {"state", "delayed"}},
                  static_cast<double>(q.delayed));
-      out.sample("pharos_bus_queue_messages", {{"queue", q.queue}, {"state", "dead"}}, static_cast<double>(q.dead));
+      out.sample("pharos_bus_queue_messages", {{"queue", q.queue}, {"state", "dead"}},
+                 static_cast<double>(q.dead));
     }
   }
   return std::move(out).str();
@@ -70,7 +74,8 @@ std::string renderMetrics(const SystemRoutesDeps& d) {
 void addSystemRoutes(net::Router& router, SystemRoutesDeps deps) {
   auto d = std::make_shared<SystemRoutesDeps>(std::move(deps));
 
-  router.add("GET", "/healthz", [](net::HttpRequest&) { return net::HttpResponse::json(200, R"({"status":"ok"})"); });
+  router.add("GET", "/healthz",
+             [](net::HttpRequest&) { return net::HttpResponse::json(200, R"({"status":"ok"})"); });
 
   router.add("GET", "/readyz", [d](net::HttpRequest&) {
     static const logging::Logger log("api");

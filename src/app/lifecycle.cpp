@@ -7,20 +7,24 @@
 
 namespace pharos::app {
 
-void Lifecycle::add(Service service) { services_.push_back(std::move(service)); }
+void Lifecycle::add(Service service) {
+  services_.push_back(std::move(service));
+}
 
 Result<std::vector<std::string>> Lifecycle::startOrder() const {
   std::map<std::string, size_t, std::less<>> byName;
   for (size_t i = 0; i < services_.size(); ++i) {
     if (!byName.emplace(services_[i].name, i).second) {
-      return makeError(ErrorCode::kFailedPrecondition, fmt::format("module '{}' declared twice", services_[i].name));
+      return makeError(ErrorCode::kFailedPrecondition,
+                       fmt::format("module '{}' declared twice", services_[i].name));
     }
   }
   for (const Service& s : services_) {
     for (const std::string& dep : s.dependsOn) {
       if (!byName.contains(dep)) {
-        return makeError(ErrorCode::kFailedPrecondition,
-                         fmt::format("module '{}' depends on '{}', which is not configured", s.name, dep));
+        return makeError(
+            ErrorCode::kFailedPrecondition,
+            fmt::format("module '{}' depends on '{}', which is not configured", s.name, dep));
       }
     }
   }
@@ -39,7 +43,8 @@ Result<std::vector<std::string>> Lifecycle::startOrder() const {
       if (marks[j] == Mark::kGrey) {
         auto from = std::find(path.begin(), path.end(), j);
         std::string names;
-        for (auto it = from; it != path.end(); ++it) names += services_[*it].name + " -> ";
+        for (auto it = from; it != path.end(); ++it)
+          names += services_[*it].name + " -> ";
         names += services_[j].name;
         cycle = makeError(ErrorCode::kFailedPrecondition, "dependency cycle: " + names);
         return;
@@ -61,12 +66,14 @@ Result<std::vector<std::string>> Lifecycle::startOrder() const {
 Status Lifecycle::startAll() {
   PHAROS_ASSIGN_OR_RETURN(std::vector<std::string> order, startOrder());
   for (const std::string& name : order) {
-    auto it = std::find_if(services_.begin(), services_.end(), [&](const Service& s) { return s.name == name; });
+    auto it = std::find_if(services_.begin(), services_.end(),
+                           [&](const Service& s) { return s.name == name; });
     size_t index = static_cast<size_t>(it - services_.begin());
     MonoTime began = clock_.monotonic();
     Status started = it->start ? it->start() : okStatus();
     if (!started.ok()) {
-      log_.error("module failed to start", {{"module", name}, {"error", started.error().toString()}});
+      log_.error("module failed to start",
+                 {{"module", name}, {"error", started.error().toString()}});
       stopAll(Millis(5'000));
       return std::move(started).error().withContext(name);
     }

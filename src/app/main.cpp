@@ -26,7 +26,8 @@ LoadOutcome load(const pharos::cli::Invocation& inv) {
 }
 
 int printDiagnostics(const LoadOutcome& out) {
-  for (const auto& d : out.diagnostics) fmt::print(stderr, "{}\n", d.toString());
+  for (const auto& d : out.diagnostics)
+    fmt::print(stderr, "{}\n", d.toString());
   return 1;
 }
 
@@ -42,7 +43,8 @@ int configCheck(const pharos::cli::Invocation& inv) {
   fmt::print("{}: ok\n", *inv.configFile);
   fmt::print("  env        {}\n", pharos::config::environmentName(c.env));
   fmt::print("  data_dir   {}\n", c.dataDir);
-  fmt::print("  http       {} ({})\n", c.server.listen, c.server.tls.enabled() ? "TLS" : "plain HTTP");
+  fmt::print("  http       {} ({})\n", c.server.listen,
+             c.server.tls.enabled() ? "TLS" : "plain HTTP");
   fmt::print("  syslog     {}\n", c.syslog.listen);
   fmt::print("  auth       {}{}\n", c.auth.enabled ? "on" : "off",
              c.auth.bootstrapKey.empty() ? "" : ", bootstrap key set");

@@ -31,37 +31,50 @@ PharosApp::PharosApp(config::Config config, Clock& clock)
   declareServices();
 }
 
-PharosApp::~PharosApp() { stop(); }
+PharosApp::~PharosApp() {
+  stop();
+}
 
 void PharosApp::declareServices() {
   const std::string& data = config_.dataDir;
 
-  lifecycle_.add({"data_dir", {}, [this, data]() -> Status {
+  lifecycle_.add({"data_dir",
+                  {},
+                  [this, data]() -> Status {
                     PHAROS_ASSIGN_OR_RETURN(DataDirLock lock, DataDirLock::acquire(data));
                     lock_.emplace(std::move(lock));
                     return okStatus();
                   },
                   [this](MonoTime) { lock_.reset(); }});
 
-  lifecycle_.add({"store", {"data_dir"}, [this, data]() -> Status {
+  lifecycle_.add({"store",
+                  {"data_dir"},
+                  [this, data]() -> Status {
                     store::SqliteStoreOptions o;
                     o.busyTimeout = config_.store.busyTimeout;
-                    PHAROS_ASSIGN_OR_RETURN(store_, store::SqliteStore::open(data + "/pharos.db", o));
+                    PHAROS_ASSIGN_OR_RETURN(store_,
+                                            store::SqliteStore::open(data + "/pharos.db", o));
                     return okStatus();
                   },
                   [this](MonoTime) { store_.reset(); }});
 
-  lifecycle_.add({"bus", {"data_dir"}, [this, data]() -> Status {
+  lifecycle_.add({"bus",
+                  {"data_dir"},
+                  [this, data]() -> Status {
                     PHAROS_ASSIGN_OR_RETURN(bus_, bus::EmbeddedBus::open(data + "/bus.db", clock_));
                     return okStatus();
                   },
                   [this](MonoTime) { bus_.reset(); }});
 
-  lifecycle_.add({"objects", {"data_dir"}, [this, data]() -> Status {
-                    PHAROS_ASSIGN_OR_RETURN(objects_, objects::LocalObjectStore::open(data + "/objects", clock_));
+  lifecycle_.add({"objects",
+                  {"data_dir"},
+                  [this, data]() -> Status {
+                    PHAROS_ASSIGN_OR_RETURN(
+                        objects_, objects::LocalObjectStore::open(data + "/objects", clock_));
                     sweeper_ = std::make_unique<objects::LifecycleSweeper>(
                         *objects_, clock_,
-                        objects::LifecycleSweeper::Options{lifecycleRules(config_), config_.objects.sweepInterval});
+                        objects::LifecycleSweeper::Options{lifecycleRules(config_),
+                                                           config_.objects.sweepInterval});
                     sweeper_->start();
                     return okStatus();
                   },
@@ -70,37 +83,42 @@ void PharosApp::declareServices() {
                     objects_.reset();
                   }});
 
-  lifecycle_.add({"api", {"store", "bus"}, [this]() -> Status {
+  lifecycle_.add({"api",
+                  {"store", "bus"},
+                  [this]() -> Status {
                     router_ = std::make_shared<net::Router>();
-                    api::addSystemRoutes(*router_, api::SystemRoutesDeps{*store_, *bus_, clock_, createdAt_, kVersion,
-                                                                         kCommit, [this]() {
-                                                                           return http_ ? http_->stats()
-                                                                                        : net::ServerStats{};
-                                                                         }});
+                    api::addSystemRoutes(
+                        *router_,
+                        api::SystemRoutesDeps{
+                            *store_, *bus_, clock_, createdAt_, kVersion, kCommit,
+                            [this]() { return http_ ? http_->stats() : net::ServerStats{}; }});
                     return okStatus();
                   },
                   [this](MonoTime) { router_.reset(); }});
 
-  lifecycle_.add({"http", {"api"}, [this]() -> Status {
-                    PHAROS_ASSIGN_OR_RETURN(config::HostPort hp, config::parseHostPort(config_.server.listen));
-                    net::ServerOptions o;
-                    o.host = hp.host;
-                    o.port = hp.port;
-                    o.threads = config_.server.threads;
-                    o.maxConnections = static_cast<size_t>(config_.server.maxConnections);
-                    o.maxBodyBytes = static_cast<size_t>(config_.server.maxBodyBytes);
-                    o.maxHeaderBytes = static_cast<size_t>(config_.server.maxHeaderBytes);
-                    o.readTimeout = config_.server.readTimeout;
-                    o.idleTimeout = config_.server.idleTimeout;
-                    PHAROS_ASSIGN_OR_RETURN(http_, net::HttpServer::start(o, router_));
-                    log_.info("listening", {{"http", fmt::format("{}:{}", hp.host, http_->port())}});
-                    return okStatus();
-                  },
-                  [this](MonoTime deadline) {
-                    auto left = std::chrono::duration_cast<Millis>(deadline - clock_.monotonic());
-                    http_->stop(std::max(left, Millis(0)));
-                    http_.reset();
-                  }});
+  lifecycle_.add(
+      {"http",
+       {"api"},
+       [this]() -> Status {
+         PHAROS_ASSIGN_OR_RETURN(config::HostPort hp, config::parseHostPort(config_.server.listen));
+         net::ServerOptions o;
+         o.host = hp.host;
+         o.port = hp.port;
+         o.threads = config_.server.threads;
+         o.maxConnections = static_cast<size_t>(config_.server.maxConnections);
+         o.maxBodyBytes = static_cast<size_t>(config_.server.maxBodyBytes);
+         o.maxHeaderBytes = static_cast<size_t>(config_.server.maxHeaderBytes);
+         o.readTimeout = config_.server.readTimeout;
+         o.idleTimeout = config_.server.idleTimeout;
+         PHAROS_ASSIGN_OR_RETURN(http_, net::HttpServer::start(o, router_));
+         log_.info("listening", {{"http", fmt::format("{}:{}", hp.host, http_->port())}});
+         return okStatus();
+       },
+       [this](MonoTime deadline) {
+         auto left = std::chrono::duration_cast<Millis>(deadline - clock_.monotonic());
+         http_->stop(std::max(left, Millis(0)));
+         http_.reset();
+       }});
 }
 
 Status PharosApp::start() {
@@ -121,7 +139,9 @@ void PharosApp::stop() {
   log_.info("pharos stopped");
 }
 
-uint16_t PharosApp::httpPort() const { return http_ ? http_->port() : 0; }
+uint16_t PharosApp::httpPort() const {
+  return http_ ? http_->port() : 0;
+}
 
 int runServe(const config::Config& config) {
   // Signals are taken synchronously by this thread; every thread the app starts inherits the

@@ -12,8 +12,10 @@ struct Common {
 };
 
 void addCommon(CLI::App& cmd, Common& common) {
-  cmd.add_option("--config", common.configFile, "YAML config file (default: the environment's built-in defaults)");
-  cmd.add_option("--env", common.env, "Environment: dev, staging or prod (overrides PHAROS_ENV and the file)")
+  cmd.add_option("--config", common.configFile,
+                 "YAML config file (default: the environment's built-in defaults)");
+  cmd.add_option("--env", common.env,
+                 "Environment: dev, staging or prod (overrides PHAROS_ENV and the file)")
       ->check(CLI::IsMember({"dev", "staging", "prod"}));
   cmd.add_option("--data", common.dataDir, "Data directory (overrides data_dir)");
 }
@@ -27,14 +29,18 @@ ParseOutcome parseCommandLine(int argc, const char* const* argv) {
   Common serveCommon, checkCommon, versionCommon;
   std::string listen, syslog, checkFile;
 
-  CLI::App* serve = app.add_subcommand("serve", "Run the server (HTTP API, dashboard, ingestion, checks)");
+  CLI::App* serve =
+      app.add_subcommand("serve", "Run the server (HTTP API, dashboard, ingestion, checks)");
   addCommon(*serve, serveCommon);
-  serve->add_option("--listen", listen, "HTTP listen address HOST:PORT (default 127.0.0.1:8470 in dev)");
-  serve->add_option("--syslog", syslog, "Syslog listen address HOST:PORT, UDP and TCP (default 127.0.0.1:5514)");
+  serve->add_option("--listen", listen,
+                    "HTTP listen address HOST:PORT (default 127.0.0.1:8470 in dev)");
+  serve->add_option("--syslog", syslog,
+                    "Syslog listen address HOST:PORT, UDP and TCP (default 127.0.0.1:5514)");
 
   CLI::App* configCmd = app.add_subcommand("config", "Work with configuration files");
   configCmd->require_subcommand(1);
-  CLI::App* check = configCmd->add_subcommand("check", "Validate a config file; report errors as FILE:LINE:COL");
+  CLI::App* check =
+      configCmd->add_subcommand("check", "Validate a config file; report errors as FILE:LINE:COL");
   addCommon(*check, checkCommon);
   check->add_option("FILE", checkFile, "The config file to check");
 
@@ -56,13 +62,15 @@ ParseOutcome parseCommandLine(int argc, const char* const* argv) {
   } else if (check->parsed()) {
     inv.command = Command::kConfigCheck;
     common = &checkCommon;
-    if (!checkFile.empty() && !checkCommon.configFile.empty() && checkFile != checkCommon.configFile) {
+    if (!checkFile.empty() && !checkCommon.configFile.empty() &&
+        checkFile != checkCommon.configFile) {
       std::fprintf(stderr, "config check: give the file either as FILE or as --config, not both\n");
       return ParseOutcome{std::nullopt, 2};
     }
     if (!checkFile.empty()) checkCommon.configFile = checkFile;
     if (checkCommon.configFile.empty()) {
-      std::fprintf(stderr, "config check: a FILE is required\nRun with --help for more information.\n");
+      std::fprintf(stderr,
+                   "config check: a FILE is required\nRun with --help for more information.\n");
       return ParseOutcome{std::nullopt, 2};
     }
   } else {
@@ -71,7 +79,8 @@ ParseOutcome parseCommandLine(int argc, const char* const* argv) {
   }
   if (!common->configFile.empty()) inv.configFile = common->configFile;
   if (!common->dataDir.empty()) inv.load.dataDir = common->dataDir;
-  if (!common->env.empty()) inv.load.env = *config::parseEnvironment(common->env);  // checked by IsMember
+  if (!common->env.empty())
+    inv.load.env = *config::parseEnvironment(common->env);  // checked by IsMember
   return ParseOutcome{std::move(inv), 0};
 }
 

@@ -17,7 +17,8 @@ struct ObjectInfo {
   std::string key;
   uint64_t size = 0;  // bytes as the caller wrote them (before any compression)
   WallTime created;
-  bool compressed = false;  // stored compressed by a lifecycle rule; get() still returns the original
+  // Stored compressed by a lifecycle rule; get() still returns the original bytes.
+  bool compressed = false;
 };
 
 // What happens to objects under a key prefix as they age, like S3 lifecycle rules.

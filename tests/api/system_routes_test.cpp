@@ -14,11 +14,21 @@ namespace {
 class UnreachableBus final : public bus::Bus {
  public:
   explicit UnreachableBus(bus::Bus& real) : real_(real) {}
-  Status declareQueue(std::string_view q, const bus::QueueOptions& o) override { return real_.declareQueue(q, o); }
-  Status subscribe(std::string_view t, std::string_view q) override { return real_.subscribe(t, q); }
-  Result<int64_t> send(std::string_view q, std::string_view b, Millis d) override { return real_.send(q, b, d); }
-  Status sendBatch(std::string_view q, std::span<const std::string> b) override { return real_.sendBatch(q, b); }
-  Result<size_t> publish(std::string_view t, std::string_view b) override { return real_.publish(t, b); }
+  Status declareQueue(std::string_view q, const bus::QueueOptions& o) override {
+    return real_.declareQueue(q, o);
+  }
+  Status subscribe(std::string_view t, std::string_view q) override {
+    return real_.subscribe(t, q);
+  }
+  Result<int64_t> send(std::string_view q, std::string_view b, Millis d) override {
+    return real_.send(q, b, d);
+  }
+  Status sendBatch(std::string_view q, std::span<const std::string> b) override {
+    return real_.sendBatch(q, b);
+  }
+  Result<size_t> publish(std::string_view t, std::string_view b) override {
+    return real_.publish(t, b);
+  }
   Result<std::vector<bus::Message>> receive(std::string_view q, size_t m, Millis w) override {
     return real_.receive(q, m, w);
   }
@@ -52,7 +62,7 @@ class SystemRoutesTest : public ::testing::Test {
   }
 
   SystemRoutesDeps deps(bus::Bus& bus) {
-    return SystemRoutesDeps{*store_, bus, clock_, clock_.monotonic(), "1.2.3", "abc", [] {
+    return SystemRoutesDeps{*store_, bus, clock_, startedAt_, "1.2.3", "abc", [] {
                               net::ServerStats s;
                               s.activeConnections = 3;
                               s.requestsTotal = 42;
@@ -62,6 +72,7 @@ class SystemRoutesTest : public ::testing::Test {
 
   testing::TempDir dir_;
   testing::ManualClock clock_;
+  MonoTime startedAt_ = clock_.monotonic();
   store::StorePtr store_;
   bus::BusPtr bus_;
 };
@@ -86,7 +97,8 @@ TEST_F(SystemRoutesTest, ReadinessFailsWithRetryAfterNamingTheCulprit) {
   EXPECT_NE(ready.body.find("\"code\":\"not_ready\""), std::string::npos) << ready.body;
   EXPECT_NE(ready.body.find("bus: unavailable: disk on fire"), std::string::npos) << ready.body;
   bool retryAfter = false;
-  for (const auto& [k, v] : ready.headers) retryAfter = retryAfter || (k == "Retry-After" && v == "1");
+  for (const auto& [k, v] : ready.headers)
+    retryAfter = retryAfter || (k == "Retry-After" && v == "1");
   EXPECT_TRUE(retryAfter);
   EXPECT_EQ(get(router, "/healthz").status, 200);  // liveness does not depend on the bus
 }
@@ -103,13 +115,15 @@ TEST_F(SystemRoutesTest, MetricsExposeProcessServerAndQueueDepths) {
   net::HttpResponse m = get(router, "/metrics");
   ASSERT_EQ(m.status, 200);
   EXPECT_EQ(m.contentType, "text/plain; version=0.0.4; charset=utf-8");
-  for (const char* expected : {"# TYPE process_resident_memory_bytes gauge", "process_open_fds ",
-                               "process_cpu_seconds_total ", "pharos_uptime_seconds 5\n",
-                               "pharos_build_info{version=\"1.2.3\",commit=\"abc\"} 1\n",
-                               "pharos_http_connections_active 3\n", "pharos_http_requests_total 42\n",
-                               "pharos_bus_queue_messages{queue=\"logs.batch\",state=\"ready\"} 2\n",
-                               "pharos_bus_queue_messages{queue=\"logs.batch\",state=\"in_flight\"} 1\n"}) {
-    EXPECT_NE(m.body.find(expected), std::string::npos) << "missing: " << expected << "\n" << m.body;
+  for (const char* expected :
+       {"# TYPE process_resident_memory_bytes gauge", "process_open_fds ",
+        "process_cpu_seconds_total ", "pharos_uptime_seconds 5\n",
+        "pharos_build_info{version=\"1.2.3\",commit=\"abc\"} 1\n",
+        "pharos_http_connections_active 3\n", "pharos_http_requests_total 42\n",
+        "pharos_bus_queue_messages{queue=\"logs.batch\",state=\"ready\"} 2\n",
+        "pharos_bus_queue_messages{queue=\"logs.batch\",state=\"in_flight\"} 1\n"}) {
+    EXPECT_NE(m.body.find(expected), std::string::npos) << "missing: " << expected << "\n"
+                                                        << m.body;
   }
 }
 

@@ -31,8 +31,8 @@ TEST(LifecycleTest, StartsInDependencyOrderAndStopsInReverse) {
   lc.add(recording("core", {}, events));
   ASSERT_TRUE(lc.startAll().ok());
   lc.stopAll(Millis(1000));
-  EXPECT_EQ(events, (std::vector<std::string>{"start core", "start store", "start bus", "start api", "stop api",
-                                              "stop bus", "stop store", "stop core"}));
+  EXPECT_EQ(events, (std::vector<std::string>{"start core", "start store", "start bus", "start api",
+                                              "stop api", "stop bus", "stop store", "stop core"}));
 }
 
 TEST(LifecycleTest, RefusesACycleAndNamesIt) {
@@ -54,7 +54,8 @@ TEST(LifecycleTest, RefusesUnknownDependencyAndDuplicates) {
   std::vector<std::string> events;
   Lifecycle a(clock);
   a.add(recording("api", {"ghost"}, events));
-  EXPECT_NE(a.startOrder().error().message.find("'ghost', which is not configured"), std::string::npos);
+  EXPECT_NE(a.startOrder().error().message.find("'ghost', which is not configured"),
+            std::string::npos);
   Lifecycle b(clock);
   b.add(recording("api", {}, events));
   b.add(recording("api", {}, events));
@@ -71,7 +72,8 @@ TEST(LifecycleTest, FailedStartStopsWhatAlreadyStarted) {
   Status s = lc.startAll();
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().context, "api");
-  EXPECT_EQ(events, (std::vector<std::string>{"start store", "start bus", "start api", "stop bus", "stop store"}));
+  EXPECT_EQ(events, (std::vector<std::string>{"start store", "start bus", "start api", "stop bus",
+                                              "stop store"}));
 }
 
 TEST(LifecycleTest, StopGetsOneSharedDeadline) {

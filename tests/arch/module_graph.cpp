@@ -58,7 +58,8 @@ ModuleGraph readModuleGraph(const fs::path& srcDir) {
     for (const auto& entry : fs::recursive_directory_iterator(srcDir / name)) {
       if (!entry.is_regular_file() || !isSource(entry.path())) continue;
       std::string text = readFile(entry.path());
-      for (auto it = std::sregex_iterator(text.begin(), text.end(), includeRe); it != std::sregex_iterator(); ++it) {
+      for (auto it = std::sregex_iterator(text.begin(), text.end(), includeRe);
+           it != std::sregex_iterator(); ++it) {
         std::string target = (*it)[1];
         if (target == name || !g.modules.contains(target)) continue;
         g.includes[name].emplace(target, fs::relative(entry.path(), srcDir).string());
@@ -74,7 +75,8 @@ std::vector<std::string> checkModuleGraph(const ModuleGraph& g, const fs::path& 
     if (!entry.is_directory()) continue;
     std::string name = entry.path().filename().string();
     bool hasSources = false;
-    for (const auto& f : fs::recursive_directory_iterator(entry.path())) hasSources = hasSources || isSource(f.path());
+    for (const auto& f : fs::recursive_directory_iterator(entry.path()))
+      hasSources = hasSources || isSource(f.path());
     if (hasSources && !g.modules.contains(name)) {
       problems.push_back("src/" + name + " has sources but no pharos_module() declaration");
     }
@@ -89,8 +91,9 @@ std::vector<std::string> checkModuleGraph(const ModuleGraph& g, const fs::path& 
       }
       edges[name].insert(dep);
       if (it->second.layer >= decl.layer) {
-        problems.push_back(name + " (layer " + std::to_string(decl.layer) + ") depends on " + dep + " (layer " +
-                           std::to_string(it->second.layer) + "), which is not below it");
+        problems.push_back(name + " (layer " + std::to_string(decl.layer) + ") depends on " + dep +
+                           " (layer " + std::to_string(it->second.layer) +
+                           "), which is not below it");
       }
     }
   }
@@ -98,7 +101,8 @@ std::vector<std::string> checkModuleGraph(const ModuleGraph& g, const fs::path& 
     for (const auto& [target, file] : targets) {
       edges[name].insert(target);
       if (!g.modules.at(name).deps.contains(target)) {
-        problems.push_back(file + " includes " + target + "/ but " + name + " does not declare DEPS " + target);
+        problems.push_back(file + " includes " + target + "/ but " + name +
+                           " does not declare DEPS " + target);
       }
     }
   }
@@ -112,7 +116,8 @@ std::vector<std::string> checkModuleGraph(const ModuleGraph& g, const fs::path& 
       if (state[d] == 1) {
         auto from = std::find(path.begin(), path.end(), d);
         std::string cycle = "dependency cycle: ";
-        for (auto it = from; it != path.end(); ++it) cycle += *it + " -> ";
+        for (auto it = from; it != path.end(); ++it)
+          cycle += *it + " -> ";
         problems.push_back(cycle + d);
       } else if (state[d] == 0) {
         visit(d);

@@ -26,6 +26,7 @@ ModuleGraph readModuleGraph(const std::filesystem::path& srcDir);
 
 // Every violation, one line each: an include not declared as a dependency, an edge to the
 // same or a higher layer, a cycle (named module by module), a folder with no declaration.
-std::vector<std::string> checkModuleGraph(const ModuleGraph& graph, const std::filesystem::path& srcDir);
+std::vector<std::string> checkModuleGraph(const ModuleGraph& graph,
+                                          const std::filesystem::path& srcDir);
 
 }  // namespace pharos::arch

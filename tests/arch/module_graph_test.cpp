@@ -13,7 +13,8 @@ namespace fs = std::filesystem;
 
 std::string joined(const std::vector<std::string>& lines) {
   std::string out;
-  for (const auto& l : lines) out += l + "\n";
+  for (const auto& l : lines)
+    out += l + "\n";
   return out;
 }
 
@@ -34,10 +35,13 @@ class SyntheticTree : public ::testing::Test {
               const std::string& source = "") {
     fs::create_directories(dir_.path() / name);
     std::ofstream(dir_.path() / name / "CMakeLists.txt")
-        << "pharos_module(" << name << " LAYER " << layer << "\n  SOURCES a.cpp\n  DEPS " << deps << ")\n";
+        << "pharos_module(" << name << " LAYER " << layer << "\n  SOURCES a.cpp\n  DEPS " << deps
+        << ")\n";
     std::ofstream(dir_.path() / name / "a.cpp") << source;
   }
-  std::vector<std::string> check() { return checkModuleGraph(readModuleGraph(dir_.path()), dir_.path()); }
+  std::vector<std::string> check() {
+    return checkModuleGraph(readModuleGraph(dir_.path()), dir_.path());
+  }
   testing::TempDir dir_;
 };
 
@@ -46,10 +50,12 @@ TEST_F(SyntheticTree, CatchesAnUpwardDependency) {
   module("store", "2", "core api");
   module("api", "4", "core store");
   std::vector<std::string> p = check();
-  EXPECT_NE(joined(p).find("store (layer 2.000000) depends on api (layer 4.000000), which is not below it"),
+  EXPECT_NE(joined(p).find(
+                "store (layer 2.000000) depends on api (layer 4.000000), which is not below it"),
             std::string::npos)
       << joined(p);
-  EXPECT_NE(joined(p).find("dependency cycle: api -> store -> api"), std::string::npos) << joined(p);
+  EXPECT_NE(joined(p).find("dependency cycle: api -> store -> api"), std::string::npos)
+      << joined(p);
 }
 
 TEST_F(SyntheticTree, CatchesAnUndeclaredInclude) {

@@ -10,7 +10,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::vector<fs::path> sources(std::initializer_list<const char*> dirs = {"src", "tests", "bench", "fuzz"}) {
+std::vector<fs::path> sources(std::initializer_list<const char*> dirs = {"src", "tests", "bench",
+                                                                         "fuzz"}) {
   std::vector<fs::path> out;
   for (const char* dir : dirs) {
     fs::path root = fs::path(PHAROS_SOURCE_DIR) / dir;
@@ -35,11 +36,13 @@ TEST(SourceRulesTest, HeadersUsePragmaOnceAndNoUsingNamespace) {
   for (const fs::path& p : sources()) {
     if (p.extension() != ".h") continue;
     std::string text = read(p);
-    if (text.find("#pragma once") == std::string::npos) problems += p.string() + ": no #pragma once\n";
+    if (text.find("#pragma once") == std::string::npos)
+      problems += p.string() + ": no #pragma once\n";
     std::istringstream lines(text);
     std::string line;
     while (std::getline(lines, line)) {
-      if (line.rfind("using namespace", 0) == 0) problems += p.string() + ": using namespace in a header\n";
+      if (line.rfind("using namespace", 0) == 0)
+        problems += p.string() + ": using namespace in a header\n";
     }
   }
   EXPECT_TRUE(problems.empty()) << problems;
@@ -59,7 +62,8 @@ TEST(SourceRulesTest, NoNonAsciiNoCommitMarkers) {
         size_t lineStart = text.rfind('\n', i);
         std::string_view before(text.data() + (lineStart == std::string::npos ? 0 : lineStart + 1),
                                 i - (lineStart == std::string::npos ? 0 : lineStart + 1));
-        if (before.find("//") == std::string_view::npos && before.find('*') == std::string_view::npos) {
+        if (before.find("//") == std::string_view::npos &&
+            before.find('*') == std::string_view::npos) {
           problems += p.string() + ": non-ASCII outside a comment\n";
           break;
         }

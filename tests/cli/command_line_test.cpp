@@ -13,8 +13,8 @@ ParseOutcome parse(std::vector<const char*> args) {
 }
 
 TEST(CommandLineTest, ServeTakesCommonAndServeFlags) {
-  ParseOutcome out = parse({"serve", "--config", "p.yaml", "--env", "staging", "--data", "/d", "--listen",
-                            "127.0.0.1:1", "--syslog", "127.0.0.1:2"});
+  ParseOutcome out = parse({"serve", "--config", "p.yaml", "--env", "staging", "--data", "/d",
+                            "--listen", "127.0.0.1:1", "--syslog", "127.0.0.1:2"});
   ASSERT_TRUE(out.invocation);
   const Invocation& inv = *out.invocation;
   EXPECT_EQ(inv.command, Command::kServe);

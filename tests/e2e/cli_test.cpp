@@ -23,13 +23,17 @@ TEST(CliTest, ConfigCheckReportsEveryProblemWithPosition) {
   std::ofstream(file) << "server:\n  listn: 0.0.0.0:80\nbus:\n  max_receives: 0\n";
   auto [code, out] = run({PHAROS_BINARY, "config", "check", file});
   EXPECT_EQ(code, 1);
-  EXPECT_NE(out.find(file + ":2:3: unknown key 'listn' in server (did you mean 'listen'?)"), std::string::npos)
+  EXPECT_NE(out.find(file + ":2:3: unknown key 'listn' in server (did you mean 'listen'?)"),
+            std::string::npos)
       << out;
-  EXPECT_NE(out.find(file + ":4:17: bus.max_receives: 0 is out of range [1, 1000]"), std::string::npos) << out;
+  EXPECT_NE(out.find(file + ":4:17: bus.max_receives: 0 is out of range [1, 1000]"),
+            std::string::npos)
+      << out;
 }
 
 TEST(CliTest, ConfigCheckSummarisesAGoodFile) {
-  auto [code, out] = run({PHAROS_BINARY, "config", "check", std::string(PHAROS_SOURCE_DIR) + "/examples/pharos.yaml"});
+  auto [code, out] = run(
+      {PHAROS_BINARY, "config", "check", std::string(PHAROS_SOURCE_DIR) + "/examples/pharos.yaml"});
   EXPECT_EQ(code, 0) << out;
   EXPECT_NE(out.find(": ok"), std::string::npos) << out;
   EXPECT_NE(out.find("env        dev"), std::string::npos) << out;
@@ -51,7 +55,8 @@ TEST(CliTest, EnvironmentVariableSelectsTheEnvironment) {
   auto [code, out] = run({PHAROS_BINARY, "config", "check", file}, {"PHAROS_ENV=prod"});
   EXPECT_EQ(code, 1);
   EXPECT_NE(out.find("prod requires TLS"), std::string::npos) << out;
-  auto [code2, out2] = run({PHAROS_BINARY, "config", "check", file, "--env", "dev"}, {"PHAROS_ENV=prod"});
+  auto [code2, out2] =
+      run({PHAROS_BINARY, "config", "check", file, "--env", "dev"}, {"PHAROS_ENV=prod"});
   EXPECT_EQ(code2, 0) << out2;
 }
 

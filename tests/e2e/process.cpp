@@ -20,9 +20,11 @@ Process::Process(std::vector<std::string> args, std::vector<std::string> env) {
   if (pid_ == 0) {
     dup2(pipeFds[1], 1);
     dup2(pipeFds[1], 2);
-    for (const std::string& e : env) putenv(const_cast<char*>(e.c_str()));
+    for (const std::string& e : env)
+      putenv(const_cast<char*>(e.c_str()));
     std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
+    for (std::string& a : args)
+      argv.push_back(a.data());
     argv.push_back(nullptr);
     execv(argv[0], argv.data());
     _exit(127);
@@ -82,7 +84,8 @@ int Process::wait(std::chrono::milliseconds timeout) {
       return -1;
     }
   }
-  for (int i = 0; i < 50; ++i) drain(0);
+  for (int i = 0; i < 50; ++i)
+    drain(0);
   return exitCode_;
 }
 

@@ -19,13 +19,15 @@ using std::chrono::seconds;
 class Server {
  public:
   explicit Server(const std::string& dataDir, std::vector<std::string> extra = {}) {
-    std::vector<std::string> args{PHAROS_BINARY, "serve", "--data", dataDir, "--listen", "127.0.0.1:0"};
+    std::vector<std::string> args{PHAROS_BINARY, "serve",    "--data",
+                                  dataDir,       "--listen", "127.0.0.1:0"};
     args.insert(args.end(), extra.begin(), extra.end());
     process_ = std::make_unique<Process>(args);
     if (process_->waitForOutput("pharos started", seconds(20))) {
       std::smatch m;
       static const std::regex portRe(R"(http=127\.0\.0\.1:(\d+))");
-      if (std::regex_search(process_->output(), m, portRe)) port_ = static_cast<uint16_t>(std::stoi(m[1]));
+      if (std::regex_search(process_->output(), m, portRe))
+        port_ = static_cast<uint16_t>(std::stoi(m[1]));
     }
   }
   uint16_t port() const { return port_; }
@@ -54,7 +56,8 @@ TEST(ServeTest, StartsServesAndStopsCleanlyOnSigterm) {
   auto missing = httpGet(server.port(), "/nope");
   ASSERT_TRUE(missing);
   EXPECT_EQ(missing->status, 404);
-  EXPECT_NE(missing->body.find("\"error\":{\"code\":\"not_found\""), std::string::npos) << missing->body;
+  EXPECT_NE(missing->body.find("\"error\":{\"code\":\"not_found\""), std::string::npos)
+      << missing->body;
 
   EXPECT_EQ(server.process().signalAndWait(SIGTERM, seconds(15)), 0) << server.process().output();
   EXPECT_NE(server.process().output().find("pharos stopped"), std::string::npos);
@@ -76,7 +79,8 @@ TEST(ServeTest, SecondServerOnTheSameDataDirectoryIsRefused) {
   TempDir dir;
   Server first(dir.file("data"));
   ASSERT_NE(first.port(), 0) << first.process().output();
-  auto [code, out] = run({PHAROS_BINARY, "serve", "--data", dir.file("data"), "--listen", "127.0.0.1:0"});
+  auto [code, out] =
+      run({PHAROS_BINARY, "serve", "--data", dir.file("data"), "--listen", "127.0.0.1:0"});
   EXPECT_EQ(code, 1);
   EXPECT_NE(out.find("in use by another pharos process"), std::string::npos) << out;
   EXPECT_EQ(first.process().signalAndWait(SIGTERM, seconds(15)), 0);
@@ -107,7 +111,8 @@ TEST(ServeTest, ProdRefusesToStartWithoutTlsAndAuth) {
 
 TEST(ServeTest, ExampleConfigStarts) {
   TempDir dir;
-  Server server(dir.file("data"), {"--config", std::string(PHAROS_SOURCE_DIR) + "/examples/pharos.yaml"});
+  Server server(dir.file("data"),
+                {"--config", std::string(PHAROS_SOURCE_DIR) + "/examples/pharos.yaml"});
   ASSERT_NE(server.port(), 0) << server.process().output();
   EXPECT_EQ(httpGet(server.port(), "/readyz")->status, 200);
 }

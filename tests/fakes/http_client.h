@@ -81,7 +81,8 @@ class Client {
 
   // One response; std::nullopt on EOF, reset or timeout. `head`: the request was HEAD, so no
   // body follows whatever Content-Length says.
-  std::optional<Response> read(bool head = false, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+  std::optional<Response> read(bool head = false,
+                               std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
     auto deadline = steady_clock::now() + timeout;
     size_t end;
     while ((end = buf_.find("\r\n\r\n")) == std::string::npos) {
@@ -100,7 +101,8 @@ class Client {
       size_t colon = line.find(':');
       if (colon == std::string_view::npos) continue;
       std::string_view value = line.substr(colon + 1);
-      while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+      while (!value.empty() && value.front() == ' ')
+        value.remove_prefix(1);
       r.headers.emplace_back(std::string(line.substr(0, colon)), std::string(value));
     }
     buf_.erase(0, end + 4);
@@ -128,7 +130,8 @@ class Client {
 
  private:
   bool fill(steady_clock::time_point deadline) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady_clock::now());
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady_clock::now());
     if (left.count() <= 0) return false;
     pollfd p{fd_, POLLIN, 0};
     int ready = ::poll(&p, 1, static_cast<int>(left.count()));
@@ -153,7 +156,8 @@ class Client {
 inline std::optional<Response> httpGet(uint16_t port, std::string_view path) {
   Client c(port);
   if (!c.connected()) return std::nullopt;
-  std::string request = "GET " + std::string(path) + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  std::string request =
+      "GET " + std::string(path) + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
   if (!c.send(request)) return std::nullopt;
   return c.read();
 }

@@ -28,7 +28,9 @@ Result<std::string> expandEnv(const std::string& raw, const EnvLookup& lookup) {
     }
     std::string name = raw.substr(start + 2, end - start - 2);
     auto value = lookup ? lookup(name) : processEnv(name);
-    if (!value) return makeError(ErrorCode::kInvalidArgument, fmt::format("environment variable {} is not set", name));
+    if (!value)
+      return makeError(ErrorCode::kInvalidArgument,
+                       fmt::format("environment variable {} is not set", name));
     out += *value;
     i = end + 1;
   }
@@ -39,7 +41,8 @@ std::string hideExpansion(std::string message, const std::string& raw, const Env
   if (raw.find("${") == std::string::npos) return message;
   auto expanded = expandEnv(raw, lookup);
   if (!expanded.ok() || expanded->empty() || *expanded == raw) return message;
-  for (size_t pos = message.find(*expanded); pos != std::string::npos; pos = message.find(*expanded, pos + raw.size())) {
+  for (size_t pos = message.find(*expanded); pos != std::string::npos;
+       pos = message.find(*expanded, pos + raw.size())) {
     message.replace(pos, expanded->size(), raw);
   }
   return message;

@@ -1,0 +1,811 @@
+#include "net/http_server.h"
+
+// <utility> before any Asio header: Boost 1.74 uses std::exchange without including it.
+#include <utility>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <charconv>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <ctime>
+#include <exception>
+#include <limits>
+#include <mutex>
+#include <optional>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/status.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include "core/log.h"
+
+namespace pharos::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using SysError = boost::system::error_code;
+
+namespace {
+
+constexpr size_t kReadChunk = 16 * 1024;
+// After the last response on a connection we stop sending and read what the client still
+// sends, so that closing does not reset the connection (which can destroy the response in
+// the client's receive buffer). Bounded in time and bytes.
+constexpr Millis kLingerTimeout{2'000};
+constexpr size_t kLingerMaxBytes = 4 << 20;
+// Connections being turned away with a 503 at one time; beyond that they are just closed.
+constexpr size_t kRejectBacklog = 64;
+// Back-off after a failed accept (EMFILE), so a full fd table does not spin a core.
+constexpr Millis kAcceptRetry{50};
+// How long stop() waits for force-closed connections to unwind before stopping the loop.
+constexpr Millis kForceCloseGrace{1'000};
+
+std::string_view view(beast::string_view s) {
+  return {s.data(), s.size()};
+}
+
+char lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+// RFC 9110 token characters, for header names a handler sets.
+bool isToken(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// A header value must not end the header line early: that would let data a handler copied
+// from a request inject headers or a second response.
+bool isFieldValue(std::string_view s) {
+  return s.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+}
+
+// The server owns message framing; these names from a handler are dropped.
+bool isReserved(std::string_view name) {
+  return iequals(name, "content-length") || iequals(name, "transfer-encoding") ||
+         iequals(name, "connection") || iequals(name, "server") || iequals(name, "date");
+}
+
+int hexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// false on a malformed escape or an encoded NUL, which no route can mean.
+bool percentDecode(std::string_view in, std::string& out) {
+  if (in.find('%') == std::string_view::npos) {
+    out.assign(in);
+    return true;
+  }
+  out.clear();
+  out.reserve(in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] != '%') {
+      out.push_back(in[i]);
+      continue;
+    }
+    if (i + 2 >= in.size()) return false;
+    int hi = hexValue(in[i + 1]);
+    int lo = hexValue(in[i + 2]);
+    if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) return false;
+    out.push_back(static_cast<char>(hi * 16 + lo));
+    i += 2;
+  }
+  return true;
+}
+
+void appendInt(std::string& out, uint64_t value) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+  out.append(buf, end);
+}
+
+// "Sun, 06 Nov 1994 08:49:37 GMT", formatted once a second per thread.
+std::string_view httpDate() {
+  thread_local time_t cachedSecond = -1;
+  thread_local char buf[64];
+  thread_local size_t len = 0;
+  time_t now = std::time(nullptr);
+  if (now != cachedSecond) {
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    len = std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    cachedSecond = now;
+  }
+  return {buf, len};
+}
+
+std::string_view reasonPhrase(int status) {
+  std::string_view reason = view(http::obsolete_reason(static_cast<http::status>(status)));
+  return reason.starts_with('<') ? std::string_view() : reason;  // "<unknown-status>"
+}
+
+std::string hostPort(std::string_view host, uint16_t port) {
+  std::string out;
+  bool v6 = host.find(':') != std::string_view::npos;
+  if (v6) out += '[';
+  out += host;
+  if (v6) out += ']';
+  out += ':';
+  appendInt(out, port);
+  return out;
+}
+
+class Server;
+
+// One accepted connection. All of its handlers run on its own strand, so its members need no
+// lock. It is kept alive by the handlers of its pending operations and dies after the last.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, Server& server, bool reject);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  asio::any_io_executor executor() { return socket_.get_executor(); }
+
+  // These three run on the session's strand.
+  void start();
+  void onServerStopping();
+  void close();
+
+ private:
+  enum class Phase { kStarting, kIdle, kReading, kHandling, kWriting, kLingering, kClosed };
+
+  void waitForRequest();
+  void onFirstBytes(const SysError& ec, size_t bytes);
+  void readHeader();
+  void onHeader(const SysError& ec);
+  void readBody();
+  void onReadError(const SysError& ec);
+  void handleRequest();
+  void sendError(int status, std::string_view code, std::string_view message);
+  void send(HttpResponse&& response, bool headRequest, bool keepAlive, bool http10);
+  void onWrite(const SysError& ec);
+  void lingerThenClose();
+  void lingerRead();
+  void armTimer(Millis after);
+
+  Server& server_;
+  tcp::socket socket_;
+  asio::steady_timer timer_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::string head_;  // the serialized response head, reused across responses
+  std::string body_;
+  std::string remote_;
+  uint64_t timerGeneration_ = 0;
+  size_t lingered_ = 0;
+  Phase phase_ = Phase::kStarting;
+  bool reject_;
+  bool timedOut_ = false;
+  bool firstRequest_ = true;
+  bool closeAfterWrite_ = false;
+};
+
+// Everything HttpServer does. Sessions reach back into it to count themselves, to find the
+// router and to learn that the server is stopping.
+class Server {
+ public:
+  Server(const ServerOptions& options, std::shared_ptr<const Router> router)
+      : options_(options),
+        router_(std::move(router)),
+        ioc_(std::max(options.threads, 1)),
+        acceptStrand_(asio::make_strand(ioc_)),
+        acceptor_(acceptStrand_),
+        acceptRetry_(acceptStrand_) {}
+
+  ~Server() { stop(Millis(0)); }
+
+  Status bind();
+  void run();
+  void stop(Millis drainDeadline);
+  uint16_t port() const { return port_; }
+  ServerStats stats() const {
+    return ServerStats{
+        active_.load(std::memory_order_relaxed), accepted_.load(std::memory_order_relaxed),
+        rejected_.load(std::memory_order_relaxed), requests_.load(std::memory_order_relaxed)};
+  }
+
+  const ServerOptions& options() const { return options_; }
+  const Router& router() const { return *router_; }
+  const logging::Logger& log() const { return log_; }
+  bool stopping() const { return stopping_.load(std::memory_order_acquire); }
+  void countRequest() { requests_.fetch_add(1, std::memory_order_relaxed); }
+
+  // false when the server is already stopping: the session should close at once.
+  bool registerSession(Session* session, std::weak_ptr<Session> weak) {
+    std::lock_guard lock(mutex_);
+    sessions_.emplace(session, std::move(weak));
+    return !stopping_.load();
+  }
+  void onSessionGone(Session* session, bool rejected) {
+    (rejected ? rejecting_ : active_).fetch_sub(1, std::memory_order_relaxed);
+    std::lock_guard lock(mutex_);
+    sessions_.erase(session);
+    if (sessions_.empty()) drained_.notify_all();
+  }
+
+ private:
+  void doAccept();
+  void onAccept(const SysError& ec, tcp::socket socket);
+  void runLoop();
+  std::vector<std::shared_ptr<Session>> liveSessions();
+
+  // Declared before ioc_ so that they outlive it: destroying ioc_ destroys pending handlers,
+  // which may destroy the last sessions, which unregister here.
+  ServerOptions options_;
+  std::shared_ptr<const Router> router_;
+  logging::Logger log_{"net"};
+  std::mutex mutex_;
+  std::condition_variable drained_;
+  std::unordered_map<Session*, std::weak_ptr<Session>> sessions_;  // guarded by mutex_
+  std::atomic<bool> stopping_{false};  // written under mutex_, read anywhere
+  std::atomic<uint64_t> active_{0};
+  std::atomic<uint64_t> rejecting_{0};
+  std::atomic<uint64_t> accepted_{0};
+  std::atomic<uint64_t> rejected_{0};
+  std::atomic<uint64_t> requests_{0};
+  uint16_t port_ = 0;
+  std::mutex stopMutex_;
+  bool stopped_ = false;  // guarded by stopMutex_
+
+  asio::io_context ioc_;
+  asio::strand<asio::io_context::executor_type> acceptStrand_;
+  tcp::acceptor acceptor_;
+  asio::steady_timer acceptRetry_;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
+  std::vector<std::thread> threads_;
+};
+
+// ---- Session ------------------------------------------------------------------------------
+
+Session::Session(tcp::socket socket, Server& server, bool reject)
+    : server_(server), socket_(std::move(socket)), timer_(socket_.get_executor()), reject_(reject) {
+  SysError ec;
+  socket_.set_option(tcp::no_delay(true), ec);
+  auto endpoint = socket_.remote_endpoint(ec);
+  if (!ec) remote_ = endpoint.address().to_string();
+}
+
+Session::~Session() {
+  server_.onSessionGone(this, reject_);
+}
+
+void Session::start() {
+  if (!server_.registerSession(this, weak_from_this())) {
+    close();
+    return;
+  }
+  if (reject_) {
+    HttpResponse response = HttpResponse::error(503, "unavailable", "too many connections");
+    response.headers.emplace_back("Retry-After", "1");
+    send(std::move(response), false, false, false);
+    return;
+  }
+  waitForRequest();
+}
+
+void Session::onServerStopping() {
+  // Only a connection between requests closes now; one in the middle of a request gets its
+  // response (marked Connection: close) until the drain deadline. A lingering one has nothing
+  // unread (its read would have completed), so closing sends FIN, not a reset.
+  if (phase_ == Phase::kIdle || phase_ == Phase::kLingering) close();
+}
+
+void Session::close() {
+  if (phase_ == Phase::kClosed) return;
+  phase_ = Phase::kClosed;
+  ++timerGeneration_;
+  timer_.cancel();
+  SysError ignored;
+  socket_.close(ignored);
+}
+
+void Session::armTimer(Millis after) {
+  // A stale expiry can still be queued when the timer is re-armed; the generation tells.
+  timedOut_ = false;
+  uint64_t generation = ++timerGeneration_;
+  timer_.expires_after(after);
+  timer_.async_wait([self = shared_from_this(), generation](const SysError& ec) {
+    if (ec || generation != self->timerGeneration_ || self->phase_ == Phase::kClosed) return;
+    self->timedOut_ = true;
+    SysError ignored;
+    self->socket_.cancel(ignored);
+  });
+}
+
+void Session::waitForRequest() {
+  if (server_.stopping()) {
+    close();
+    return;
+  }
+  if (buffer_.size() > 0) {  // a pipelined request is already here
+    readHeader();
+    return;
+  }
+  // Wait for the first byte under the idle timeout; the read timeout starts with it. A new
+  // connection is expected to send at once, so it gets the read timeout.
+  phase_ = Phase::kIdle;
+  const ServerOptions& o = server_.options();
+  armTimer(firstRequest_ ? o.readTimeout : o.idleTimeout);
+  socket_.async_read_some(buffer_.prepare(kReadChunk),
+                          [self = shared_from_this()](const SysError& ec, size_t bytes) {
+                            self->onFirstBytes(ec, bytes);
+                          });
+}
+
+void Session::onFirstBytes(const SysError& ec, size_t bytes) {
+  if (phase_ == Phase::kClosed) return;
+  if (ec) {  // EOF, reset, idle timeout or stop: no request started, so nothing to answer
+    close();
+    return;
+  }
+  buffer_.commit(bytes);
+  readHeader();
+}
+
+void Session::readHeader() {
+  phase_ = Phase::kReading;
+  const ServerOptions& o = server_.options();
+  parser_.emplace();
+  parser_->header_limit(static_cast<uint32_t>(
+      std::min<size_t>(o.maxHeaderBytes, std::numeric_limits<uint32_t>::max())));
+  parser_->body_limit(o.maxBodyBytes);
+  armTimer(o.readTimeout);
+  http::async_read_header(
+      socket_, buffer_, *parser_,
+      [self = shared_from_this()](const SysError& ec, size_t) { self->onHeader(ec); });
+}
+
+void Session::onHeader(const SysError& ec) {
+  if (phase_ == Phase::kClosed) return;
+  if (ec) {
+    onReadError(ec);
+    return;
+  }
+  if (parser_->is_done()) {
+    handleRequest();
+    return;
+  }
+  const auto& header = parser_->get();
+  if (header.version() >= 11 && iequals(view(header[http::field::expect]), "100-continue")) {
+    // The client waits for this before it sends the body (curl does for large uploads).
+    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    phase_ = Phase::kWriting;
+    armTimer(server_.options().writeTimeout);
+    asio::async_write(socket_, asio::buffer(kContinue.data(), kContinue.size()),
+                      [self = shared_from_this()](const SysError& ec, size_t) {
+                        if (self->phase_ == Phase::kClosed) return;
+                        if (ec) {
+                          self->close();
+                          return;
+                        }
+                        self->readBody();
+                      });
+    return;
+  }
+  readBody();
+}
+
+void Session::readBody() {
+  phase_ = Phase::kReading;
+  armTimer(server_.options().readTimeout);
+  http::async_read(socket_, buffer_, *parser_,
+                   [self = shared_from_this()](const SysError& ec, size_t) {
+                     if (self->phase_ == Phase::kClosed) return;
+                     if (ec) {
+                       self->onReadError(ec);
+                       return;
+                     }
+                     self->handleRequest();
+                   });
+}
+
+void Session::onReadError(const SysError& ec) {
+  const ServerOptions& o = server_.options();
+  if (timedOut_) {
+    sendError(408, "request_timeout", "the request was not received in time");
+  } else if (ec == http::error::header_limit) {
+    sendError(431, "header_too_large",
+              "the request header exceeds " + std::to_string(o.maxHeaderBytes) + " bytes");
+  } else if (ec == http::error::body_limit) {
+    sendError(413, "body_too_large",
+              "the request body exceeds " + std::to_string(o.maxBodyBytes) + " bytes");
+  } else if (ec.category() == http::make_error_code(http::error::bad_method).category() &&
+             ec != http::error::end_of_stream && ec != http::error::partial_message) {
+    sendError(400, "bad_request", "malformed request: " + ec.message());
+  } else {  // the client went away, or the server is closing the connection
+    close();
+  }
+}
+
+void Session::handleRequest() {
+  ++timerGeneration_;  // no timeout while the handler runs; the write re-arms the timer
+  phase_ = Phase::kHandling;
+  server_.countRequest();
+  http::request<http::string_body> message = parser_->release();
+  parser_.reset();
+  bool headRequest = message.method() == http::verb::head;
+  bool http10 = message.version() < 11;
+  bool keepAlive = message.keep_alive();
+
+  HttpRequest request;
+  request.method.assign(view(message.method_string()));
+  request.target.assign(view(message.target()));
+  std::string_view target = request.target;
+  // Absolute form ("http://host/path"), which proxies send, carries the path after the host.
+  for (std::string_view scheme : {"http://", "https://"}) {
+    if (target.size() > scheme.size() && iequals(target.substr(0, scheme.size()), scheme)) {
+      size_t slash = target.find('/', scheme.size());
+      target = slash == std::string_view::npos ? std::string_view("/") : target.substr(slash);
+    }
+  }
+  size_t question = target.find('?');
+  std::string_view rawPath = target.substr(0, question);
+  if (question != std::string_view::npos) request.query.assign(target.substr(question + 1));
+  if (rawPath.empty() || rawPath.front() != '/' || !percentDecode(rawPath, request.path)) {
+    sendError(400, "bad_request", "malformed request target");
+    return;
+  }
+  request.headers.reserve(16);
+  for (const auto& field : message) {
+    request.headers.emplace_back(view(field.name_string()), view(field.value()));
+  }
+  request.body = std::move(message.body());
+  request.remoteAddress = remote_;
+
+  HttpResponse response;
+  try {
+    response = server_.router().dispatch(request);
+  } catch (const std::exception& e) {
+    server_.log().error("handler threw", {{"method", request.method},
+                                          {"path", request.path},
+                                          {"error", std::string_view(e.what())}});
+    response = HttpResponse::error(500, "internal", "internal error");
+  } catch (...) {
+    server_.log().error("handler threw", {{"method", request.method}, {"path", request.path}});
+    response = HttpResponse::error(500, "internal", "internal error");
+  }
+  // Checked after the handler: a stop that began while it ran must still close.
+  send(std::move(response), headRequest, keepAlive && !server_.stopping(), http10);
+}
+
+void Session::sendError(int status, std::string_view code, std::string_view message) {
+  // After a request we could not read, the rest of the stream cannot be trusted: close.
+  send(HttpResponse::error(status, code, message), false, false, false);
+}
+
+void Session::send(HttpResponse&& response, bool headRequest, bool keepAlive, bool http10) {
+  if (response.status < 200 || response.status > 599) {
+    server_.log().error("handler returned an invalid status", {{"status", response.status}});
+    response = HttpResponse::error(500, "internal", "internal error");
+  }
+  int status = response.status;
+  closeAfterWrite_ = !keepAlive;
+  bool bodyless = status == 204 || status == 304;
+
+  head_.clear();
+  head_ += "HTTP/1.1 ";
+  appendInt(head_, static_cast<uint64_t>(status));
+  head_ += ' ';
+  head_ += reasonPhrase(status);
+  head_ += "\r\nServer: pharos\r\nDate: ";
+  head_ += httpDate();
+  head_ += "\r\n";
+  if (!bodyless) {
+    if (!response.contentType.empty() && isFieldValue(response.contentType)) {
+      head_ += "Content-Type: ";
+      head_ += response.contentType;
+      head_ += "\r\n";
+    }
+    head_ += "Content-Length: ";
+    appendInt(head_, response.body.size());
+    head_ += "\r\n";
+  }
+  for (const auto& [name, value] : response.headers) {
+    if (!isToken(name) || !isFieldValue(value)) {
+      server_.log().warn("dropped an invalid response header", {{"status", status}});
+      continue;
+    }
+    if (isReserved(name)) continue;
+    head_ += name;
+    head_ += ": ";
+    head_ += value;
+    head_ += "\r\n";
+  }
+  if (closeAfterWrite_) {
+    head_ += "Connection: close\r\n";
+  } else if (http10) {
+    head_ += "Connection: keep-alive\r\n";
+  }
+  head_ += "\r\n";
+  if (!headRequest && !bodyless) body_ = std::move(response.body);
+
+  phase_ = Phase::kWriting;
+  armTimer(server_.options().writeTimeout);
+  std::array<asio::const_buffer, 2> buffers{asio::buffer(head_), asio::buffer(body_)};
+  asio::async_write(socket_, buffers,
+                    [self = shared_from_this()](const SysError& ec, size_t) { self->onWrite(ec); });
+}
+
+void Session::onWrite(const SysError& ec) {
+  if (phase_ == Phase::kClosed) return;
+  if (ec) {
+    close();
+    return;
+  }
+  std::string().swap(body_);  // a large body should not stay with an idle connection
+  if (closeAfterWrite_ || server_.stopping()) {
+    lingerThenClose();
+    return;
+  }
+  firstRequest_ = false;
+  waitForRequest();
+}
+
+void Session::lingerThenClose() {
+  phase_ = Phase::kLingering;
+  SysError ignored;
+  socket_.shutdown(tcp::socket::shutdown_send, ignored);
+  if (server_.stopping() && socket_.available(ignored) == 0) {  // don't hold up the drain
+    close();
+    return;
+  }
+  buffer_.clear();
+  armTimer(std::min(server_.options().readTimeout, kLingerTimeout));
+  lingerRead();
+}
+
+void Session::lingerRead() {
+  socket_.async_read_some(buffer_.prepare(kReadChunk),
+                          [self = shared_from_this()](const SysError& ec, size_t bytes) {
+                            if (self->phase_ == Phase::kClosed) return;
+                            self->lingered_ += bytes;
+                            if (ec || self->lingered_ > kLingerMaxBytes) {
+                              self->close();
+                              return;
+                            }
+                            self->lingerRead();
+                          });
+}
+
+// ---- Server -------------------------------------------------------------------------------
+
+Status Server::bind() {
+  std::string context = hostPort(options_.host, options_.port);
+  SysError ec;
+  asio::ip::address address;
+  if (options_.host == "localhost") {
+    address = asio::ip::address_v4::loopback();
+  } else {
+    // No DNS: a name that resolves differently tomorrow should not move the listener.
+    address = asio::ip::make_address(options_.host, ec);
+    if (ec) {
+      return makeError(ErrorCode::kInvalidArgument,
+                       "listen host must be an IP address or localhost", context);
+    }
+  }
+  tcp::endpoint endpoint(address, options_.port);
+  acceptor_.open(endpoint.protocol(), ec);
+  if (ec) return makeError(ErrorCode::kIo, "cannot open a socket: " + ec.message(), context);
+  // Lets a restarted server bind while old connections sit in TIME_WAIT. On Linux it does not
+  // let two listeners share a port.
+  acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  acceptor_.bind(endpoint, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    if (ec == asio::error::address_in_use) {
+      return retryableError(ErrorCode::kUnavailable, "address already in use", context);
+    }
+    if (ec == asio::error::access_denied || ec == asio::error::no_permission) {
+      return makeError(ErrorCode::kPermissionDenied, "not allowed to bind: " + ec.message(),
+                       context);
+    }
+    if (ec == boost::system::errc::address_not_available) {
+      return makeError(ErrorCode::kInvalidArgument, "address not available on this host", context);
+    }
+    return makeError(ErrorCode::kIo, "cannot listen: " + ec.message(), context);
+  }
+  port_ = acceptor_.local_endpoint(ec).port();
+  if (ec) return makeError(ErrorCode::kIo, "cannot read the bound port: " + ec.message(), context);
+  return okStatus();
+}
+
+void Server::run() {
+  work_.emplace(ioc_.get_executor());
+  asio::post(acceptStrand_, [this] { doAccept(); });
+  int threads = std::max(options_.threads, 1);
+  threads_.reserve(static_cast<size_t>(threads));
+  for (int i = 0; i < threads; ++i)
+    threads_.emplace_back([this] { runLoop(); });
+  log_.info("listening", {{"address", hostPort(options_.host, port_)}, {"threads", threads}});
+}
+
+void Server::runLoop() {
+  // Our handlers catch what handlers throw; this is for what escapes anyway (bad_alloc).
+  for (;;) {
+    try {
+      ioc_.run();
+      return;
+    } catch (const std::exception& e) {
+      log_.error("I/O loop caught an exception", {{"error", std::string_view(e.what())}});
+    } catch (...) {
+      log_.error("I/O loop caught an unknown exception");
+    }
+  }
+}
+
+void Server::doAccept() {
+  acceptor_.async_accept(asio::make_strand(ioc_), [this](const SysError& ec, tcp::socket socket) {
+    onAccept(ec, std::move(socket));
+  });
+}
+
+void Server::onAccept(const SysError& ec, tcp::socket socket) {
+  if (ec) {
+    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+    log_.warn("accept failed", {{"error", ec.message()}});
+    acceptRetry_.expires_after(kAcceptRetry);
+    acceptRetry_.async_wait([this](const SysError& e) {
+      if (!e && acceptor_.is_open()) doAccept();
+    });
+    return;
+  }
+  if (stopping()) {
+    SysError ignored;
+    socket.close(ignored);
+    return;
+  }
+  accepted_.fetch_add(1, std::memory_order_relaxed);
+  // Only this strand increments the counters, so check-then-add cannot overshoot.
+  bool reject = active_.load(std::memory_order_relaxed) >= options_.maxConnections;
+  if (reject) {
+    rejected_.fetch_add(1, std::memory_order_relaxed);
+    if (rejecting_.load(std::memory_order_relaxed) >= kRejectBacklog) {
+      SysError ignored;
+      socket.close(ignored);
+      doAccept();
+      return;
+    }
+    rejecting_.fetch_add(1, std::memory_order_relaxed);
+  } else {
+    active_.fetch_add(1, std::memory_order_relaxed);
+  }
+  auto session = std::make_shared<Session>(std::move(socket), *this, reject);
+  asio::post(session->executor(), [session] { session->start(); });
+  doAccept();
+}
+
+std::vector<std::shared_ptr<Session>> Server::liveSessions() {
+  std::vector<std::shared_ptr<Session>> out;
+  std::lock_guard lock(mutex_);
+  out.reserve(sessions_.size());
+  for (auto& [raw, weak] : sessions_) {
+    if (auto session = weak.lock()) out.push_back(std::move(session));
+  }
+  return out;
+}
+
+void Server::stop(Millis drainDeadline) {
+  std::lock_guard stopLock(stopMutex_);
+  if (stopped_) return;
+  stopped_ = true;
+  if (threads_.empty()) return;  // never ran
+  for (const auto& t : threads_) {
+    // Joining our own thread would hang forever; this is a bug in the caller.
+    if (t.get_id() == std::this_thread::get_id()) std::abort();
+  }
+  auto deadline = std::chrono::steady_clock::now() + drainDeadline;
+  {
+    std::lock_guard lock(mutex_);
+    stopping_.store(true, std::memory_order_release);
+  }
+  asio::post(acceptStrand_, [this] {
+    SysError ignored;
+    acceptor_.close(ignored);
+    acceptRetry_.cancel();
+  });
+  for (auto& session : liveSessions()) {
+    asio::post(session->executor(), [session] { session->onServerStopping(); });
+  }
+
+  bool drained;
+  {
+    std::unique_lock lock(mutex_);
+    drained = drained_.wait_until(lock, deadline, [this] { return sessions_.empty(); });
+  }
+  if (!drained) {
+    auto sessions = liveSessions();
+    log_.warn("drain deadline passed, closing connections", {{"connections", sessions.size()}});
+    for (auto& session : sessions) {
+      asio::post(session->executor(), [session] { session->close(); });
+    }
+    sessions.clear();
+    std::unique_lock lock(mutex_);
+    drained_.wait_for(lock, kForceCloseGrace, [this] { return sessions_.empty(); });
+  }
+  work_.reset();
+  ioc_.stop();
+  for (auto& t : threads_)
+    t.join();
+  log_.info("stopped", {{"address", hostPort(options_.host, port_)}});
+}
+
+}  // namespace
+
+// ---- HttpServer ---------------------------------------------------------------------------
+
+class HttpServer::Impl : public Server {
+ public:
+  using Server::Server;
+};
+
+HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+HttpServer::~HttpServer() = default;  // ~Server stops
+
+Result<std::unique_ptr<HttpServer>> HttpServer::start(const ServerOptions& options,
+                                                      std::shared_ptr<const Router> router) {
+  std::string context = hostPort(options.host, options.port);
+  if (!router) return makeError(ErrorCode::kInvalidArgument, "no router", context);
+  if (options.threads < 1 || options.maxConnections < 1 || options.maxHeaderBytes < 1 ||
+      options.readTimeout.count() <= 0 || options.idleTimeout.count() <= 0 ||
+      options.writeTimeout.count() <= 0) {
+    return makeError(ErrorCode::kInvalidArgument,
+                     "threads, maxConnections, maxHeaderBytes and timeouts must be positive",
+                     context);
+  }
+  auto impl = std::make_unique<Impl>(options, std::move(router));
+  PHAROS_TRY(impl->bind());
+  impl->run();
+  return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
+}
+
+uint16_t HttpServer::port() const {
+  return impl_->port();
+}
+
+ServerStats HttpServer::stats() const {
+  return impl_->stats();
+}
+
+void HttpServer::stop(Millis drainDeadline) {
+  impl_->stop(drainDeadline);
+}
+
+}  // namespace pharos::net

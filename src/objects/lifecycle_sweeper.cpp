@@ -1,0 +1,63 @@
+#include "objects/lifecycle_sweeper.h"
+
+#include <chrono>
+#include <utility>
+
+namespace pharos::objects {
+
+LifecycleSweeper::LifecycleSweeper(ObjectStore& store, Clock& clock, Options options,
+                                   Observer onSweep)
+    : store_(store), clock_(clock), options_(std::move(options)), onSweep_(std::move(onSweep)) {}
+
+LifecycleSweeper::~LifecycleSweeper() {
+  stop();
+}
+
+void LifecycleSweeper::start() {
+  std::lock_guard lock(mutex_);
+  if (thread_.joinable()) return;
+  stopping_ = false;
+  thread_ = std::thread([this] { run(); });
+}
+
+void LifecycleSweeper::stop() {
+  std::thread thread;
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+    thread = std::move(thread_);
+  }
+  wake_.notify_all();
+  if (thread.joinable()) thread.join();
+}
+
+void LifecycleSweeper::run() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    lock.unlock();
+    sweepOnce();
+    lock.lock();
+    wake_.wait_for(lock, options_.interval, [this] { return stopping_; });
+  }
+}
+
+void LifecycleSweeper::sweepOnce() {
+  const MonoTime started = clock_.monotonic();
+  Result<SweepReport> report = store_.applyLifecycle(options_.rules);
+  const int64_t ms = std::chrono::duration_cast<Millis>(clock_.monotonic() - started).count();
+  if (report.ok()) {
+    log_.info("lifecycle sweep", {{"scanned", report->scanned},
+                                  {"compressed", report->compressed},
+                                  {"expired", report->expired},
+                                  {"bytes_freed", report->bytesFreed},
+                                  {"failed", report->failed},
+                                  {"duration_ms", ms}});
+  } else {
+    log_.warn("lifecycle sweep failed",
+              {{"error", report.error().toString()}, {"duration_ms", ms}});
+  }
+  sweeps_.fetch_add(1);
+  if (onSweep_) onSweep_(report);
+}
+
+}  // namespace pharos::objects
