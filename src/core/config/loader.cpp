@@ -51,7 +51,9 @@ class Walker {
     }
     std::set<std::string, std::less<>> seen;
     for (auto it = node.begin(); it != node.end(); ++it) {
-      const YAML::Node& keyNode = it->first;
+      // Copies: the iterator hands out a temporary pair, and a reference into it would dangle.
+      const YAML::Node keyNode = it->first;
+      const YAML::Node value = it->second;
       if (!keyNode.IsScalar()) {
         error(keyNode, fmt::format("{}: keys must be plain names", displayPath(path)));
         continue;
@@ -73,7 +75,7 @@ class Walker {
         continue;
       }
       lastKeyMark_ = keyNode.Mark();
-      onKey(std::string_view(key), it->second, join(path, key));
+      onKey(std::string_view(key), value, join(path, key));
     }
   }
 
