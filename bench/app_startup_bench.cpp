@@ -1,0 +1,77 @@
+// Start-up: from exec of `pharos serve` on an empty data directory to the first 200 from
+// /readyz, and the resident memory once it is idle. Targets: under 100 ms, under 20 MB.
+//
+//   build/bench/app_startup_bench --benchmark_repetitions=10 --benchmark_report_aggregates_only=true
+#include <signal.h>
+
+#include <benchmark/benchmark.h>
+
+#include <chrono>
+#include <fstream>
+#include <string>
+#include <thread>
+
+#include "e2e/process.h"
+#include "fakes/http_client.h"
+#include "fakes/temp_dir.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// A port nothing listens on now: bind to 0, read it back, release it.
+uint16_t freePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+int64_t residentKiB(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stoll(line.substr(6));
+  }
+  return -1;
+}
+
+void BM_StartToReady(benchmark::State& state) {
+  double rssMiB = 0;
+  for (auto _ : state) {
+    pharos::testing::TempDir dir;
+    uint16_t port = freePort();
+    std::string listen = "127.0.0.1:" + std::to_string(port);
+    auto began = Clock::now();
+    pharos::testing::Process server(
+        {PHAROS_BINARY, "serve", "--data", dir.file("data"), "--listen", listen});
+    bool ready = false;
+    while (!ready && Clock::now() - began < std::chrono::seconds(10)) {
+      auto r = pharos::testing::httpGet(port, "/readyz");
+      ready = r && r->status == 200;
+      if (!ready) std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+    auto took = std::chrono::duration<double>(Clock::now() - began).count();
+    if (!ready) {
+      state.SkipWithError("pharos did not become ready in 10 s");
+      break;
+    }
+    state.SetIterationTime(took);
+    state.PauseTiming();
+    std::this_thread::sleep_for(std::chrono::seconds(1));  // idle: the lifecycle sweep has run
+    rssMiB = static_cast<double>(residentKiB(server.pid())) / 1024.0;
+    server.signalAndWait(SIGTERM, std::chrono::seconds(10));
+    state.ResumeTiming();
+  }
+  state.counters["idle_rss_MiB"] = rssMiB;
+}
+BENCHMARK(BM_StartToReady)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(5);
+
+}  // namespace
+
+BENCHMARK_MAIN();
