@@ -1,7 +1,6 @@
 // Start-up: from exec of `pharos serve` on an empty data directory to the first 200 from
 // /readyz, and the resident memory once it is idle. Targets: under 100 ms, under 20 MB.
-//
-//   build/bench/app_startup_bench --benchmark_repetitions=10 --benchmark_report_aggregates_only=true
+// Run by bench/foundation.sh; alone: build/bench/app_startup_bench
 #include <signal.h>
 
 #include <benchmark/benchmark.h>
