@@ -34,7 +34,50 @@ TEST(ConfigLoaderTest, EmptyFileGivesDevDefaults) {
   EXPECT_EQ(out.config.env, Environment::kDev);
   EXPECT_EQ(out.config.server.listen, "127.0.0.1:8470");
   EXPECT_EQ(out.config.syslog.listen, "127.0.0.1:5514");
-  EXPECT_FALSE(out.config.auth.enabled);
+  EXPECT_TRUE(out.config.auth.enabled);  // secure by default, even in dev
+  EXPECT_EQ(out.config.api.cors.allowedOrigins, std::vector<std::string>{"*"});
+}
+
+TEST(ConfigLoaderTest, ReadsApiAndNetworkSettings) {
+  LoadOutcome out = load(R"(
+server:
+  allow_cidrs: [10.0.0.0/8, "::1"]
+  trusted_proxies: [127.0.0.1/32]
+api:
+  rate_limit: {rate: 2.5, burst: 5}
+  cache_ttl: 30s
+  cors:
+    allowed_origins: [https://status.example.com]
+    allow_credentials: true
+auth:
+  audit_retention: 30d
+)");
+  ASSERT_TRUE(out.ok()) << firstError(out);
+  EXPECT_EQ(out.config.server.allowCidrs.size(), 2u);
+  EXPECT_DOUBLE_EQ(out.config.api.keyRateLimit.rate, 2.5);
+  EXPECT_EQ(out.config.api.keyRateLimit.burst, 5);
+  EXPECT_EQ(out.config.api.cacheTtl, Millis(30'000));
+  EXPECT_TRUE(out.config.api.cors.allowCredentials);
+  EXPECT_EQ(out.config.auth.auditRetention, Millis(30LL * 86'400'000));
+}
+
+TEST(ConfigLoaderTest, RejectsBadRangesAndUnsafeCors) {
+  LoadOutcome out = load(R"(server:
+  allow_cidrs: [10.0.0.0/33, nonsense]
+api:
+  rate_limit: {rate: 0}
+  cors:
+    allowed_origins: ["*"]
+    allow_credentials: true
+)");
+  ASSERT_EQ(out.diagnostics.size(), 4u) << firstError(out);
+  std::string all;
+  for (const auto& d : out.diagnostics)
+    all += d.toString() + "\n";
+  EXPECT_NE(all.find("invalid prefix length"), std::string::npos) << all;
+  EXPECT_NE(all.find("'nonsense' is not an IP address"), std::string::npos) << all;
+  EXPECT_NE(all.find("api.rate_limit.rate: 0 is out of range"), std::string::npos) << all;
+  EXPECT_NE(all.find("pharos.yaml:7:24: api.cors: a wildcard origin"), std::string::npos) << all;
 }
 
 TEST(ConfigLoaderTest, ReadsEveryKind) {

@@ -38,6 +38,11 @@ struct ServerConfig {
   Millis idleTimeout{60'000};
   // How long `serve` waits for in-flight work on SIGTERM before it closes everything.
   Millis drainTimeout{10'000};
+  // When not empty, only clients in these CIDR ranges may connect ("10.0.0.0/8").
+  std::vector<std::string> allowCidrs;
+  // Peers in these ranges may set X-Forwarded-For; the client is the last address in it
+  // that is not itself a trusted proxy.
+  std::vector<std::string> trustedProxies;
 };
 
 struct SyslogConfig {
@@ -48,6 +53,30 @@ struct AuthConfig {
   bool enabled = false;
   // The first admin key, so a new install can create others. Only from ${ENV} or a file.
   Secret bootstrapKey;
+  // Audit entries older than this are deleted.
+  Millis auditRetention{90LL * 86'400'000};
+};
+
+// A token bucket: `rate` tokens a second, at most `burst` saved up.
+struct RateLimitConfig {
+  double rate = 20;
+  int64_t burst = 40;
+};
+
+struct CorsConfig {
+  std::vector<std::string> allowedOrigins;  // exact origins, or "*" (never with credentials)
+  std::vector<std::string> allowedMethods{"GET", "POST", "PUT", "PATCH", "DELETE"};
+  std::vector<std::string> allowedHeaders{"Authorization", "Content-Type", "X-API-Key"};
+  bool allowCredentials = false;
+  Millis maxAge{600'000};
+};
+
+struct ApiConfig {
+  RateLimitConfig keyRateLimit;        // per API key
+  RateLimitConfig ipRateLimit{5, 20};  // per client address, for unauthenticated routes
+  Millis cacheTtl{5'000};
+  int64_t cacheMaxBytes = 16 << 20;
+  CorsConfig cors;
 };
 
 struct LogConfig {
@@ -89,6 +118,7 @@ struct Config {
   ServerConfig server;
   SyslogConfig syslog;
   AuthConfig auth;
+  ApiConfig api;
   LogConfig log;
   StoreConfig store;
   BusConfig bus;

@@ -40,8 +40,11 @@ Config defaultsFor(Environment env) {
       c.dataDir = "./data";
       c.server.listen = "127.0.0.1:8470";
       c.syslog.listen = "127.0.0.1:5514";
-      c.auth.enabled = false;
+      c.auth.enabled = true;  // the first start prints an admin key
       c.log.format = logging::Format::kText;
+      c.api.keyRateLimit = {1000, 2000};
+      c.api.ipRateLimit = {100, 200};
+      c.api.cors.allowedOrigins = {"*"};
       c.retention.archive = Millis(7 * kDayMs);
       break;
     case Environment::kStaging:
@@ -49,6 +52,8 @@ Config defaultsFor(Environment env) {
       c.server.listen = "0.0.0.0:8470";
       c.syslog.listen = "0.0.0.0:5514";
       c.auth.enabled = true;
+      c.api.keyRateLimit = {50, 100};
+      c.api.ipRateLimit = {10, 20};
       c.retention.archive = Millis(14 * kDayMs);
       break;
     case Environment::kProd:
@@ -56,6 +61,8 @@ Config defaultsFor(Environment env) {
       c.server.listen = "0.0.0.0:8470";
       c.syslog.listen = "0.0.0.0:5514";
       c.auth.enabled = true;
+      c.api.keyRateLimit = {50, 100};
+      c.api.ipRateLimit = {10, 20};
       c.retention.archive = Millis(30 * kDayMs);
       break;
   }

@@ -1,5 +1,6 @@
 #include "core/config/loader.h"
 
+#include <cmath>
 #include <fstream>
 #include <limits>
 #include <set>
@@ -161,6 +162,31 @@ class Walker {
     }
   }
 
+  void stringList(const YAML::Node& v, const std::string& path, std::vector<std::string>& out) {
+    if (!v.IsSequence()) {
+      error(v, fmt::format("{}: expected a list", path));
+      return;
+    }
+    out.clear();
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (auto s = scalar(v[i], fmt::format("{}[{}]", path, i))) out.push_back(*s);
+    }
+  }
+
+  void number(const YAML::Node& v, const std::string& path, double& out, double min, double max) {
+    auto s = scalar(v, path);
+    if (!s) return;
+    char* end = nullptr;
+    double d = std::strtod(s->c_str(), &end);
+    if (s->empty() || *end != '\0' || !std::isfinite(d)) {
+      error(v, fmt::format("{}: expected a number, got '{}'", path, v.Scalar()));
+    } else if (d < min || d > max) {
+      error(v, fmt::format("{}: {} is out of range [{}, {}]", path, v.Scalar(), min, max));
+    } else {
+      out = d;
+    }
+  }
+
   void level(const YAML::Node& v, const std::string& path, logging::Level& out) {
     auto s = scalar(v, path);
     if (!s) return;
@@ -243,7 +269,7 @@ constexpr Millis kMaxDuration{100LL * 365 * 86'400'000};
 void readServer(Walker& w, const YAML::Node& node, ServerConfig& s) {
   w.map(node, "server",
         {"listen", "tls", "threads", "max_connections", "max_body_bytes", "max_header_bytes",
-         "read_timeout", "idle_timeout", "drain_timeout"},
+         "read_timeout", "idle_timeout", "drain_timeout", "allow_cidrs", "trusted_proxies"},
         [&](std::string_view key, const YAML::Node& v, const std::string& path) {
           if (key == "listen") w.string(v, path, s.listen);
           if (key == "threads") w.integer(v, path, s.threads, 1, 256);
@@ -256,6 +282,8 @@ void readServer(Walker& w, const YAML::Node& node, ServerConfig& s) {
             w.duration(v, path, s.idleTimeout, Millis(100), Millis(86'400'000));
           if (key == "drain_timeout")
             w.duration(v, path, s.drainTimeout, Millis(0), Millis(600'000));
+          if (key == "allow_cidrs") w.stringList(v, path, s.allowCidrs);
+          if (key == "trusted_proxies") w.stringList(v, path, s.trustedProxies);
           if (key == "tls") {
             w.map(v, path, {"cert_file", "key_file"},
                   [&](std::string_view k, const YAML::Node& tv, const std::string& tpath) {
@@ -295,6 +323,37 @@ void readLog(Walker& w, const YAML::Node& node, LogConfig& l) {
         });
 }
 
+void readRateLimit(Walker& w, const YAML::Node& node, const std::string& path, RateLimitConfig& r) {
+  w.map(node, path, {"rate", "burst"},
+        [&](std::string_view key, const YAML::Node& v, const std::string& p) {
+          if (key == "rate") w.number(v, p, r.rate, 0.001, 1e9);
+          if (key == "burst") w.integer(v, p, r.burst, 1, 1'000'000'000);
+        });
+}
+
+void readApi(Walker& w, const YAML::Node& node, ApiConfig& a) {
+  w.map(node, "api", {"rate_limit", "anonymous_rate_limit", "cache_ttl", "cache_max_bytes", "cors"},
+        [&](std::string_view key, const YAML::Node& v, const std::string& path) {
+          if (key == "rate_limit") readRateLimit(w, v, path, a.keyRateLimit);
+          if (key == "anonymous_rate_limit") readRateLimit(w, v, path, a.ipRateLimit);
+          if (key == "cache_ttl") w.duration(v, path, a.cacheTtl, Millis(0), Millis(3'600'000));
+          if (key == "cache_max_bytes") w.byteSize(v, path, a.cacheMaxBytes, 0, int64_t{1} << 32);
+          if (key == "cors") {
+            w.map(v, path,
+                  {"allowed_origins", "allowed_methods", "allowed_headers", "allow_credentials",
+                   "max_age"},
+                  [&](std::string_view k, const YAML::Node& cv, const std::string& p) {
+                    if (k == "allowed_origins") w.stringList(cv, p, a.cors.allowedOrigins);
+                    if (k == "allowed_methods") w.stringList(cv, p, a.cors.allowedMethods);
+                    if (k == "allowed_headers") w.stringList(cv, p, a.cors.allowedHeaders);
+                    if (k == "allow_credentials") w.boolean(cv, p, a.cors.allowCredentials);
+                    if (k == "max_age")
+                      w.duration(cv, p, a.cors.maxAge, Millis(0), Millis(86'400'000));
+                  });
+          }
+        });
+}
+
 void readObjects(Walker& w, const YAML::Node& node, ObjectsConfig& o) {
   w.map(node, "objects", {"sweep_interval", "lifecycle"},
         [&](std::string_view key, const YAML::Node& v, const std::string& path) {
@@ -326,13 +385,14 @@ void readObjects(Walker& w, const YAML::Node& node, ObjectsConfig& o) {
 
 void readDocument(Walker& w, const YAML::Node& root, Config& c) {
   w.map(root, "",
-        {"env", "data_dir", "server", "syslog", "auth", "log", "store", "bus", "objects",
+        {"env", "data_dir", "server", "syslog", "auth", "api", "log", "store", "bus", "objects",
          "retention"},
         [&](std::string_view key, const YAML::Node& v, const std::string& path) {
           if (key == "env") return;  // read before the defaults were chosen
           if (key == "data_dir") w.string(v, path, c.dataDir);
           if (key == "server") readServer(w, v, c.server);
           if (key == "log") readLog(w, v, c.log);
+          if (key == "api") readApi(w, v, c.api);
           if (key == "objects") readObjects(w, v, c.objects);
           if (key == "syslog") {
             w.map(v, path, {"listen"},
@@ -341,12 +401,15 @@ void readDocument(Walker& w, const YAML::Node& root, Config& c) {
                   });
           }
           if (key == "auth") {
-            w.map(v, path, {"enabled", "bootstrap_key", "bootstrap_key_file"},
+            w.map(v, path, {"enabled", "bootstrap_key", "bootstrap_key_file", "audit_retention"},
                   [&](std::string_view k, const YAML::Node& av, const std::string& p) {
                     if (k == "enabled") w.boolean(av, p, c.auth.enabled);
                     if (k == "bootstrap_key")
                       w.secretRef(av, p, "auth.bootstrap_key_file", c.auth.bootstrapKey);
                     if (k == "bootstrap_key_file") w.secretFile(av, p, c.auth.bootstrapKey);
+                    if (k == "audit_retention") {
+                      w.duration(av, p, c.auth.auditRetention, Millis(86'400'000), kMaxDuration);
+                    }
                   });
           }
           if (key == "store") {

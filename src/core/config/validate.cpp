@@ -2,7 +2,11 @@
 
 #include "core/config/expand.h"
 
+#include <arpa/inet.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
@@ -53,6 +57,30 @@ class Reporter {
   std::vector<Diagnostic>& out_;
 };
 
+// Syntax only ("10.0.0.0/8", "::1/128", or a bare address); net matches addresses.
+Status checkCidr(const std::string& text) {
+  size_t slash = text.find('/');
+  std::string addr = text.substr(0, slash);
+  unsigned char buf[16];
+  bool v4 = inet_pton(AF_INET, addr.c_str(), buf) == 1;
+  bool v6 = !v4 && inet_pton(AF_INET6, addr.c_str(), buf) == 1;
+  if (!v4 && !v6) {
+    return makeError(ErrorCode::kInvalidArgument,
+                     fmt::format("'{}' is not an IP address or CIDR range", text));
+  }
+  if (slash != std::string::npos) {
+    std::string bits = text.substr(slash + 1);
+    char* end = nullptr;
+    long n = std::strtol(bits.c_str(), &end, 10);
+    if (bits.empty() || *end != '\0' || n < 0 || n > (v4 ? 32 : 128)) {
+      return makeError(
+          ErrorCode::kInvalidArgument,
+          fmt::format("'{}' has an invalid prefix length (0-{})", text, v4 ? 32 : 128));
+    }
+  }
+  return okStatus();
+}
+
 bool readable(const std::string& path) {
   return ::access(path.c_str(), R_OK) == 0;
 }
@@ -90,6 +118,22 @@ void validate(const Config& c, const ValidationContext& ctx, std::vector<Diagnos
   if (!tls.keyFile.empty() && !readable(tls.keyFile)) {
     report.at({"server", "tls", "key_file"},
               fmt::format("server.tls.key_file: cannot read '{}'", tls.keyFile));
+  }
+
+  for (const auto& [list, key] : {std::pair{&c.server.allowCidrs, "allow_cidrs"},
+                                  std::pair{&c.server.trustedProxies, "trusted_proxies"}}) {
+    for (const std::string& cidr : *list) {
+      if (auto ok = checkCidr(cidr); !ok.ok()) {
+        report.at({"server", key}, fmt::format("server.{}: {}", key, ok.error().message));
+      }
+    }
+  }
+  const CorsConfig& cors = c.api.cors;
+  bool wildcard = std::find(cors.allowedOrigins.begin(), cors.allowedOrigins.end(), "*") !=
+                  cors.allowedOrigins.end();
+  if (wildcard && cors.allowCredentials) {
+    report.at({"api", "cors", "allow_credentials"},
+              "api.cors: a wildcard origin ('*') may not be combined with allow_credentials");
   }
 
   if (c.bus.backoffBase > c.bus.backoffMax) {
