@@ -1,6 +1,7 @@
 #include "app/pharos_app.h"
 
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <filesystem>
 
@@ -154,6 +155,13 @@ int runServe(const config::Config& config) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   logging::Logger log("app");
+  // Every connection and every open file costs a descriptor; servers commonly raise the soft
+  // limit to the hard one so server.max_connections, not a default of 1024, is the limit.
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &files) != 0) log.warn("cannot raise the open-file limit");
+  }
   PharosApp app(config, systemClock());
   if (Status s = app.start(); !s.ok()) {
     log.error("cannot start", {{"error", s.error().toString()}});
