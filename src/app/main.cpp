@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "app/build_info.h"
+#include "app/keys_command.h"
 #include "app/pharos_app.h"
 #include "cli/command_line.h"
 #include "core/config/duration.h"
@@ -76,6 +77,13 @@ int main(int argc, char** argv) {
       }
       configureLogging(out.config);
       return pharos::app::runServe(out.config);
+    }
+    case pharos::cli::Command::kKeysCreate:
+    case pharos::cli::Command::kKeysList:
+    case pharos::cli::Command::kKeysRevoke: {
+      LoadOutcome out = load(inv);
+      if (!out.ok()) return printDiagnostics(out);
+      return pharos::app::runKeysCommand(inv, out.config);
     }
   }
   return 2;

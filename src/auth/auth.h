@@ -65,7 +65,10 @@ class ApiKeys {
   // an answer never tells which keys exist.
   virtual Result<Principal> authenticate(std::string_view token) = 0;
   // Makes `token` (from PHAROS_BOOTSTRAP_KEY or a file) a valid admin key named "bootstrap"
-  // unless it already is one. kInvalidArgument when it is not a well-formed token.
+  // unless it already is one. kInvalidArgument when it is not a well-formed token;
+  // kFailedPrecondition when its id is taken by a key with a different secret, or it already
+  // exists as a non-admin key. A bootstrap key that an admin revoked stays revoked (ok, with
+  // a warning logged): a restart must not undo a revocation.
   virtual Status ensureBootstrapKey(const Secret& token) = 0;
   virtual Result<size_t> activeKeyCount() = 0;
 };
@@ -95,7 +98,11 @@ class AuditLog {
 
 using AuditLogPtr = std::unique_ptr<AuditLog>;
 
-// Store-backed implementations; apply the `auth` migrations first.
+// The `auth` component's tables (api_keys, audit_log). The open functions below apply it
+// themselves (migrating is idempotent); it is public for tools that migrate up front.
+const store::MigrationSet& migrations();
+
+// Store-backed implementations. Each applies `migrations()` first.
 Result<ApiKeysPtr> openApiKeys(store::Store& store, Clock& clock);
 Result<AuditLogPtr> openAuditLog(store::Store& store, Clock& clock);
 

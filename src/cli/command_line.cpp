@@ -20,14 +20,26 @@ void addCommon(CLI::App& cmd, Common& common) {
   cmd.add_option("--data", common.dataDir, "Data directory (overrides data_dir)");
 }
 
+// The role names of the auth module, checked here so a typo fails before anything is opened.
+CLI::Validator roleValidator() {
+  return CLI::Validator(
+      [](std::string& role) -> std::string {
+        for (const char* valid : {"viewer", "ingest", "editor", "admin"}) {
+          if (role == valid) return {};
+        }
+        return "unknown role '" + role + "' (valid roles: viewer, ingest, editor, admin)";
+      },
+      "ROLE");
+}
+
 }  // namespace
 
 ParseOutcome parseCommandLine(int argc, const char* const* argv) {
   CLI::App app{"Pharos: logs, health checks, SLOs, alerts and dashboards in one binary", "pharos"};
   app.require_subcommand(1);
 
-  Common serveCommon, checkCommon, versionCommon;
-  std::string listen, syslog, checkFile;
+  Common serveCommon, checkCommon, versionCommon, createCommon, listCommon, revokeCommon;
+  std::string listen, syslog, checkFile, keyRole, keyName, keyId;
 
   CLI::App* serve =
       app.add_subcommand("serve", "Run the server (HTTP API, dashboard, ingestion, checks)");
@@ -46,6 +58,22 @@ ParseOutcome parseCommandLine(int argc, const char* const* argv) {
 
   CLI::App* version = app.add_subcommand("version", "Print version, commit and build type");
   addCommon(*version, versionCommon);
+
+  CLI::App* keys = app.add_subcommand("keys", "Manage API keys");
+  keys->require_subcommand(1);
+  CLI::App* keysCreate =
+      keys->add_subcommand("create", "Create an API key; its token is printed once, never again");
+  addCommon(*keysCreate, createCommon);
+  keysCreate->add_option("--role", keyRole, "viewer, ingest, editor or admin")
+      ->required()
+      ->check(roleValidator());
+  keysCreate->add_option("--name", keyName, "Who or what the key is for")->required();
+  CLI::App* keysList =
+      keys->add_subcommand("list", "List API keys: id, name, role, created, last used, revoked");
+  addCommon(*keysList, listCommon);
+  CLI::App* keysRevoke = keys->add_subcommand("revoke", "Revoke an API key; it stops working");
+  addCommon(*keysRevoke, revokeCommon);
+  keysRevoke->add_option("ID", keyId, "The key's id (see `pharos keys list`)")->required();
 
   try {
     app.parse(argc, argv);
@@ -73,6 +101,18 @@ ParseOutcome parseCommandLine(int argc, const char* const* argv) {
                    "config check: a FILE is required\nRun with --help for more information.\n");
       return ParseOutcome{std::nullopt, 2};
     }
+  } else if (keysCreate->parsed()) {
+    inv.command = Command::kKeysCreate;
+    common = &createCommon;
+    inv.keyRole = keyRole;
+    inv.keyName = keyName;
+  } else if (keysList->parsed()) {
+    inv.command = Command::kKeysList;
+    common = &listCommon;
+  } else if (keysRevoke->parsed()) {
+    inv.command = Command::kKeysRevoke;
+    common = &revokeCommon;
+    inv.keyId = keyId;
   } else {
     inv.command = Command::kVersion;
     common = &versionCommon;

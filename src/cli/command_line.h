@@ -7,13 +7,18 @@
 
 namespace pharos::cli {
 
-enum class Command { kServe, kConfigCheck, kVersion };
+enum class Command { kServe, kConfigCheck, kVersion, kKeysCreate, kKeysList, kKeysRevoke };
 
 // What the user asked for, before anything is loaded or started.
 struct Invocation {
   Command command = Command::kServe;
   std::optional<std::string> configFile;  // --config, or the FILE of `config check FILE`
   config::LoadOptions load;               // --env, --data, --listen, --syslog
+  // `keys create --role R --name N` and `keys revoke ID`. The role is one of viewer, ingest,
+  // editor, admin (checked here); the auth module owns what it means.
+  std::string keyRole;
+  std::string keyName;
+  std::string keyId;
 };
 
 struct ParseOutcome {

@@ -49,6 +49,49 @@ TEST(CommandLineTest, RejectsUnknownThings) {
   EXPECT_NE(parse({}).exitCode, 0);
 }
 
+TEST(CommandLineTest, KeysCreateTakesRoleNameAndCommonFlags) {
+  ParseOutcome out = parse({"keys", "create", "--role", "editor", "--name", "deploy bot", "--data",
+                            "/d", "--env", "staging", "--config", "p.yaml"});
+  ASSERT_TRUE(out.invocation);
+  const Invocation& inv = *out.invocation;
+  EXPECT_EQ(inv.command, Command::kKeysCreate);
+  EXPECT_EQ(inv.keyRole, "editor");
+  EXPECT_EQ(inv.keyName, "deploy bot");
+  EXPECT_EQ(inv.load.dataDir, "/d");
+  EXPECT_EQ(inv.load.env, config::Environment::kStaging);
+  EXPECT_EQ(inv.configFile, "p.yaml");
+}
+
+TEST(CommandLineTest, KeysCreateNeedsAKnownRoleAndAName) {
+  for (const char* role : {"viewer", "ingest", "editor", "admin"}) {
+    EXPECT_TRUE(parse({"keys", "create", "--role", role, "--name", "n"}).invocation) << role;
+  }
+  ParseOutcome bad = parse({"keys", "create", "--role", "root", "--name", "n"});
+  EXPECT_FALSE(bad.invocation);
+  EXPECT_NE(bad.exitCode, 0);
+  EXPECT_NE(parse({"keys", "create", "--role", "Admin", "--name", "n"}).exitCode, 0);
+  EXPECT_NE(parse({"keys", "create", "--name", "n"}).exitCode, 0);
+  EXPECT_NE(parse({"keys", "create", "--role", "admin"}).exitCode, 0);
+}
+
+TEST(CommandLineTest, KeysListAndRevoke) {
+  ParseOutcome list = parse({"keys", "list", "--data", "/d"});
+  ASSERT_TRUE(list.invocation);
+  EXPECT_EQ(list.invocation->command, Command::kKeysList);
+  EXPECT_EQ(list.invocation->load.dataDir, "/d");
+
+  ParseOutcome revoke = parse({"keys", "revoke", "abc123def456", "--env", "prod"});
+  ASSERT_TRUE(revoke.invocation);
+  EXPECT_EQ(revoke.invocation->command, Command::kKeysRevoke);
+  EXPECT_EQ(revoke.invocation->keyId, "abc123def456");
+  EXPECT_EQ(revoke.invocation->load.env, config::Environment::kProd);
+
+  EXPECT_NE(parse({"keys", "revoke"}).exitCode, 0);  // the id is required
+  EXPECT_NE(parse({"keys"}).exitCode, 0);
+  EXPECT_NE(parse({"keys", "rotate"}).exitCode, 0);
+  EXPECT_NE(parse({"keys", "list", "--role", "admin"}).exitCode, 0);  // create's only
+}
+
 TEST(CommandLineTest, HelpExitsZero) {
   ParseOutcome out = parse({"serve", "--help"});
   EXPECT_FALSE(out.invocation);
