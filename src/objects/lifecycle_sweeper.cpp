@@ -7,38 +7,22 @@ namespace pharos::objects {
 
 LifecycleSweeper::LifecycleSweeper(ObjectStore& store, Clock& clock, Options options,
                                    Observer onSweep)
-    : store_(store), clock_(clock), options_(std::move(options)), onSweep_(std::move(onSweep)) {}
+    : store_(store),
+      clock_(clock),
+      options_(std::move(options)),
+      onSweep_(std::move(onSweep)),
+      task_(options_.interval, [this] { sweepOnce(); }) {}
 
 LifecycleSweeper::~LifecycleSweeper() {
   stop();
 }
 
 void LifecycleSweeper::start() {
-  std::lock_guard lock(mutex_);
-  if (thread_.joinable()) return;
-  stopping_ = false;
-  thread_ = std::thread([this] { run(); });
+  task_.start();
 }
 
 void LifecycleSweeper::stop() {
-  std::thread thread;
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-    thread = std::move(thread_);
-  }
-  wake_.notify_all();
-  if (thread.joinable()) thread.join();
-}
-
-void LifecycleSweeper::run() {
-  std::unique_lock lock(mutex_);
-  while (!stopping_) {
-    lock.unlock();
-    sweepOnce();
-    lock.lock();
-    wake_.wait_for(lock, options_.interval, [this] { return stopping_; });
-  }
+  task_.stop();
 }
 
 void LifecycleSweeper::sweepOnce() {

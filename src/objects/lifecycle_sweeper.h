@@ -1,15 +1,13 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
-#include <mutex>
-#include <thread>
 #include <vector>
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/periodic_task.h"
 #include "objects/object_store.h"
 
 namespace pharos::objects {
@@ -45,7 +43,6 @@ class LifecycleSweeper {
   uint64_t sweepsCompleted() const { return sweeps_.load(); }
 
  private:
-  void run();
   void sweepOnce();
 
   ObjectStore& store_;
@@ -54,11 +51,8 @@ class LifecycleSweeper {
   const Observer onSweep_;
   const logging::Logger log_{"objects"};
 
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;  // guarded by mutex_
-  std::thread thread_;     // guarded by mutex_
   std::atomic<uint64_t> sweeps_{0};
+  PeriodicTask task_;  // last: stopped (by the destructor) before the members it uses go
 };
 
 }  // namespace pharos::objects
