@@ -37,89 +37,120 @@ PharosApp::~PharosApp() {
 }
 
 void PharosApp::declareServices() {
-  const std::string& data = config_.dataDir;
+  auto add = [this](std::string name, std::vector<std::string> deps, Status (PharosApp::*start)(),
+                    std::function<void(MonoTime)> stop) {
+    lifecycle_.add({std::move(name), std::move(deps), [this, start] { return (this->*start)(); },
+                    std::move(stop)});
+  };
+  add("data_dir", {}, &PharosApp::startDataDir, [this](MonoTime) { lock_.reset(); });
+  add("store", {"data_dir"}, &PharosApp::startStore, [this](MonoTime) { store_.reset(); });
+  add("bus", {"data_dir"}, &PharosApp::startBus, [this](MonoTime) { bus_.reset(); });
+  add("objects", {"data_dir"}, &PharosApp::startObjects, [this](MonoTime) {
+    sweeper_.reset();
+    objects_.reset();
+  });
+  add("auth", {"store"}, &PharosApp::startAuth, [this](MonoTime) {
+    auditPruner_.reset();
+    audit_.reset();
+    keys_.reset();
+  });
+  add("api", {"store", "bus", "auth"}, &PharosApp::startApi, [this](MonoTime) { router_.reset(); });
+  add("http", {"api"}, &PharosApp::startHttp, [this](MonoTime deadline) {
+    auto left = std::chrono::duration_cast<Millis>(deadline - clock_.monotonic());
+    http_->stop(std::max(left, Millis(0)));
+    http_.reset();
+  });
+}
 
-  lifecycle_.add({"data_dir",
-                  {},
-                  [this, data]() -> Status {
-                    PHAROS_ASSIGN_OR_RETURN(DataDirLock lock, DataDirLock::acquire(data));
-                    lock_.emplace(std::move(lock));
-                    return okStatus();
-                  },
-                  [this](MonoTime) { lock_.reset(); }});
+Status PharosApp::startDataDir() {
+  PHAROS_ASSIGN_OR_RETURN(DataDirLock lock, DataDirLock::acquire(config_.dataDir));
+  lock_.emplace(std::move(lock));
+  return okStatus();
+}
 
-  lifecycle_.add({"store",
-                  {"data_dir"},
-                  [this, data]() -> Status {
-                    store::SqliteStoreOptions o;
-                    o.busyTimeout = config_.store.busyTimeout;
-                    PHAROS_ASSIGN_OR_RETURN(store_,
-                                            store::SqliteStore::open(data + "/pharos.db", o));
-                    return okStatus();
-                  },
-                  [this](MonoTime) { store_.reset(); }});
+Status PharosApp::startStore() {
+  store::SqliteStoreOptions o;
+  o.busyTimeout = config_.store.busyTimeout;
+  PHAROS_ASSIGN_OR_RETURN(store_, store::SqliteStore::open(config_.dataDir + "/pharos.db", o));
+  return okStatus();
+}
 
-  lifecycle_.add({"bus",
-                  {"data_dir"},
-                  [this, data]() -> Status {
-                    PHAROS_ASSIGN_OR_RETURN(bus_, bus::EmbeddedBus::open(data + "/bus.db", clock_));
-                    return okStatus();
-                  },
-                  [this](MonoTime) { bus_.reset(); }});
+Status PharosApp::startBus() {
+  PHAROS_ASSIGN_OR_RETURN(bus_, bus::EmbeddedBus::open(config_.dataDir + "/bus.db", clock_));
+  return okStatus();
+}
 
-  lifecycle_.add({"objects",
-                  {"data_dir"},
-                  [this, data]() -> Status {
-                    PHAROS_ASSIGN_OR_RETURN(
-                        objects_, objects::LocalObjectStore::open(data + "/objects", clock_));
-                    sweeper_ = std::make_unique<objects::LifecycleSweeper>(
-                        *objects_, clock_,
-                        objects::LifecycleSweeper::Options{lifecycleRules(config_),
-                                                           config_.objects.sweepInterval});
-                    sweeper_->start();
-                    return okStatus();
-                  },
-                  [this](MonoTime) {
-                    sweeper_.reset();
-                    objects_.reset();
-                  }});
+Status PharosApp::startObjects() {
+  PHAROS_ASSIGN_OR_RETURN(objects_,
+                          objects::LocalObjectStore::open(config_.dataDir + "/objects", clock_));
+  sweeper_ = std::make_unique<objects::LifecycleSweeper>(
+      *objects_, clock_,
+      objects::LifecycleSweeper::Options{lifecycleRules(config_), config_.objects.sweepInterval});
+  sweeper_->start();
+  return okStatus();
+}
 
-  lifecycle_.add({"api",
-                  {"store", "bus"},
-                  [this]() -> Status {
-                    router_ = std::make_shared<net::Router>();
-                    api::addSystemRoutes(
-                        *router_,
-                        api::SystemRoutesDeps{
-                            *store_, *bus_, clock_, createdAt_, kVersion, kCommit,
+Status PharosApp::startAuth() {
+  PHAROS_ASSIGN_OR_RETURN(keys_, auth::openApiKeys(*store_, clock_));
+  PHAROS_ASSIGN_OR_RETURN(audit_, auth::openAuditLog(*store_, clock_));
+  PHAROS_TRY(bootstrapKeys());
+  auditPruner_ = std::make_unique<PeriodicTask>(std::chrono::hours(1), [this] {
+    auto pruned = audit_->prune(config_.auth.auditRetention);
+    if (!pruned.ok()) {
+      log_.warn("audit pruning failed", {{"error", pruned.error().toString()}});
+    } else if (*pruned > 0) {
+      log_.info("audit entries pruned", {{"count", *pruned}});
+    }
+  });
+  auditPruner_->start();
+  return okStatus();
+}
+
+Status PharosApp::bootstrapKeys() {
+  if (!config_.auth.bootstrapKey.empty()) {
+    return keys_->ensureBootstrapKey(config_.auth.bootstrapKey);
+  }
+  PHAROS_ASSIGN_OR_RETURN(size_t active, keys_->activeKeyCount());
+  if (active > 0 || !config_.auth.enabled) return okStatus();
+  if (config_.env != config::Environment::kDev) {
+    return makeError(ErrorCode::kFailedPrecondition,
+                     "no API key exists: give a bootstrap admin key in PHAROS_BOOTSTRAP_KEY (or "
+                     "auth.bootstrap_key_file), or create one with `pharos keys create --role "
+                     "admin --name NAME --data DIR` before the first start");
+  }
+  PHAROS_ASSIGN_OR_RETURN(auth::CreatedKey key, keys_->create("admin", auth::Role::kAdmin));
+  // Straight to the terminal, never through the log: logs are shipped and kept.
+  fmt::print(stderr,
+             "\nFirst start: created an admin API key. It is shown only this once; keep it:\n\n"
+             "  {}\n\n"
+             "Send it as `Authorization: Bearer <key>`; make more with `pharos keys create`.\n\n",
+             key.token.reveal());
+  return okStatus();
+}
+
+Status PharosApp::startApi() {
+  router_ = std::make_shared<net::Router>();
+  api::addSystemRoutes(
+      *router_,
+      api::SystemRoutesDeps{*store_, *bus_, clock_, createdAt_, kVersion, kCommit,
                             [this]() { return http_ ? http_->stats() : net::ServerStats{}; }});
-                    return okStatus();
-                  },
-                  [this](MonoTime) { router_.reset(); }});
+  return okStatus();
+}
 
-  lifecycle_.add(
-      {"http",
-       {"api"},
-       [this]() -> Status {
-         PHAROS_ASSIGN_OR_RETURN(config::HostPort hp, config::parseHostPort(config_.server.listen));
-         net::ServerOptions o;
-         o.host = hp.host;
-         o.port = hp.port;
-         o.threads = config_.server.threads;
-         o.maxConnections = static_cast<size_t>(config_.server.maxConnections);
-         o.maxBodyBytes = static_cast<size_t>(config_.server.maxBodyBytes);
-         o.maxHeaderBytes = static_cast<size_t>(config_.server.maxHeaderBytes);
-         o.readTimeout = config_.server.readTimeout;
-         o.idleTimeout = config_.server.idleTimeout;
-         PHAROS_ASSIGN_OR_RETURN(http_, net::HttpServer::start(o, router_));
-         log_.info("listening", {{"http", fmt::format("{}:{}", hp.host, http_->port())}});
-         return okStatus();
-       },
-       [this](MonoTime deadline) {
-         auto left = std::chrono::duration_cast<Millis>(deadline - clock_.monotonic());
-         http_->stop(std::max(left, Millis(0)));
-         http_.reset();
-       }});
+Status PharosApp::startHttp() {
+  PHAROS_ASSIGN_OR_RETURN(config::HostPort hp, config::parseHostPort(config_.server.listen));
+  net::ServerOptions o;
+  o.host = hp.host;
+  o.port = hp.port;
+  o.threads = config_.server.threads;
+  o.maxConnections = static_cast<size_t>(config_.server.maxConnections);
+  o.maxBodyBytes = static_cast<size_t>(config_.server.maxBodyBytes);
+  o.maxHeaderBytes = static_cast<size_t>(config_.server.maxHeaderBytes);
+  o.readTimeout = config_.server.readTimeout;
+  o.idleTimeout = config_.server.idleTimeout;
+  PHAROS_ASSIGN_OR_RETURN(http_, net::HttpServer::start(o, router_));
+  log_.info("listening", {{"http", fmt::format("{}:{}", hp.host, http_->port())}});
+  return okStatus();
 }
 
 Status PharosApp::start() {

@@ -5,9 +5,11 @@
 
 #include "app/data_dir.h"
 #include "app/lifecycle.h"
+#include "auth/auth.h"
 #include "bus/bus.h"
 #include "core/clock.h"
 #include "core/config/config.h"
+#include "core/periodic_task.h"
 #include "net/http_server.h"
 #include "net/router.h"
 #include "objects/lifecycle_sweeper.h"
@@ -35,6 +37,16 @@ class PharosApp {
 
  private:
   void declareServices();
+  Status startDataDir();
+  Status startStore();
+  Status startBus();
+  Status startObjects();
+  Status startAuth();
+  Status startApi();
+  Status startHttp();
+  // Makes sure someone can call the API: the configured bootstrap key, or in dev a new admin
+  // key printed once on first start; staging and prod refuse to start with no key at all.
+  Status bootstrapKeys();
 
   config::Config config_;
   Clock& clock_;
@@ -45,6 +57,9 @@ class PharosApp {
   std::optional<DataDirLock> lock_;
   store::StorePtr store_;
   bus::BusPtr bus_;
+  auth::ApiKeysPtr keys_;
+  auth::AuditLogPtr audit_;
+  std::unique_ptr<PeriodicTask> auditPruner_;
   objects::ObjectStorePtr objects_;
   std::unique_ptr<objects::LifecycleSweeper> sweeper_;
   std::shared_ptr<net::Router> router_;

@@ -492,6 +492,12 @@ LoadOutcome loadConfigString(std::string_view yaml, std::string_view fileName,
   out.config = defaultsFor(chooseEnvironment(w, options, &root));
   readDocument(w, root, out.config);
   applyOverrides(out.config, options);
+  // The bootstrap key may come from PHAROS_BOOTSTRAP_KEY without the file naming it.
+  if (out.config.auth.bootstrapKey.empty()) {
+    if (auto key = w.lookupEnv("PHAROS_BOOTSTRAP_KEY"); key && !key->empty()) {
+      out.config.auth.bootstrapKey = Secret(std::move(*key));
+    }
+  }
   validate(out.config, ValidationContext{file, &root, &options}, out.diagnostics);
   return out;
 }
