@@ -8,7 +8,7 @@ PACKAGES=(
   g++ clang libclang-rt-14-dev cmake ninja-build pkg-config ccache clang-format git
   # libraries (see DESIGN.md, Dependencies)
   libboost-dev libssl-dev nlohmann-json3-dev libyaml-cpp-dev libsqlite3-dev libzstd-dev
-  libsodium-dev libspdlog-dev libfmt-dev libcli11-dev
+  libsodium-dev libspdlog-dev libfmt-dev libcli11-dev zlib1g-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev curl procps
 )

@@ -148,8 +148,13 @@ Status PharosApp::startHttp() {
   o.maxHeaderBytes = static_cast<size_t>(config_.server.maxHeaderBytes);
   o.readTimeout = config_.server.readTimeout;
   o.idleTimeout = config_.server.idleTimeout;
+  o.tlsCertFile = config_.server.tls.certFile;
+  o.tlsKeyFile = config_.server.tls.keyFile;
+  o.allowCidrs = config_.server.allowCidrs;
+  o.trustedProxies = config_.server.trustedProxies;
   PHAROS_ASSIGN_OR_RETURN(http_, net::HttpServer::start(o, router_));
-  log_.info("listening", {{"http", fmt::format("{}:{}", hp.host, http_->port())}});
+  log_.info("listening", {{"http", fmt::format("{}:{}", hp.host, http_->port())},
+                          {"tls", config_.server.tls.enabled()}});
   return okStatus();
 }
 
@@ -169,6 +174,13 @@ void PharosApp::stop() {
   started_ = false;
   lifecycle_.stopAll(config_.server.drainTimeout);
   log_.info("pharos stopped");
+}
+
+Status PharosApp::reloadTls() {
+  if (!http_ || !config_.server.tls.enabled()) return okStatus();
+  PHAROS_TRY(http_->reloadTls());
+  log_.info("TLS certificate reloaded", {{"cert_file", config_.server.tls.certFile}});
+  return okStatus();
 }
 
 uint16_t PharosApp::httpPort() const {
@@ -203,7 +215,11 @@ int runServe(const config::Config& config) {
     int sig = 0;
     if (sigwait(&signals, &sig) != 0) continue;
     if (sig == SIGHUP) {
-      log.info("SIGHUP received: this version has nothing to reload; still running");
+      // Certificates are renewed in place (certbot, cert-manager): pick up the new files.
+      if (Status s = app.reloadTls(); !s.ok()) {
+        log.error("TLS reload failed; still serving the previous certificate",
+                  {{"error", s.error().toString()}});
+      }
       continue;
     }
     log.info("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"},

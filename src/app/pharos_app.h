@@ -32,6 +32,9 @@ class PharosApp {
   // Stops in reverse order within the config's drain timeout. Idempotent.
   void stop();
 
+  // Re-reads the TLS certificate and key (SIGHUP); on error the old ones stay in use.
+  Status reloadTls();
+
   // The bound HTTP port (useful with port 0). Precondition: started.
   uint16_t httpPort() const;
 

@@ -18,7 +18,10 @@ struct HttpRequest {
   std::string query;   // "y=1", raw
   Headers headers;
   std::string body;
-  std::string remoteAddress;                                    // peer IP
+  // The client: the TCP peer, or for a peer in ServerOptions::trustedProxies the address it
+  // forwarded in X-Forwarded-For (see net/client_address.h). "10.0.0.1", "2001:db8::1".
+  std::string remoteAddress;
+  std::string peerAddress;                                      // the TCP peer, always
   std::vector<std::pair<std::string, std::string>> pathParams;  // filled by the router
 
   // Case-insensitive lookup; empty when absent.

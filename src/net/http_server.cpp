@@ -24,17 +24,20 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/error.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
 #include <boost/beast/http/status.hpp>
-#include <boost/beast/http/string_body.hpp>
 
 #include "core/log.h"
+#include "net/cidr.h"
+#include "net/client_address.h"
+#include "net/gzip.h"
+#include "net/request_parse.h"
+#include "net/tls_context.h"
 
 namespace pharos::net {
 
@@ -43,6 +46,8 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using SysError = boost::system::error_code;
+using TlsStream = asio::ssl::stream<tcp::socket>;
+using TlsContextPtr = std::shared_ptr<asio::ssl::context>;
 
 namespace {
 
@@ -98,36 +103,6 @@ bool isReserved(std::string_view name) {
          iequals(name, "connection") || iequals(name, "server") || iequals(name, "date");
 }
 
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// false on a malformed escape or an encoded NUL, which no route can mean.
-bool percentDecode(std::string_view in, std::string& out) {
-  if (in.find('%') == std::string_view::npos) {
-    out.assign(in);
-    return true;
-  }
-  out.clear();
-  out.reserve(in.size());
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] != '%') {
-      out.push_back(in[i]);
-      continue;
-    }
-    if (i + 2 >= in.size()) return false;
-    int hi = hexValue(in[i + 1]);
-    int lo = hexValue(in[i + 2]);
-    if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) return false;
-    out.push_back(static_cast<char>(hi * 16 + lo));
-    i += 2;
-  }
-  return true;
-}
-
 void appendInt(std::string& out, uint64_t value) {
   char buf[24];
   auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
@@ -165,18 +140,59 @@ std::string hostPort(std::string_view host, uint16_t port) {
   return out;
 }
 
+// The byte stream of one connection: a TCP socket, or TLS over it. The session's I/O goes
+// through here so that the rest of it does not care which.
+class Stream {
+ public:
+  Stream(tcp::socket socket, TlsContextPtr tls) : tlsContext_(std::move(tls)) {
+    if (tlsContext_) {
+      tls_.emplace(std::move(socket), *tlsContext_);
+    } else {
+      plain_.emplace(std::move(socket));
+    }
+  }
+
+  tcp::socket& socket() { return tls_ ? tls_->next_layer() : *plain_; }
+  bool isTls() const { return tls_.has_value(); }
+  TlsStream& tls() { return *tls_; }
+
+  template <typename Buffers, typename Handler>
+  void asyncReadSome(const Buffers& buffers, Handler&& handler) {
+    if (tls_) {
+      tls_->async_read_some(buffers, std::forward<Handler>(handler));
+    } else {
+      plain_->async_read_some(buffers, std::forward<Handler>(handler));
+    }
+  }
+
+  template <typename Buffers, typename Handler>
+  void asyncWrite(const Buffers& buffers, Handler&& handler) {
+    if (tls_) {
+      asio::async_write(*tls_, buffers, std::forward<Handler>(handler));
+    } else {
+      asio::async_write(*plain_, buffers, std::forward<Handler>(handler));
+    }
+  }
+
+ private:
+  // The context this connection was accepted with; a reload does not pull it away.
+  TlsContextPtr tlsContext_;
+  std::optional<tcp::socket> plain_;
+  std::optional<TlsStream> tls_;
+};
+
 class Server;
 
 // One accepted connection. All of its handlers run on its own strand, so its members need no
 // lock. It is kept alive by the handlers of its pending operations and dies after the last.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, Server& server, bool reject);
+  Session(tcp::socket socket, Server& server, bool reject, std::string peer, TlsContextPtr tls);
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
-  asio::any_io_executor executor() { return socket_.get_executor(); }
+  asio::any_io_executor executor() { return stream_.socket().get_executor(); }
 
   // These three run on the session's strand.
   void start();
@@ -186,14 +202,17 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   enum class Phase { kStarting, kIdle, kReading, kHandling, kWriting, kLingering, kClosed };
 
+  void onHandshake(const SysError& ec);
+  void begin();
   void waitForRequest();
   void onFirstBytes(const SysError& ec, size_t bytes);
   void readHeader();
-  void onHeader(const SysError& ec);
+  void parseBuffered();
+  void readMore();
+  void onHeader();
   void readBody();
-  void onReadError(const SysError& ec);
+  void onReadError();
   void handleRequest();
-  void sendError(int status, std::string_view code, std::string_view message);
   void send(HttpResponse&& response, bool headRequest, bool keepAlive, bool http10);
   void onWrite(const SysError& ec);
   void lingerThenClose();
@@ -201,13 +220,13 @@ class Session : public std::enable_shared_from_this<Session> {
   void armTimer(Millis after);
 
   Server& server_;
-  tcp::socket socket_;
+  Stream stream_;
   asio::steady_timer timer_;
   beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<RequestParser> parser_;
   std::string head_;  // the serialized response head, reused across responses
   std::string body_;
-  std::string remote_;
+  std::string peer_;  // the TCP peer's address
   uint64_t timerGeneration_ = 0;
   size_t lingered_ = 0;
   Phase phase_ = Phase::kStarting;
@@ -223,6 +242,7 @@ class Server {
  public:
   Server(const ServerOptions& options, std::shared_ptr<const Router> router)
       : options_(options),
+        limits_{options.maxHeaderBytes, options.maxBodyBytes},
         router_(std::move(router)),
         ioc_(std::max(options.threads, 1)),
         acceptStrand_(asio::make_strand(ioc_)),
@@ -231,18 +251,23 @@ class Server {
 
   ~Server() { stop(Millis(0)); }
 
+  Status configure();
   Status bind();
   void run();
+  Status reloadTls();
   void stop(Millis drainDeadline);
   uint16_t port() const { return port_; }
   ServerStats stats() const {
     return ServerStats{
         active_.load(std::memory_order_relaxed), accepted_.load(std::memory_order_relaxed),
-        rejected_.load(std::memory_order_relaxed), requests_.load(std::memory_order_relaxed)};
+        rejected_.load(std::memory_order_relaxed), requests_.load(std::memory_order_relaxed),
+        denied_.load(std::memory_order_relaxed)};
   }
 
   const ServerOptions& options() const { return options_; }
+  const RequestLimits& limits() const { return limits_; }
   const Router& router() const { return *router_; }
+  const CidrMatcher& trustedProxies() const { return trustedProxies_; }
   const logging::Logger& log() const { return log_; }
   bool stopping() const { return stopping_.load(std::memory_order_acquire); }
   void countRequest() { requests_.fetch_add(1, std::memory_order_relaxed); }
@@ -265,11 +290,20 @@ class Server {
   void onAccept(const SysError& ec, tcp::socket socket);
   void runLoop();
   std::vector<std::shared_ptr<Session>> liveSessions();
+  TlsContextPtr tlsContext() {
+    std::lock_guard lock(tlsMutex_);
+    return tls_;
+  }
 
   // Declared before ioc_ so that they outlive it: destroying ioc_ destroys pending handlers,
   // which may destroy the last sessions, which unregister here.
   ServerOptions options_;
+  RequestLimits limits_;
   std::shared_ptr<const Router> router_;
+  CidrMatcher allow_;
+  CidrMatcher trustedProxies_;
+  std::mutex tlsMutex_;
+  TlsContextPtr tls_;  // guarded by tlsMutex_; null: plain HTTP
   logging::Logger log_{"net"};
   std::mutex mutex_;
   std::condition_variable drained_;
@@ -280,6 +314,7 @@ class Server {
   std::atomic<uint64_t> accepted_{0};
   std::atomic<uint64_t> rejected_{0};
   std::atomic<uint64_t> requests_{0};
+  std::atomic<uint64_t> denied_{0};
   uint16_t port_ = 0;
   std::mutex stopMutex_;
   bool stopped_ = false;  // guarded by stopMutex_
@@ -294,12 +329,15 @@ class Server {
 
 // ---- Session ------------------------------------------------------------------------------
 
-Session::Session(tcp::socket socket, Server& server, bool reject)
-    : server_(server), socket_(std::move(socket)), timer_(socket_.get_executor()), reject_(reject) {
+Session::Session(tcp::socket socket, Server& server, bool reject, std::string peer,
+                 TlsContextPtr tls)
+    : server_(server),
+      stream_(std::move(socket), std::move(tls)),
+      timer_(stream_.socket().get_executor()),
+      peer_(std::move(peer)),
+      reject_(reject) {
   SysError ec;
-  socket_.set_option(tcp::no_delay(true), ec);
-  auto endpoint = socket_.remote_endpoint(ec);
-  if (!ec) remote_ = endpoint.address().to_string();
+  stream_.socket().set_option(tcp::no_delay(true), ec);
 }
 
 Session::~Session() {
@@ -311,6 +349,29 @@ void Session::start() {
     close();
     return;
   }
+  if (stream_.isTls()) {
+    // No request has begun, so a stop closes it at once; the read timeout bounds a client
+    // that connects and never finishes the handshake.
+    phase_ = Phase::kIdle;
+    armTimer(server_.options().readTimeout);
+    stream_.tls().async_handshake(
+        asio::ssl::stream_base::server,
+        [self = shared_from_this()](const SysError& ec) { self->onHandshake(ec); });
+    return;
+  }
+  begin();
+}
+
+void Session::onHandshake(const SysError& ec) {
+  if (phase_ == Phase::kClosed) return;
+  if (ec) {  // a scanner, a plain-HTTP client, an old TLS version: nothing to answer
+    close();
+    return;
+  }
+  begin();
+}
+
+void Session::begin() {
   if (reject_) {
     HttpResponse response = HttpResponse::error(503, "unavailable", "too many connections");
     response.headers.emplace_back("Retry-After", "1");
@@ -333,7 +394,7 @@ void Session::close() {
   ++timerGeneration_;
   timer_.cancel();
   SysError ignored;
-  socket_.close(ignored);
+  stream_.socket().close(ignored);
 }
 
 void Session::armTimer(Millis after) {
@@ -345,7 +406,7 @@ void Session::armTimer(Millis after) {
     if (ec || generation != self->timerGeneration_ || self->phase_ == Phase::kClosed) return;
     self->timedOut_ = true;
     SysError ignored;
-    self->socket_.cancel(ignored);
+    self->stream_.socket().cancel(ignored);
   });
 }
 
@@ -363,10 +424,10 @@ void Session::waitForRequest() {
   phase_ = Phase::kIdle;
   const ServerOptions& o = server_.options();
   armTimer(firstRequest_ ? o.readTimeout : o.idleTimeout);
-  socket_.async_read_some(buffer_.prepare(kReadChunk),
-                          [self = shared_from_this()](const SysError& ec, size_t bytes) {
-                            self->onFirstBytes(ec, bytes);
-                          });
+  stream_.asyncReadSome(buffer_.prepare(kReadChunk),
+                        [self = shared_from_this()](const SysError& ec, size_t bytes) {
+                          self->onFirstBytes(ec, bytes);
+                        });
 }
 
 void Session::onFirstBytes(const SysError& ec, size_t bytes) {
@@ -381,42 +442,64 @@ void Session::onFirstBytes(const SysError& ec, size_t bytes) {
 
 void Session::readHeader() {
   phase_ = Phase::kReading;
-  const ServerOptions& o = server_.options();
-  parser_.emplace();
-  parser_->header_limit(static_cast<uint32_t>(
-      std::min<size_t>(o.maxHeaderBytes, std::numeric_limits<uint32_t>::max())));
-  parser_->body_limit(o.maxBodyBytes);
-  armTimer(o.readTimeout);
-  http::async_read_header(
-      socket_, buffer_, *parser_,
-      [self = shared_from_this()](const SysError& ec, size_t) { self->onHeader(ec); });
+  parser_.emplace(server_.limits(), &server_.router());
+  armTimer(server_.options().readTimeout);
+  parseBuffered();
 }
 
-void Session::onHeader(const SysError& ec) {
-  if (phase_ == Phase::kClosed) return;
-  if (ec) {
-    onReadError(ec);
-    return;
+void Session::parseBuffered() {
+  while (buffer_.size() > 0) {
+    auto data = buffer_.data();
+    size_t n = parser_->feed({static_cast<const char*>(data.data()), data.size()});
+    buffer_.consume(n);
+    switch (parser_->status()) {
+      case ParseStatus::kFailed:
+        // After a request we could not read, the rest of the stream cannot be trusted: close.
+        send(HttpResponse(parser_->failure()), false, false, false);
+        parser_.reset();
+        return;
+      case ParseStatus::kComplete:
+        handleRequest();
+        return;
+      case ParseStatus::kHeaderDone:
+        onHeader();
+        return;
+      case ParseStatus::kNeedMore:
+        break;
+    }
+    if (n == 0) break;  // an incomplete header: wait for the rest
   }
-  if (parser_->is_done()) {
-    handleRequest();
-    return;
-  }
-  const auto& header = parser_->get();
-  if (header.version() >= 11 && iequals(view(header[http::field::expect]), "100-continue")) {
+  readMore();
+}
+
+void Session::readMore() {
+  stream_.asyncReadSome(buffer_.prepare(kReadChunk),
+                        [self = shared_from_this()](const SysError& ec, size_t bytes) {
+                          if (self->phase_ == Phase::kClosed) return;
+                          if (ec) {
+                            self->onReadError();
+                            return;
+                          }
+                          self->buffer_.commit(bytes);
+                          self->parseBuffered();
+                        });
+}
+
+void Session::onHeader() {
+  if (parser_->expectsContinue()) {
     // The client waits for this before it sends the body (curl does for large uploads).
     static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
     phase_ = Phase::kWriting;
     armTimer(server_.options().writeTimeout);
-    asio::async_write(socket_, asio::buffer(kContinue.data(), kContinue.size()),
-                      [self = shared_from_this()](const SysError& ec, size_t) {
-                        if (self->phase_ == Phase::kClosed) return;
-                        if (ec) {
-                          self->close();
-                          return;
-                        }
-                        self->readBody();
-                      });
+    stream_.asyncWrite(asio::buffer(kContinue.data(), kContinue.size()),
+                       [self = shared_from_this()](const SysError& ec, size_t) {
+                         if (self->phase_ == Phase::kClosed) return;
+                         if (ec) {
+                           self->close();
+                           return;
+                         }
+                         self->readBody();
+                       });
     return;
   }
   readBody();
@@ -425,30 +508,14 @@ void Session::onHeader(const SysError& ec) {
 void Session::readBody() {
   phase_ = Phase::kReading;
   armTimer(server_.options().readTimeout);
-  http::async_read(socket_, buffer_, *parser_,
-                   [self = shared_from_this()](const SysError& ec, size_t) {
-                     if (self->phase_ == Phase::kClosed) return;
-                     if (ec) {
-                       self->onReadError(ec);
-                       return;
-                     }
-                     self->handleRequest();
-                   });
+  parseBuffered();
 }
 
-void Session::onReadError(const SysError& ec) {
-  const ServerOptions& o = server_.options();
+void Session::onReadError() {
   if (timedOut_) {
-    sendError(408, "request_timeout", "the request was not received in time");
-  } else if (ec == http::error::header_limit) {
-    sendError(431, "header_too_large",
-              "the request header exceeds " + std::to_string(o.maxHeaderBytes) + " bytes");
-  } else if (ec == http::error::body_limit) {
-    sendError(413, "body_too_large",
-              "the request body exceeds " + std::to_string(o.maxBodyBytes) + " bytes");
-  } else if (ec.category() == http::make_error_code(http::error::bad_method).category() &&
-             ec != http::error::end_of_stream && ec != http::error::partial_message) {
-    sendError(400, "bad_request", "malformed request: " + ec.message());
+    parser_.reset();
+    send(HttpResponse::error(408, "request_timeout", "the request was not received in time"), false,
+         false, false);
   } else {  // the client went away, or the server is closing the connection
     close();
   }
@@ -458,36 +525,15 @@ void Session::handleRequest() {
   ++timerGeneration_;  // no timeout while the handler runs; the write re-arms the timer
   phase_ = Phase::kHandling;
   server_.countRequest();
-  http::request<http::string_body> message = parser_->release();
+  bool headRequest = parser_->isHead();
+  bool http10 = parser_->http10();
+  bool keepAlive = parser_->keepAlive();
+  HttpRequest request = std::move(parser_->request());
   parser_.reset();
-  bool headRequest = message.method() == http::verb::head;
-  bool http10 = message.version() < 11;
-  bool keepAlive = message.keep_alive();
-
-  HttpRequest request;
-  request.method.assign(view(message.method_string()));
-  request.target.assign(view(message.target()));
-  std::string_view target = request.target;
-  // Absolute form ("http://host/path"), which proxies send, carries the path after the host.
-  for (std::string_view scheme : {"http://", "https://"}) {
-    if (target.size() > scheme.size() && iequals(target.substr(0, scheme.size()), scheme)) {
-      size_t slash = target.find('/', scheme.size());
-      target = slash == std::string_view::npos ? std::string_view("/") : target.substr(slash);
-    }
-  }
-  size_t question = target.find('?');
-  std::string_view rawPath = target.substr(0, question);
-  if (question != std::string_view::npos) request.query.assign(target.substr(question + 1));
-  if (rawPath.empty() || rawPath.front() != '/' || !percentDecode(rawPath, request.path)) {
-    sendError(400, "bad_request", "malformed request target");
-    return;
-  }
-  request.headers.reserve(16);
-  for (const auto& field : message) {
-    request.headers.emplace_back(view(field.name_string()), view(field.value()));
-  }
-  request.body = std::move(message.body());
-  request.remoteAddress = remote_;
+  request.peerAddress = peer_;
+  request.remoteAddress = resolveClientAddress(peer_, request.headers, server_.trustedProxies());
+  bool compress = server_.options().compressResponses;
+  bool clientAcceptsGzip = compress && acceptsGzip(request.header("Accept-Encoding"));
 
   HttpResponse response;
   try {
@@ -501,13 +547,9 @@ void Session::handleRequest() {
     server_.log().error("handler threw", {{"method", request.method}, {"path", request.path}});
     response = HttpResponse::error(500, "internal", "internal error");
   }
+  if (compress) compressResponse(response, clientAcceptsGzip);
   // Checked after the handler: a stop that began while it ran must still close.
   send(std::move(response), headRequest, keepAlive && !server_.stopping(), http10);
-}
-
-void Session::sendError(int status, std::string_view code, std::string_view message) {
-  // After a request we could not read, the rest of the stream cannot be trusted: close.
-  send(HttpResponse::error(status, code, message), false, false, false);
 }
 
 void Session::send(HttpResponse&& response, bool headRequest, bool keepAlive, bool http10) {
@@ -559,8 +601,8 @@ void Session::send(HttpResponse&& response, bool headRequest, bool keepAlive, bo
   phase_ = Phase::kWriting;
   armTimer(server_.options().writeTimeout);
   std::array<asio::const_buffer, 2> buffers{asio::buffer(head_), asio::buffer(body_)};
-  asio::async_write(socket_, buffers,
-                    [self = shared_from_this()](const SysError& ec, size_t) { self->onWrite(ec); });
+  stream_.asyncWrite(
+      buffers, [self = shared_from_this()](const SysError& ec, size_t) { self->onWrite(ec); });
 }
 
 void Session::onWrite(const SysError& ec) {
@@ -580,9 +622,20 @@ void Session::onWrite(const SysError& ec) {
 
 void Session::lingerThenClose() {
   phase_ = Phase::kLingering;
+  if (stream_.isTls()) {
+    // close_notify, then wait (bounded) for the client's, so the client sees a clean end.
+    if (server_.stopping()) {
+      close();
+      return;
+    }
+    armTimer(std::min(server_.options().readTimeout, kLingerTimeout));
+    stream_.tls().async_shutdown([self = shared_from_this()](const SysError&) { self->close(); });
+    return;
+  }
   SysError ignored;
-  socket_.shutdown(tcp::socket::shutdown_send, ignored);
-  if (server_.stopping() && socket_.available(ignored) == 0) {  // don't hold up the drain
+  tcp::socket& socket = stream_.socket();
+  socket.shutdown(tcp::socket::shutdown_send, ignored);
+  if (server_.stopping() && socket.available(ignored) == 0) {  // don't hold up the drain
     close();
     return;
   }
@@ -592,19 +645,60 @@ void Session::lingerThenClose() {
 }
 
 void Session::lingerRead() {
-  socket_.async_read_some(buffer_.prepare(kReadChunk),
-                          [self = shared_from_this()](const SysError& ec, size_t bytes) {
-                            if (self->phase_ == Phase::kClosed) return;
-                            self->lingered_ += bytes;
-                            if (ec || self->lingered_ > kLingerMaxBytes) {
-                              self->close();
-                              return;
-                            }
-                            self->lingerRead();
-                          });
+  stream_.socket().async_read_some(buffer_.prepare(kReadChunk),
+                                   [self = shared_from_this()](const SysError& ec, size_t bytes) {
+                                     if (self->phase_ == Phase::kClosed) return;
+                                     self->lingered_ += bytes;
+                                     if (ec || self->lingered_ > kLingerMaxBytes) {
+                                       self->close();
+                                       return;
+                                     }
+                                     self->lingerRead();
+                                   });
 }
 
 // ---- Server -------------------------------------------------------------------------------
+
+Status Server::configure() {
+  std::string context = hostPort(options_.host, options_.port);
+  Result<CidrMatcher> allow = CidrMatcher::parse(options_.allowCidrs);
+  if (!allow.ok()) return std::move(allow).error().withContext(context + ": allowCidrs");
+  allow_ = std::move(allow).value();
+  Result<CidrMatcher> trusted = CidrMatcher::parse(options_.trustedProxies);
+  if (!trusted.ok()) return std::move(trusted).error().withContext(context + ": trustedProxies");
+  trustedProxies_ = std::move(trusted).value();
+
+  if (options_.tlsCertFile.empty() && options_.tlsKeyFile.empty()) return okStatus();
+  if (options_.tlsCertFile.empty() || options_.tlsKeyFile.empty()) {
+    return makeError(ErrorCode::kInvalidArgument, "TLS needs both a certificate and a key file",
+                     context);
+  }
+  Result<SslCtxPtr> loaded = loadServerTlsContext(options_.tlsCertFile, options_.tlsKeyFile);
+  if (!loaded.ok()) return std::move(loaded).error();
+  // asio's context takes over the SSL_CTX (and frees it).
+  tls_ = std::make_shared<asio::ssl::context>(std::move(loaded).value().release());
+  return okStatus();
+}
+
+Status Server::reloadTls() {
+  if (!tlsContext()) {
+    return makeError(ErrorCode::kFailedPrecondition, "the server does not use TLS",
+                     hostPort(options_.host, port_));
+  }
+  Result<SslCtxPtr> loaded = loadServerTlsContext(options_.tlsCertFile, options_.tlsKeyFile);
+  if (!loaded.ok()) {
+    log_.warn("TLS reload failed, keeping the current certificate",
+              {{"error", loaded.error().toString()}});
+    return std::move(loaded).error();
+  }
+  auto context = std::make_shared<asio::ssl::context>(std::move(loaded).value().release());
+  {
+    std::lock_guard lock(tlsMutex_);
+    tls_ = std::move(context);
+  }
+  log_.info("TLS certificate reloaded", {{"file", options_.tlsCertFile}});
+  return okStatus();
+}
 
 Status Server::bind() {
   std::string context = hostPort(options_.host, options_.port);
@@ -653,7 +747,9 @@ void Server::run() {
   threads_.reserve(static_cast<size_t>(threads));
   for (int i = 0; i < threads; ++i)
     threads_.emplace_back([this] { runLoop(); });
-  log_.info("listening", {{"address", hostPort(options_.host, port_)}, {"threads", threads}});
+  log_.info("listening", {{"address", hostPort(options_.host, port_)},
+                          {"threads", threads},
+                          {"tls", tlsContext() != nullptr}});
 }
 
 void Server::runLoop() {
@@ -691,6 +787,30 @@ void Server::onAccept(const SysError& ec, tcp::socket socket) {
     socket.close(ignored);
     return;
   }
+  SysError endpointError;
+  asio::ip::address address = socket.remote_endpoint(endpointError).address();
+  if (endpointError) {  // the peer is already gone
+    SysError ignored;
+    socket.close(ignored);
+    doAccept();
+    return;
+  }
+  // A dual-stack listener sees IPv4 clients as ::ffff:a.b.c.d; logs and limits want a.b.c.d.
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
+  }
+  if (!allow_.empty()) {
+    IpAddress ip = address.is_v4() ? IpAddress::fromV4(address.to_v4().to_bytes())
+                                   : IpAddress::fromV6(address.to_v6().to_bytes());
+    if (!allow_.contains(ip)) {
+      // Not even a 403: nothing is read from or said to a client outside the allow list.
+      denied_.fetch_add(1, std::memory_order_relaxed);
+      SysError ignored;
+      socket.close(ignored);
+      doAccept();
+      return;
+    }
+  }
   accepted_.fetch_add(1, std::memory_order_relaxed);
   // Only this strand increments the counters, so check-then-add cannot overshoot.
   bool reject = active_.load(std::memory_order_relaxed) >= options_.maxConnections;
@@ -706,7 +826,8 @@ void Server::onAccept(const SysError& ec, tcp::socket socket) {
   } else {
     active_.fetch_add(1, std::memory_order_relaxed);
   }
-  auto session = std::make_shared<Session>(std::move(socket), *this, reject);
+  auto session = std::make_shared<Session>(std::move(socket), *this, reject, address.to_string(),
+                                           tlsContext());
   asio::post(session->executor(), [session] { session->start(); });
   doAccept();
 }
@@ -791,6 +912,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(const ServerOptions& optio
                      context);
   }
   auto impl = std::make_unique<Impl>(options, std::move(router));
+  PHAROS_TRY(impl->configure());
   PHAROS_TRY(impl->bind());
   impl->run();
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
@@ -802,6 +924,10 @@ uint16_t HttpServer::port() const {
 
 ServerStats HttpServer::stats() const {
   return impl_->stats();
+}
+
+Status HttpServer::reloadTls() {
+  return impl_->reloadTls();
 }
 
 void HttpServer::stop(Millis drainDeadline) {

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/clock.h"
 #include "core/result.h"
@@ -26,6 +27,20 @@ struct ServerOptions {
   Millis idleTimeout{60'000};
   // Writing one response to a client that does not read.
   Millis writeTimeout{10'000};
+
+  // HTTPS when both are set: PEM files, the certificate file holding the chain (leaf first).
+  // TLS 1.2 and 1.3 only. reloadTls() reads them again.
+  std::string tlsCertFile;
+  std::string tlsKeyFile;
+  // When not empty, a connection from outside these ranges ("10.0.0.0/8", "::1/128", or a
+  // bare address) is closed at accept, before anything is read. IPv4 ranges match
+  // IPv4-mapped peers ("::ffff:10.1.2.3") of a dual-stack listener.
+  std::vector<std::string> allowCidrs;
+  // Peers in these ranges (proxies, load balancers) may name the client in X-Forwarded-For;
+  // see resolveClientAddress() in net/client_address.h.
+  std::vector<std::string> trustedProxies;
+  // gzip responses for clients that accept it (see compressResponse() in net/gzip.h).
+  bool compressResponses = true;
 };
 
 // Counters for the server's own /metrics. Monotonic except activeConnections.
@@ -34,20 +49,25 @@ struct ServerStats {
   uint64_t acceptedTotal = 0;
   uint64_t rejectedTotal = 0;  // turned away with 503 (or closed) over maxConnections
   uint64_t requestsTotal = 0;
+  uint64_t deniedTotal = 0;  // closed at accept, peer outside allowCidrs; not in acceptedTotal
 };
 
-// An HTTP/1.1 server: keep-alive, pipelining (answered in order), Expect: 100-continue,
-// limits on header and body size, timeouts, and a connection limit. Every response carries
+// An HTTP/1.1 server, over TLS when configured: keep-alive, pipelining (answered in order),
+// Expect: 100-continue, limits on header and body size (per route, see RouteOptions),
+// timeouts, a connection limit, a CIDR allow list, X-Forwarded-For from trusted proxies,
+// gzip request bodies and gzip responses. Every response carries
 // Content-Length and `Server: pharos`. Malformed input gets a 4xx error envelope and the
 // connection is closed; a handler that throws gets a 500 envelope and the server goes on.
 //
-// Thread-safety: port() and stats() from any thread; stop() from any thread but not from a
-// handler (it joins the I/O threads).
+// Thread-safety: port(), stats() and reloadTls() from any thread; stop() from any thread but not
+// from a handler (it joins the I/O threads).
 class HttpServer {
  public:
   // Binds synchronously, so a taken port (kUnavailable), a bad host (kInvalidArgument) or a
   // privileged port (kPermissionDenied) is an error here, with "host:port" as the context;
-  // then serves on `options.threads` threads.
+  // so are a malformed allowCidrs/trustedProxies entry and a TLS certificate or key that
+  // cannot be loaded (kInvalidArgument, the file in the context). Then serves on
+  // `options.threads` threads.
   static Result<std::unique_ptr<HttpServer>> start(const ServerOptions& options,
                                                    std::shared_ptr<const Router> router);
 
@@ -60,6 +80,12 @@ class HttpServer {
   uint16_t port() const;
 
   ServerStats stats() const;
+
+  // Reads the TLS certificate and key files again (for a renewed certificate, on SIGHUP).
+  // Connections accepted afterwards use the new ones; open connections keep theirs. When the
+  // new files cannot be loaded the server keeps serving with the old ones and the error is
+  // returned. kFailedPrecondition when the server does not speak TLS.
+  Status reloadTls();
 
   // Stops accepting and closes idle connections at once. Requests in flight are answered
   // (with Connection: close) until `drainDeadline` has passed; then every connection is

@@ -38,7 +38,7 @@ bool isParamName(std::string_view name) {
 
 }  // namespace
 
-void Router::add(std::string method, std::string pattern, Handler handler) {
+void Router::add(std::string method, std::string pattern, Handler handler, RouteOptions options) {
   if (method.empty()) badPattern(pattern, "empty method");
   if (pattern.empty() || pattern.front() != '/') badPattern(pattern, "must start with '/'");
   if (!handler) badPattern(pattern, "empty handler");
@@ -80,8 +80,8 @@ void Router::add(std::string method, std::string pattern, Handler handler) {
     if (sameShape) badPattern(pattern, "conflicts with '" + other.info.pattern + "'");
   }
 
-  routes_.push_back(Route{RouteInfo{std::move(method), std::move(pattern)}, std::move(segments),
-                          std::move(handler)});
+  routes_.push_back(Route{RouteInfo{std::move(method), std::move(pattern), options},
+                          std::move(segments), std::move(handler)});
 }
 
 bool Router::matches(const Route& route, const std::vector<std::string_view>& parts) {
@@ -110,24 +110,39 @@ bool Router::moreSpecific(const Route& a, const Route& b) {
   return a.segments.size() < b.segments.size();
 }
 
-HttpResponse Router::dispatch(HttpRequest& request) const {
-  std::string_view path = request.path.empty() ? std::string_view("/") : request.path;
-  std::vector<std::string_view> parts = splitPath(path);
-
+const Router::Route* Router::find(std::string_view method,
+                                  const std::vector<std::string_view>& parts,
+                                  bool& pathKnown) const {
   const Route* best = nullptr;
   bool bestExact = false;
-  bool pathKnown = false;
+  pathKnown = false;
   for (const Route& route : routes_) {
     if (!matches(route, parts)) continue;
     pathKnown = true;
-    bool exact = route.info.method == request.method;
-    if (!exact && !(request.method == "HEAD" && route.info.method == "GET")) continue;
+    bool exact = route.info.method == method;
+    if (!exact && !(method == "HEAD" && route.info.method == "GET")) continue;
     if (best == nullptr || moreSpecific(route, *best) ||
         (exact && !bestExact && !moreSpecific(*best, route))) {
       best = &route;
       bestExact = exact;
     }
   }
+  return best;
+}
+
+std::optional<size_t> Router::bodyLimitFor(std::string_view method, std::string_view path) const {
+  if (path.empty()) path = "/";
+  bool pathKnown = false;
+  const Route* route = find(method, splitPath(path), pathKnown);
+  return route == nullptr ? std::nullopt : route->info.options.maxBodyBytes;
+}
+
+HttpResponse Router::dispatch(HttpRequest& request) const {
+  std::string_view path = request.path.empty() ? std::string_view("/") : request.path;
+  std::vector<std::string_view> parts = splitPath(path);
+
+  bool pathKnown = false;
+  const Route* best = find(request.method, parts, pathKnown);
 
   if (best == nullptr) {
     if (!pathKnown) {

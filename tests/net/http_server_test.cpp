@@ -25,6 +25,7 @@
 
 #include "core/log.h"
 #include "fakes/http_client.h"
+#include "net/gzip.h"
 
 namespace pharos::net {
 namespace {
@@ -68,6 +69,19 @@ class HttpServerTest : public ::testing::Test {
                 [](HttpRequest&) -> HttpResponse { throw std::runtime_error("boom"); });
     router->add("GET", "/remote",
                 [](HttpRequest& r) { return HttpResponse::text(200, r.remoteAddress); });
+    router->add("GET", "/client", [](HttpRequest& r) {
+      return HttpResponse::text(200, r.remoteAddress + "|" + r.peerAddress);
+    });
+    router->add(
+        "POST", "/small", [](HttpRequest& r) { return HttpResponse::text(200, std::move(r.body)); },
+        RouteOptions{100});
+    router->add("GET", "/big-json", [](HttpRequest&) {
+      std::string body = "[";
+      for (int i = 0; i < 200; ++i)
+        body += "{\"n\":" + std::to_string(i) + "},";
+      body.back() = ']';
+      return HttpResponse::json(200, std::move(body));
+    });
     router->add("GET", "/inject", [](HttpRequest&) {
       HttpResponse response = HttpResponse::text(200, "ok");
       response.headers.emplace_back("X-Bad", "a\r\nInjected: 1");
@@ -400,6 +414,173 @@ TEST_F(HttpServerTest, RemoteAddressIsThePeer) {
   auto r = c.read();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->body, "127.0.0.1");
+}
+
+std::string post(std::string_view path, std::string_view body, std::string_view extra = "") {
+  return "POST " + std::string(path) +
+         " HTTP/1.1\r\nHost: t\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" +
+         std::string(extra) + "\r\n" + std::string(body);
+}
+
+TEST_F(HttpServerTest, RouteBodyLimitAppliesInsteadOfTheGlobalOne) {
+  start();  // global: 1 MiB; /small: 100 bytes
+  {
+    Client c(server_->port());
+    ASSERT_TRUE(c.send(post("/small", std::string(100, 'a'))));
+    auto r = c.read();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+  }
+  {
+    Client c(server_->port());
+    ASSERT_TRUE(c.send(post("/small", std::string(101, 'a'))));
+    auto r = c.read();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 413);
+    EXPECT_NE(r->body.find("exceeds 100 bytes"), std::string::npos) << r->body;
+    EXPECT_TRUE(c.closedWithin(3s));
+  }
+  Client c(server_->port());
+  ASSERT_TRUE(c.send(post("/echo", std::string(5000, 'b'))));
+  auto r = c.read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body.size(), 5000u);
+}
+
+TEST_F(HttpServerTest, GzipRequestBodyIsInflated) {
+  start();
+  std::string text = "hello compressed world";
+  Client c(server_->port());
+  ASSERT_TRUE(c.send(post("/echo", gzipCompress(text), "Content-Encoding: gzip\r\n")));
+  auto r = c.read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, text);
+}
+
+TEST_F(HttpServerTest, GzipBombIs413CorruptIs400UnknownIs415) {
+  start();
+  {  // 50 KiB on the wire, 64 MiB inflated; /small allows 100 bytes
+    Client c(server_->port());
+    std::string bomb = gzipCompress(std::string(64 << 20, '\0'), 9);
+    ASSERT_TRUE(c.send(post("/echo", bomb, "Content-Encoding: gzip\r\n")));
+    auto r = c.read();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 413);
+    EXPECT_NE(r->body.find("body_too_large"), std::string::npos);
+  }
+  {
+    Client c(server_->port());
+    ASSERT_TRUE(
+        c.send(post("/small", gzipCompress(std::string(101, 'x')), "Content-Encoding: gzip\r\n")));
+    auto r = c.read();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 413);
+  }
+  {
+    Client c(server_->port());
+    ASSERT_TRUE(c.send(post("/echo", "definitely not gzip", "Content-Encoding: gzip\r\n")));
+    auto r = c.read();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400);
+    EXPECT_NE(r->body.find(R"({"error":{"code":"bad_request","message":)"), std::string::npos);
+  }
+  Client c(server_->port());
+  ASSERT_TRUE(c.send(post("/echo", "abc", "Content-Encoding: br\r\n")));
+  auto r = c.read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 415);
+  EXPECT_NE(r->body.find(R"("code":"unsupported_encoding")"), std::string::npos) << r->body;
+}
+
+TEST_F(HttpServerTest, ResponsesAreGzippedWhenTheClientAccepts) {
+  start();
+  Client c(server_->port());
+  ASSERT_TRUE(c.send(get("/big-json", "Accept-Encoding: br, gzip\r\n")));
+  auto zipped = c.read();
+  ASSERT_TRUE(zipped);
+  EXPECT_EQ(zipped->header("Content-Encoding"), "gzip");
+  EXPECT_EQ(zipped->header("Vary"), "Accept-Encoding");
+  EXPECT_EQ(zipped->header("Content-Length"), std::to_string(zipped->body.size()));
+  auto inflated = gzipInflate(zipped->body, 1 << 20);
+  ASSERT_TRUE(inflated.ok());
+  EXPECT_EQ(inflated->substr(0, 9), R"([{"n":0},)");
+
+  ASSERT_TRUE(c.send(get("/big-json")));
+  auto plain = c.read();
+  ASSERT_TRUE(plain);
+  EXPECT_FALSE(plain->hasHeader("Content-Encoding"));
+  EXPECT_EQ(plain->header("Vary"), "Accept-Encoding");
+  EXPECT_EQ(plain->body, *inflated);
+
+  ASSERT_TRUE(c.send(get("/hello", "Accept-Encoding: gzip\r\n")));  // too small to bother
+  auto small = c.read();
+  ASSERT_TRUE(small);
+  EXPECT_FALSE(small->hasHeader("Content-Encoding"));
+  EXPECT_EQ(small->body, "hello");
+}
+
+TEST_F(HttpServerTest, ConnectionsOutsideTheAllowListAreClosedUnread) {
+  ServerOptions options;
+  options.allowCidrs = {"10.0.0.0/8", "::1"};
+  start(options);
+  Client c(server_->port());
+  c.send(get("/hello"));  // may fail: the server closes at once
+  EXPECT_FALSE(c.read(false, 2s));
+  EXPECT_TRUE(c.closedWithin(2s));
+  EXPECT_EQ(c.pending(), "");
+  EXPECT_GE(server_->stats().deniedTotal, 1u);
+  EXPECT_EQ(server_->stats().requestsTotal, 0u);
+}
+
+TEST_F(HttpServerTest, AllowListAdmitsIpv4ClientsOfADualStackListener) {
+  ServerOptions options;
+  options.host = "::";
+  options.allowCidrs = {"127.0.0.0/8"};
+  start(options);
+  Client c(server_->port());  // IPv4: the listener sees ::ffff:127.0.0.1
+  ASSERT_TRUE(c.send(get("/client")));
+  auto r = c.read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "127.0.0.1|127.0.0.1");
+  EXPECT_EQ(server_->stats().deniedTotal, 0u);
+}
+
+TEST_F(HttpServerTest, MalformedCidrFailsStart) {
+  ServerOptions options;
+  options.port = 0;
+  options.trustedProxies = {"10.0.0.0/8", "ten.0.0.0/8"};
+  auto result = HttpServer::start(options, makeRouter());
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(result.error().toString().find("ten.0.0.0/8"), std::string::npos)
+      << result.error().toString();
+  EXPECT_NE(result.error().toString().find("trustedProxies"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, ForwardedForIsBelievedOnlyFromTrustedProxies) {
+  const std::string xff = "X-Forwarded-For: 6.6.6.6, 198.51.100.4\r\n";
+  {
+    ServerOptions options;
+    options.trustedProxies = {"127.0.0.1"};
+    start(options);
+    Client c(server_->port());
+    ASSERT_TRUE(c.send(get("/client", xff)));
+    auto r = c.read();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->body, "198.51.100.4|127.0.0.1");
+    server_->stop(0ms);
+  }
+  ServerOptions options;
+  options.trustedProxies = {"10.0.0.0/8"};  // not the loopback peer: a spoofed header
+  start(options);
+  Client c(server_->port());
+  ASSERT_TRUE(c.send(get("/client", xff)));
+  auto r = c.read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body, "127.0.0.1|127.0.0.1");
 }
 
 TEST_F(HttpServerTest, Http10WithoutKeepAliveIsClosed) {

@@ -169,6 +169,30 @@ TEST(HttpTypesTest, ErrorEnvelopeEscapesJson) {
             "\"a \\\"b\\\"\\\\\\n\\u0001 é \\ufffd\"}}");
 }
 
+TEST(RouterTest, BodyLimitFollowsTheRouteDispatchWouldRun) {
+  Router router;
+  router.add("POST", "/v1/logs", reply("logs"), RouteOptions{8 << 20});
+  router.add("POST", "/items/{id}", reply("item"), RouteOptions{100});
+  router.add("POST", "/items/new", reply("new"));  // more specific, no limit of its own
+  router.add("GET", "/items/{id}", reply("get"), RouteOptions{7});
+  router.add("PUT", "/files/{rest...}", reply("file"), RouteOptions{1 << 30});
+  EXPECT_EQ(router.bodyLimitFor("POST", "/v1/logs"), size_t{8 << 20});
+  EXPECT_EQ(router.bodyLimitFor("POST", "/items/42"), size_t{100});
+  EXPECT_EQ(router.bodyLimitFor("POST", "/items/new"), std::nullopt);
+  EXPECT_EQ(router.bodyLimitFor("GET", "/items/42"), size_t{7});
+  EXPECT_EQ(router.bodyLimitFor("HEAD", "/items/42"), size_t{7});  // HEAD runs GET
+  EXPECT_EQ(router.bodyLimitFor("PUT", "/files/a/b/c"), size_t{1 << 30});
+  EXPECT_EQ(router.bodyLimitFor("DELETE", "/items/42"), std::nullopt);  // 405 later
+  EXPECT_EQ(router.bodyLimitFor("POST", "/nope"), std::nullopt);
+  EXPECT_EQ(router.bodyLimitFor("POST", ""), std::nullopt);
+  auto routes = router.routes();
+  ASSERT_EQ(routes.size(), 5u);
+  EXPECT_EQ(routes[0].options.maxBodyBytes, size_t{8 << 20});
+  EXPECT_EQ(routes[2].options.maxBodyBytes, std::nullopt);
+  auto post = request("POST", "/items/new");
+  EXPECT_EQ(router.dispatch(post).body, "new");
+}
+
 TEST(HttpTypesTest, TextAndJsonSetTypeAndStatus) {
   HttpResponse t = HttpResponse::text(201, "hi");
   EXPECT_EQ(t.status, 201);
