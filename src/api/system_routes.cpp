@@ -2,6 +2,8 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -49,6 +51,10 @@ std::string renderMetrics(const SystemRoutesDeps& d) {
     out.family("pharos_http_connections_rejected_total",
                "HTTP connections turned away over the limit.", "counter");
     out.sample("pharos_http_connections_rejected_total", {}, static_cast<double>(s.rejectedTotal));
+    out.family("pharos_http_connections_denied_total",
+               "HTTP connections closed at accept: the client is outside server.allow_cidrs.",
+               "counter");
+    out.sample("pharos_http_connections_denied_total", {}, static_cast<double>(s.deniedTotal));
     out.family("pharos_http_requests_total", "HTTP requests answered.", "counter");
     out.sample("pharos_http_requests_total", {}, static_cast<double>(s.requestsTotal));
   }
@@ -71,13 +77,28 @@ std::string renderMetrics(const SystemRoutesDeps& d) {
 
 }  // namespace
 
-void addSystemRoutes(net::Router& router, SystemRoutesDeps deps) {
+std::vector<RouteSpec> systemRoutes(SystemRoutesDeps deps) {
   auto d = std::make_shared<SystemRoutesDeps>(std::move(deps));
+  std::vector<RouteSpec> specs;
 
-  router.add("GET", "/healthz",
-             [](net::HttpRequest&) { return net::HttpResponse::json(200, R"({"status":"ok"})"); });
+  RouteSpec health;
+  health.method = "GET";
+  health.pattern = "/healthz";
+  health.summary = "Liveness: the process answers";
+  health.tag = "system";
+  health.responseSchema = {{"type", "object"}, {"properties", {{"status", {{"type", "string"}}}}}};
+  health.handler = [](net::HttpRequest&) {
+    return net::HttpResponse::json(200, R"({"status":"ok"})");
+  };
+  specs.push_back(std::move(health));
 
-  router.add("GET", "/readyz", [d](net::HttpRequest&) {
+  RouteSpec ready;
+  ready.method = "GET";
+  ready.pattern = "/readyz";
+  ready.summary = "Readiness: the store and the bus answer";
+  ready.tag = "system";
+  ready.responseSchema = {{"type", "object"}, {"properties", {{"status", {{"type", "string"}}}}}};
+  ready.handler = [d](net::HttpRequest&) {
     static const logging::Logger log("api");
     std::string failures;
     auto probe = [&](std::string_view name, Status s) {
@@ -92,11 +113,27 @@ void addSystemRoutes(net::Router& router, SystemRoutesDeps deps) {
     net::HttpResponse r = net::HttpResponse::error(503, "not_ready", failures);
     r.headers.emplace_back("Retry-After", "1");
     return r;
-  });
+  };
+  specs.push_back(std::move(ready));
 
-  router.add("GET", "/metrics", [d](net::HttpRequest&) {
+  RouteSpec metrics;
+  metrics.method = "GET";
+  metrics.pattern = "/metrics";
+  metrics.scope = auth::Scope::kRead;
+  metrics.summary = "Pharos' own metrics in the Prometheus text format";
+  metrics.tag = "system";
+  metrics.responseContentType = std::string(kPrometheusContentType);
+  metrics.responseSchema = {{"type", "string"}};
+  metrics.handler = [d](net::HttpRequest&) {
     return net::HttpResponse::text(200, renderMetrics(*d), std::string(kPrometheusContentType));
-  });
+  };
+  specs.push_back(std::move(metrics));
+  return specs;
+}
+
+void addSystemRoutes(net::Router& router, SystemRoutesDeps deps) {
+  for (RouteSpec& spec : systemRoutes(std::move(deps)))
+    router.add(spec.method, spec.pattern, std::move(spec.handler));
 }
 
 }  // namespace pharos::api

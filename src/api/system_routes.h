@@ -2,7 +2,9 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
+#include "api/route_table.h"
 #include "bus/bus.h"
 #include "core/clock.h"
 #include "net/http_server.h"
@@ -24,10 +26,14 @@ struct SystemRoutesDeps {
   std::function<net::ServerStats()> serverStats;
 };
 
-// GET /healthz: the process answers (liveness; touches nothing else).
-// GET /readyz: the store and the bus answer; 503 with Retry-After naming what does not.
-// GET /metrics: Pharos' own health in the Prometheus text format: process CPU, memory, file
-// descriptors, uptime, HTTP connections and requests, bus queue depths.
+// GET /healthz (public): the process answers (liveness; touches nothing else).
+// GET /readyz (public): the store and the bus answer; 503 with Retry-After naming what does not.
+// GET /metrics (scope read): Pharos' own health in the Prometheus text format: process CPU,
+// memory, file descriptors, uptime, HTTP connections and requests, bus queue depths.
+std::vector<RouteSpec> systemRoutes(SystemRoutesDeps deps);
+
+// The same handlers registered straight into `router`, with no gateway around them (no auth,
+// no throttling). Kept for the composition root until it installs a Gateway instead.
 void addSystemRoutes(net::Router& router, SystemRoutesDeps deps);
 
 }  // namespace pharos::api

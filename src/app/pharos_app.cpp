@@ -7,6 +7,10 @@
 
 #include <fmt/format.h>
 
+#include "api/audit_routes.h"
+#include "api/keys_routes.h"
+#include "api/openapi.h"
+#include "api/route_table.h"
 #include "api/system_routes.h"
 #include "app/build_info.h"
 #include "bus/embedded/embedded_bus.h"
@@ -54,7 +58,10 @@ void PharosApp::declareServices() {
     audit_.reset();
     keys_.reset();
   });
-  add("api", {"store", "bus", "auth"}, &PharosApp::startApi, [this](MonoTime) { router_.reset(); });
+  add("api", {"store", "bus", "auth"}, &PharosApp::startApi, [this](MonoTime) {
+    router_.reset();
+    gateway_.reset();
+  });
   add("http", {"api"}, &PharosApp::startHttp, [this](MonoTime deadline) {
     auto left = std::chrono::duration_cast<Millis>(deadline - clock_.monotonic());
     http_->stop(std::max(left, Millis(0)));
@@ -130,10 +137,15 @@ Status PharosApp::bootstrapKeys() {
 
 Status PharosApp::startApi() {
   router_ = std::make_shared<net::Router>();
-  api::addSystemRoutes(
-      *router_,
+  gateway_ =
+      std::make_unique<api::Gateway>(*keys_, *audit_, clock_, config_.api, config_.auth.enabled);
+  gateway_->add(api::systemRoutes(
       api::SystemRoutesDeps{*store_, *bus_, clock_, createdAt_, kVersion, kCommit,
-                            [this]() { return http_ ? http_->stats() : net::ServerStats{}; }});
+                            [this]() { return http_ ? http_->stats() : net::ServerStats{}; }}));
+  gateway_->add(api::keysRoutes(*keys_));
+  gateway_->add(api::auditRoutes(*audit_));
+  gateway_->add(api::openApiRoute(*gateway_, kVersion));
+  gateway_->install(*router_);
   return okStatus();
 }
 

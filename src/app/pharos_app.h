@@ -16,6 +16,10 @@
 #include "objects/object_store.h"
 #include "store/store.h"
 
+namespace pharos::api {
+class Gateway;
+}  // namespace pharos::api
+
 namespace pharos::app {
 
 // The composition root: the only place that knows every module. It builds the object graph
@@ -65,6 +69,7 @@ class PharosApp {
   std::unique_ptr<PeriodicTask> auditPruner_;
   objects::ObjectStorePtr objects_;
   std::unique_ptr<objects::LifecycleSweeper> sweeper_;
+  std::unique_ptr<api::Gateway> gateway_;  // before router_: the router calls into it
   std::shared_ptr<net::Router> router_;
   net::HttpServerPtr http_;
   logging::Logger log_{"app"};

@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <regex>
+#include <sstream>
 
 #include "fakes/http_client.h"
 #include "fakes/temp_dir.h"
@@ -28,14 +30,20 @@ class Server {
       static const std::regex portRe(R"(http=127\.0\.0\.1:(\d+))");
       if (std::regex_search(process_->output(), m, portRe))
         port_ = static_cast<uint16_t>(std::stoi(m[1]));
+      static const std::regex keyRe(R"(phk_[0-9a-z]+_[0-9a-f]+)");
+      if (std::regex_search(process_->output(), m, keyRe)) adminKey_ = m[0];
     }
   }
   uint16_t port() const { return port_; }
+  // The admin key a first start in dev prints; empty when none was printed.
+  const std::string& adminKey() const { return adminKey_; }
+  std::string authHeader() const { return "Authorization: Bearer " + adminKey_ + "\r\n"; }
   Process& process() { return *process_; }
 
  private:
   std::unique_ptr<Process> process_;
   uint16_t port_ = 0;
+  std::string adminKey_;
 };
 
 TEST(ServeTest, StartsServesAndStopsCleanlyOnSigterm) {
@@ -49,8 +57,13 @@ TEST(ServeTest, StartsServesAndStopsCleanlyOnSigterm) {
   auto ready = httpGet(server.port(), "/readyz");
   ASSERT_TRUE(ready);
   EXPECT_EQ(ready->status, 200) << ready->body;
-  auto metrics = httpGet(server.port(), "/metrics");
+  ASSERT_FALSE(server.adminKey().empty()) << server.process().output();
+  auto anonymous = httpGet(server.port(), "/metrics");
+  ASSERT_TRUE(anonymous);
+  EXPECT_EQ(anonymous->status, 401);  // secure by default, even in dev
+  auto metrics = httpGet(server.port(), "/metrics", server.authHeader());
   ASSERT_TRUE(metrics);
+  EXPECT_EQ(metrics->status, 200);
   EXPECT_NE(metrics->body.find("process_resident_memory_bytes "), std::string::npos);
   EXPECT_NE(metrics->body.find("pharos_http_requests_total "), std::string::npos);
   auto missing = httpGet(server.port(), "/nope");
@@ -66,6 +79,47 @@ TEST(ServeTest, StartsServesAndStopsCleanlyOnSigterm) {
   EXPECT_TRUE(std::filesystem::exists(dir.path() / "data" / "pharos.db"));
   EXPECT_TRUE(std::filesystem::exists(dir.path() / "data" / "bus.db"));
   EXPECT_TRUE(std::filesystem::is_directory(dir.path() / "data" / "objects"));
+}
+
+TEST(ServeTest, FirstStartPrintsAnAdminKeyOnceAndNeverLogsIt) {
+  TempDir dir;
+  std::string key;
+  {
+    Server first(dir.file("data"));
+    ASSERT_NE(first.port(), 0) << first.process().output();
+    key = first.adminKey();
+    ASSERT_FALSE(key.empty());
+    auto keys = httpGet(first.port(), "/api/v1/keys", first.authHeader());
+    ASSERT_TRUE(keys);
+    EXPECT_EQ(keys->status, 200) << keys->body;
+    EXPECT_EQ(keys->body.find(key), std::string::npos);  // listing never shows a secret
+    // The key is printed on its own line, not inside a log line.
+    std::istringstream lines(first.process().output());
+    for (std::string line; std::getline(lines, line);) {
+      if (line.find(key) != std::string::npos) {
+        EXPECT_EQ(line, "  " + key);
+      }
+    }
+    EXPECT_EQ(first.process().signalAndWait(SIGTERM, seconds(15)), 0);
+  }
+  Server second(dir.file("data"));
+  ASSERT_NE(second.port(), 0) << second.process().output();
+  EXPECT_TRUE(second.adminKey().empty()) << "a second start printed a key";
+  auto spec = httpGet(second.port(), "/openapi.json");
+  ASSERT_TRUE(spec);
+  EXPECT_EQ(spec->status, 200);
+  EXPECT_NE(spec->body.find("\"openapi\":\"3.1.0\""), std::string::npos);
+  auto withOldKey = httpGet(second.port(), "/metrics", "Authorization: Bearer " + key + "\r\n");
+  ASSERT_TRUE(withOldKey);
+  EXPECT_EQ(withOldKey->status, 200);
+}
+
+TEST(ServeTest, ProdRefusesToStartWithoutAnyApiKey) {
+  TempDir dir;
+  auto [code, out] = run({PHAROS_BINARY, "serve", "--env", "staging", "--data", dir.file("data"),
+                          "--listen", "127.0.0.1:0"});
+  EXPECT_EQ(code, 1);
+  EXPECT_NE(out.find("no API key exists"), std::string::npos) << out;
 }
 
 TEST(ServeTest, SigintStopsToo) {

@@ -153,11 +153,14 @@ class Client {
 };
 
 // One GET on a fresh connection; std::nullopt when nothing answers.
-inline std::optional<Response> httpGet(uint16_t port, std::string_view path) {
+// `headers`: extra header lines, each ending in \r\n ("Authorization: Bearer x\r\n").
+inline std::optional<Response> httpGet(uint16_t port, std::string_view path,
+                                       std::string_view headers = "") {
   Client c(port);
   if (!c.connected()) return std::nullopt;
-  std::string request =
-      "GET " + std::string(path) + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  std::string request = "GET " + std::string(path) +
+                        " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" +
+                        std::string(headers) + "\r\n";
   if (!c.send(request)) return std::nullopt;
   return c.read();
 }

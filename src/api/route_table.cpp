@@ -1,0 +1,274 @@
+#include "api/route_table.h"
+
+#include <algorithm>
+#include <array>
+#include <exception>
+#include <map>
+#include <stdexcept>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "api/cors.h"
+#include "api/rate_limiter.h"
+#include "api/response_cache.h"
+#include "core/log.h"
+
+namespace pharos::api {
+namespace {
+
+// The only routes anyone may call without a key: probes and the API description.
+constexpr std::array<std::string_view, 3> kPublicPatterns = {"/healthz", "/readyz",
+                                                             "/openapi.json"};
+
+// One message for a missing, malformed, unknown and revoked key alike, so an answer never
+// tells which keys exist.
+constexpr std::string_view kUnauthenticatedMessage =
+    "a valid API key is required (Authorization: Bearer <key>, or X-API-Key)";
+
+const logging::Logger& log() {
+  static const logging::Logger logger("api");
+  return logger;
+}
+
+bool equalsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return (x | 0x20) == (y | 0x20);
+         });
+}
+
+std::string_view trimmed(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+    s.remove_suffix(1);
+  return s;
+}
+
+// The API key of a request: `Authorization: Bearer <key>`, else `X-API-Key: <key>`.
+std::string_view tokenOf(const net::HttpRequest& request) {
+  std::string_view authz = trimmed(request.header("Authorization"));
+  constexpr std::string_view kBearer = "bearer ";
+  if (authz.size() > kBearer.size() && equalsIgnoreCase(authz.substr(0, kBearer.size()), kBearer)) {
+    return trimmed(authz.substr(kBearer.size()));
+  }
+  return trimmed(request.header("X-API-Key"));
+}
+
+bool isRead(std::string_view method) {
+  return method == "GET" || method == "HEAD" || method == "OPTIONS";
+}
+
+std::string statusClass(int status) {
+  return fmt::format("{}xx", status / 100);
+}
+
+// What an audit entry names as the target: the path parameters' values.
+std::string targetOf(const net::HttpRequest& request) {
+  if (request.pathParams.size() == 1) return request.pathParams.front().second;
+  std::string out;
+  for (const auto& [name, value] : request.pathParams) {
+    if (!out.empty()) out += ',';
+    out += name + '=' + value;
+  }
+  return out;
+}
+
+int64_t ceilSeconds(Millis ms) {
+  return (ms.count() + 999) / 1000;
+}
+
+void addRateHeaders(net::HttpResponse& response, const RateLimitDecision& d) {
+  response.headers.emplace_back("X-RateLimit-Limit", std::to_string(d.limit));
+  response.headers.emplace_back("X-RateLimit-Remaining", std::to_string(d.remaining));
+  response.headers.emplace_back("X-RateLimit-Reset", std::to_string(ceilSeconds(d.resetAfter)));
+}
+
+// The cache key part that stands for who asks: two callers whose roles grant the same scopes
+// see the same answers.
+std::string scopeSetOf(const auth::Principal* principal, bool authEnabled) {
+  if (!authEnabled) return "*";
+  if (principal == nullptr) return "-";
+  std::string out;
+  for (auth::Scope s : auth::scopesOf(principal->role)) {
+    if (!out.empty()) out += ',';
+    out += auth::scopeName(s);
+  }
+  return out;
+}
+
+}  // namespace
+
+Gateway::Gateway(auth::ApiKeys& keys, auth::AuditLog& audit, Clock& clock, config::ApiConfig config,
+                 bool authEnabled)
+    : keys_(keys),
+      audit_(audit),
+      clock_(clock),
+      config_(std::move(config)),
+      authEnabled_(authEnabled),
+      cors_(std::make_unique<Cors>(config_.cors)),
+      keyLimiter_(std::make_unique<RateLimiter>(clock_, config_.keyRateLimit.rate,
+                                                config_.keyRateLimit.burst)),
+      ipLimiter_(std::make_unique<RateLimiter>(clock_, config_.ipRateLimit.rate,
+                                               config_.ipRateLimit.burst)),
+      cache_(std::make_unique<ResponseCache>(
+          clock_, config_.cacheTtl,
+          static_cast<size_t>(std::max<int64_t>(config_.cacheMaxBytes, 0)))) {}
+
+Gateway::~Gateway() = default;
+
+void Gateway::add(RouteSpec spec) {
+  if (installed_) throw std::logic_error("Gateway::add after install: " + spec.pattern);
+  if (!spec.handler) throw std::invalid_argument("route " + spec.pattern + ": empty handler");
+  if (!spec.scope && std::find(kPublicPatterns.begin(), kPublicPatterns.end(), spec.pattern) ==
+                         kPublicPatterns.end()) {
+    throw std::invalid_argument("route " + spec.pattern +
+                                ": only /healthz, /readyz and /openapi.json may be public");
+  }
+  for (const RouteSpec& other : specs_) {
+    if (other.method == spec.method && other.pattern == spec.pattern) {
+      throw std::invalid_argument("route " + spec.method + " " + spec.pattern + " added twice");
+    }
+  }
+  specs_.push_back(std::move(spec));
+}
+
+void Gateway::add(std::vector<RouteSpec> specs) {
+  for (RouteSpec& spec : specs)
+    add(std::move(spec));
+}
+
+void Gateway::install(net::Router& router) {
+  if (installed_) throw std::logic_error("Gateway::install called twice");
+  installed_ = true;
+  // specs_ no longer changes, so handlers may point into it.
+  std::map<std::string, std::vector<std::string>> methodsByPattern;
+  std::vector<std::string> patterns;
+  for (const RouteSpec& spec : specs_) {
+    // The server applies the same limit before it reads the body, so an oversized upload
+    // costs no memory; the gateway checks again for callers that dispatch directly.
+    router.add(
+        spec.method, spec.pattern,
+        [this, &spec](net::HttpRequest& request) { return handle(spec, request); },
+        net::RouteOptions{spec.maxBodyBytes});
+    auto [it, inserted] = methodsByPattern.try_emplace(spec.pattern);
+    if (inserted) patterns.push_back(spec.pattern);
+    it->second.push_back(spec.method);
+  }
+  for (const std::string& pattern : patterns) {
+    const std::vector<std::string>& methods = methodsByPattern[pattern];
+    if (std::find(methods.begin(), methods.end(), "OPTIONS") != methods.end()) continue;
+    router.add("OPTIONS", pattern, [this, methods](net::HttpRequest& request) {
+      return cors_->preflight(request, methods);
+    });
+  }
+}
+
+net::HttpResponse Gateway::handle(const RouteSpec& spec, net::HttpRequest& request) {
+  net::HttpResponse response;
+  if (!spec.scope || !authEnabled_) {
+    response = authorizedHandle(spec, request, nullptr);
+  } else {
+    std::string_view token = tokenOf(request);
+    Result<auth::Principal> principal =
+        token.empty() ? Result<auth::Principal>(makeError(ErrorCode::kUnauthenticated, "no key"))
+                      : keys_.authenticate(token);
+    if (!principal.ok() && principal.error().code != ErrorCode::kUnauthenticated) {
+      // The key store failed: not the caller's fault, and not a verdict on the key.
+      log().warn("cannot verify API key", {{"error", principal.error().toString()}});
+      net::HttpResponse r =
+          net::HttpResponse::error(503, "unavailable", "cannot verify the API key now; retry");
+      r.headers.emplace_back("Retry-After", "1");
+      response = std::move(r);
+    } else if (!principal.ok()) {
+      audit(spec, request, "", "auth.failed", "unauthenticated");
+      response = net::HttpResponse::error(401, "unauthenticated", kUnauthenticatedMessage);
+      response.headers.emplace_back("WWW-Authenticate", R"(Bearer realm="pharos")");
+    } else if (!auth::hasScope(principal->role, *spec.scope)) {
+      audit(spec, request, principal->keyId, spec.method + " " + spec.pattern, "denied");
+      response = net::HttpResponse::error(
+          403, "forbidden",
+          fmt::format("this key's role does not grant the '{}' scope this route requires",
+                      auth::scopeName(*spec.scope)));
+    } else {
+      response = authorizedHandle(spec, request, &*principal);
+    }
+  }
+  return cors_->decorate(request, std::move(response));
+}
+
+net::HttpResponse Gateway::authorizedHandle(const RouteSpec& spec, net::HttpRequest& request,
+                                            const auth::Principal* principal) {
+  RateLimitDecision limit = principal != nullptr ? keyLimiter_->take("key:" + principal->keyId)
+                                                 : ipLimiter_->take("ip:" + request.remoteAddress);
+  if (!limit.allowed) {
+    net::HttpResponse r = net::HttpResponse::error(
+        429, "rate_limited", "too many requests; retry after the time in Retry-After");
+    r.headers.emplace_back("Retry-After",
+                           std::to_string(std::max<int64_t>(1, ceilSeconds(limit.retryAfter))));
+    addRateHeaders(r, limit);
+    return r;
+  }
+
+  net::HttpResponse response;
+  bool readOnly = isRead(request.method);
+  if (spec.cacheable && (request.method == "GET" || request.method == "HEAD")) {
+    std::string key =
+        "GET " + request.path + "?" + request.query + " " + scopeSetOf(principal, authEnabled_);
+    if (std::optional<net::HttpResponse> hit = cache_->get(key)) {
+      response = std::move(*hit);
+      response.headers.emplace_back("X-Cache", "HIT");
+    } else {
+      uint64_t generation = cache_->generation(spec.resource);
+      response = runHandler(spec, request);
+      if (response.status == 200) cache_->put(key, spec.resource, generation, response);
+      response.headers.emplace_back("X-Cache", "MISS");
+    }
+  } else {
+    response = runHandler(spec, request);
+  }
+
+  if (!readOnly) {
+    if (response.status >= 200 && response.status < 300 && !spec.resource.empty()) {
+      cache_->invalidate(spec.resource);
+    }
+    audit(spec, request, principal != nullptr ? principal->keyId : "",
+          spec.method + " " + spec.pattern, statusClass(response.status));
+  }
+  addRateHeaders(response, limit);
+  return response;
+}
+
+net::HttpResponse Gateway::runHandler(const RouteSpec& spec, net::HttpRequest& request) {
+  if (request.body.size() > spec.maxBodyBytes) {
+    return net::HttpResponse::error(
+        413, "body_too_large",
+        fmt::format("the request body exceeds this route's limit of {} bytes", spec.maxBodyBytes));
+  }
+  try {
+    return spec.handler(request);
+  } catch (const std::exception& e) {
+    // A handler bug must cost one request, not the server; the message stays in the log.
+    log().error("handler threw",
+                {{"route", spec.method + " " + spec.pattern}, {"error", e.what()}});
+    return net::HttpResponse::error(500, "internal", "internal error; see the server log");
+  }
+}
+
+void Gateway::audit(const RouteSpec& spec, const net::HttpRequest& request, std::string keyId,
+                    std::string action, std::string outcome) {
+  auth::AuditEntry entry;
+  entry.keyId = std::move(keyId);
+  entry.action = std::move(action);
+  // An auth failure names the route it was refused; a write names what it touched.
+  entry.target =
+      entry.action == "auth.failed" ? spec.method + " " + spec.pattern : targetOf(request);
+  entry.remoteAddress = request.remoteAddress;
+  entry.outcome = std::move(outcome);
+  if (Status s = audit_.record(entry); !s.ok()) {
+    log().error("cannot write audit entry",
+                {{"action", entry.action}, {"error", s.error().toString()}});
+  }
+}
+
+}  // namespace pharos::api
