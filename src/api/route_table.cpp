@@ -97,6 +97,15 @@ std::string scopeSetOf(const auth::Principal* principal, bool authEnabled) {
   return out;
 }
 
+net::HttpResponse rateLimited(const RateLimitDecision& limit) {
+  net::HttpResponse r = net::HttpResponse::error(
+      429, "rate_limited", "too many requests; retry after the time in Retry-After");
+  r.headers.emplace_back("Retry-After",
+                         std::to_string(std::max<int64_t>(1, ceilSeconds(limit.retryAfter))));
+  addRateHeaders(r, limit);
+  return r;
+}
+
 }  // namespace
 
 Gateway::Gateway(auth::ApiKeys& keys, auth::AuditLog& audit, Clock& clock, config::ApiConfig config,
@@ -181,9 +190,16 @@ net::HttpResponse Gateway::handle(const RouteSpec& spec, net::HttpRequest& reque
       r.headers.emplace_back("Retry-After", "1");
       response = std::move(r);
     } else if (!principal.ok()) {
-      audit(spec, request, "", "auth.failed", "unauthenticated");
-      response = net::HttpResponse::error(401, "unauthenticated", kUnauthenticatedMessage);
-      response.headers.emplace_back("WWW-Authenticate", R"(Bearer realm="pharos")");
+      // A failed attempt spends the address's anonymous budget: a client guessing keys (or a
+      // misconfigured one) is slowed down and cannot flood the audit log.
+      RateLimitDecision limit = ipLimiter_->take("ip:" + request.remoteAddress);
+      if (!limit.allowed) {
+        response = rateLimited(limit);
+      } else {
+        audit(spec, request, "", "auth.failed", "unauthenticated");
+        response = net::HttpResponse::error(401, "unauthenticated", kUnauthenticatedMessage);
+        response.headers.emplace_back("WWW-Authenticate", R"(Bearer realm="pharos")");
+      }
     } else if (!auth::hasScope(principal->role, *spec.scope)) {
       audit(spec, request, principal->keyId, spec.method + " " + spec.pattern, "denied");
       response = net::HttpResponse::error(
@@ -201,14 +217,7 @@ net::HttpResponse Gateway::authorizedHandle(const RouteSpec& spec, net::HttpRequ
                                             const auth::Principal* principal) {
   RateLimitDecision limit = principal != nullptr ? keyLimiter_->take("key:" + principal->keyId)
                                                  : ipLimiter_->take("ip:" + request.remoteAddress);
-  if (!limit.allowed) {
-    net::HttpResponse r = net::HttpResponse::error(
-        429, "rate_limited", "too many requests; retry after the time in Retry-After");
-    r.headers.emplace_back("Retry-After",
-                           std::to_string(std::max<int64_t>(1, ceilSeconds(limit.retryAfter))));
-    addRateHeaders(r, limit);
-    return r;
-  }
+  if (!limit.allowed) return rateLimited(limit);
 
   net::HttpResponse response;
   bool readOnly = isRead(request.method);

@@ -287,3 +287,30 @@ TEST_F(GatewayTest, BodyLimitAndHandlerFailuresGiveTheEnvelope) {
 
 }  // namespace
 }  // namespace pharos::api
+
+namespace pharos::api {
+namespace {
+
+TEST_F(GatewayTest, FailedKeysSpendTheAddressBudgetSoTheAuditCannotBeFlooded) {
+  config::ApiConfig c = defaultConfig();
+  c.ipRateLimit = {1, 3};
+  start(c, true);
+  std::string bogus = "phk_aaaaaaaaaaaa_" + std::string(64, '0');
+  int unauthorized = 0;
+  int limited = 0;
+  for (int i = 0; i < 20; ++i) {
+    int status = call("GET", "/metrics", bogus).status;
+    unauthorized += status == 401;
+    limited += status == 429;
+  }
+  EXPECT_EQ(unauthorized, 3);
+  EXPECT_EQ(limited, 17);
+  auto entries = audit_->list(100, std::nullopt);
+  ASSERT_TRUE(entries.ok());
+  EXPECT_EQ(entries->size(), 3u);  // one per 401, none for the throttled attempts
+  // Another address is not affected.
+  EXPECT_EQ(call("GET", "/metrics", bogus, "", {}, "198.51.100.1").status, 401);
+}
+
+}  // namespace
+}  // namespace pharos::api
