@@ -1,5 +1,7 @@
 #include "net/cidr.h"
 
+#include "core/text.h"
+
 #include <arpa/inet.h>
 
 #include <charconv>
@@ -9,14 +11,6 @@ namespace pharos::net {
 namespace {
 
 constexpr std::array<uint8_t, 12> kMappedPrefix = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
 
 bool inRange(const IpAddress& address, const IpAddress& network, int prefix) {
   int full = prefix / 8;
@@ -57,7 +51,7 @@ IpAddress IpAddress::fromV4(const std::array<uint8_t, 4>& v4) {
 }
 
 std::optional<IpAddress> IpAddress::parse(std::string_view text) {
-  text = trim(text);
+  text = trimSpaces(text);
   if (!text.empty() && text.front() == '[') {
     size_t close = text.find(']');
     if (close == std::string_view::npos) return std::nullopt;
@@ -84,7 +78,7 @@ std::string IpAddress::toString() const {
 }
 
 std::optional<CidrMatcher::Range> CidrMatcher::parseRange(std::string_view text) {
-  text = trim(text);
+  text = trimSpaces(text);
   size_t slash = text.find('/');
   // Strict: ports, brackets and zones make sense in a header, not in a range.
   std::optional<IpAddress> address = parseLiteral(text.substr(0, slash));

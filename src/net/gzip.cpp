@@ -1,5 +1,7 @@
 #include "net/gzip.h"
 
+#include "core/text.h"
+
 #include <zlib.h>
 
 #include <algorithm>
@@ -14,39 +16,15 @@ namespace {
 constexpr int kGzipWindowBits = 15 + 16;  // 32 KiB window, gzip wrapper (not zlib, not raw)
 constexpr size_t kInflateChunk = 16 * 1024;
 
-char lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
-bool istartsWith(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
-
 // The q-value of one Accept-Encoding element ("gzip;q=0.5"); 1 when absent, 0 when malformed
 // (a client that sends garbage should not get an encoding it may not handle).
 double qValue(std::string_view params) {
   while (!params.empty()) {
     size_t semi = params.find(';');
-    std::string_view param = trim(params.substr(0, semi));
+    std::string_view param = trimSpaces(params.substr(0, semi));
     params = semi == std::string_view::npos ? std::string_view() : params.substr(semi + 1);
-    if (param.size() < 2 || lower(param[0]) != 'q' || param[1] != '=') continue;
-    std::string_view v = trim(param.substr(2));
+    if (param.size() < 2 || asciiLower(param[0]) != 'q' || param[1] != '=') continue;
+    std::string_view v = trimSpaces(param.substr(2));
     // RFC 9110: qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )
     if (v.empty() || (v[0] != '0' && v[0] != '1')) return 0;
     if (v.size() == 1) return v[0] - '0';
@@ -171,7 +149,7 @@ bool acceptsGzip(std::string_view acceptEncoding) {
     acceptEncoding =
         comma == std::string_view::npos ? std::string_view() : acceptEncoding.substr(comma + 1);
     size_t semi = element.find(';');
-    std::string_view coding = trim(element.substr(0, semi));
+    std::string_view coding = trimSpaces(element.substr(0, semi));
     double q = semi == std::string_view::npos ? 1.0 : qValue(element.substr(semi + 1));
     if (iequals(coding, "gzip") || iequals(coding, "x-gzip")) {
       gzip = std::max(gzip.value_or(0.0), q);
@@ -184,7 +162,7 @@ bool acceptsGzip(std::string_view acceptEncoding) {
 }
 
 bool isCompressibleType(std::string_view contentType) {
-  std::string_view type = trim(contentType.substr(0, contentType.find(';')));
+  std::string_view type = trimSpaces(contentType.substr(0, contentType.find(';')));
   if (istartsWith(type, "text/")) return true;
   if (iequals(type, "application/json") || iequals(type, "application/javascript") ||
       iequals(type, "image/svg+xml")) {
@@ -207,7 +185,7 @@ void compressResponse(HttpResponse& response, bool clientAcceptsGzip) {
   // Caches must key on Accept-Encoding whether or not this client got gzip.
   if (vary == nullptr) {
     response.headers.emplace_back("Vary", "Accept-Encoding");
-  } else if (trim(*vary) != "*") {
+  } else if (trimSpaces(*vary) != "*") {
     *vary += ", Accept-Encoding";
   }
   if (!clientAcceptsGzip) return;

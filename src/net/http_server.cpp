@@ -1,5 +1,7 @@
 #include "net/http_server.h"
 
+#include "core/text.h"
+
 // <utility> before any Asio header: Boost 1.74 uses std::exchange without including it.
 #include <utility>
 
@@ -66,18 +68,6 @@ constexpr Millis kForceCloseGrace{1'000};
 
 std::string_view view(beast::string_view s) {
   return {s.data(), s.size()};
-}
-
-char lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
 }
 
 // RFC 9110 token characters, for header names a handler sets.

@@ -1,5 +1,7 @@
 #include "net/request_parse.h"
 
+#include "core/text.h"
+
 // <utility> before any Boost.Asio/Beast header: Boost 1.74 uses std::exchange without it.
 #include <utility>
 
@@ -27,26 +29,6 @@ namespace {
 
 std::string_view view(beast::string_view s) {
   return {s.data(), s.size()};
-}
-
-char lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
 }
 
 int hexValue(char c) {
@@ -87,7 +69,7 @@ Coding contentCoding(const http::request<http::string_body>& message) {
   auto [begin, end] = message.equal_range(http::field::content_encoding);
   if (begin == end) return Coding::kIdentity;
   if (std::next(begin) != end) return Coding::kUnknown;
-  std::string_view value = trim(view(begin->value()));
+  std::string_view value = trimSpaces(view(begin->value()));
   if (value.empty() || iequals(value, "identity")) return Coding::kIdentity;
   if (iequals(value, "gzip") || iequals(value, "x-gzip")) return Coding::kGzip;
   return Coding::kUnknown;

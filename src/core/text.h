@@ -1,0 +1,23 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace pharos {
+
+// ASCII-only case folding: for protocol tokens (header names, codings, schemes), where
+// locale-aware folding would be wrong.
+constexpr char asciiLower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+bool iequals(std::string_view a, std::string_view b);
+bool istartsWith(std::string_view s, std::string_view prefix);
+
+// Without leading and trailing spaces and tabs (HTTP's optional white space).
+std::string_view trimSpaces(std::string_view s);
+
+// Appends `s` as a JSON string literal: quotes, escapes, and invalid UTF-8 replaced by
+// U+FFFD, so the output is valid JSON whatever bytes a client sent.
+void appendJsonString(std::string& out, std::string_view s);
+
+}  // namespace pharos
