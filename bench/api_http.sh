@@ -5,8 +5,11 @@
 #   3. Pharos authenticated, cacheable GET (an admin key, X-Cache: HIT after the first),
 # each with wrk over keep-alive on loopback; then 10,000 idle keep-alive connections
 # against Pharos and its resident memory. Needs a release build (scripts/build.sh release).
-#   bench/api_http.sh                 # 10 s per wrk run
+#   bench/api_http.sh                    # 10 s per wrk run, one server thread / worker each
+#   SERVER_THREADS=2 bench/api_http.sh   # both servers on two threads / workers
 #   DURATION=30s bench/api_http.sh
+# Both servers get the same number of threads (nginx workers, Pharos I/O threads). On a
+# 2-core machine one each is the fair set-up: wrk needs the other core.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bench/install-peers.sh
@@ -14,6 +17,7 @@ bench/install-peers.sh
 DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
+SERVER_THREADS=${SERVER_THREADS:-1}
 AUTH_PATH=${AUTH_PATH:-/api/v1/keys}
 NGINX_PORT=18080
 PHAROS_PORT=18081
@@ -34,7 +38,7 @@ mkdir -p "$work/nginx/html" "$work/nginx/logs"
 printf '{"status":"ok"}' > "$work/nginx/html/healthz"
 chmod -R a+rX "$work/nginx/html"
 cat > "$work/nginx/nginx.conf" <<CONF
-worker_processes auto;
+worker_processes $SERVER_THREADS;
 daemon off;
 pid $work/nginx/nginx.pid;
 error_log $work/nginx/logs/error.log warn;
@@ -52,10 +56,10 @@ CONF
 nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" &
 nginx_pid=$!
 
-# Pharos: two I/O threads (its default), rate limits out of the way, quiet logs.
+# Pharos: the same number of I/O threads, rate limits out of the way, quiet logs.
 cat > "$work/pharos.yaml" <<CONF
 server:
-  threads: 2
+  threads: $SERVER_THREADS
   max_connections: 12000
 api:
   rate_limit: {rate: 100000000, burst: 100000000}
@@ -93,7 +97,9 @@ run() {  # name url [header]
   echo "$rps" > "$work/$name.rps"
 }
 
-echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency (keep-alive, loopback), $(nproc) cores"
+echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency (keep-alive, loopback), $(nproc) cores," \
+  "$SERVER_THREADS nginx worker(s) and Pharos thread(s)"
+echo "(the -c8 rows: wrk -t1 -c8)"
 run nginx-static "http://127.0.0.1:$NGINX_PORT/healthz"
 run pharos-healthz "http://127.0.0.1:$PHAROS_PORT/healthz"
 if [ -n "$key" ]; then
@@ -102,6 +108,12 @@ if [ -n "$key" ]; then
 else
   echo "pharos-auth-cached: skipped (no 'pharos keys create' in this build)"
 fi
+
+# Latency at a moderate load: 8 connections, one wrk thread, so queueing behind a saturated
+# CPU does not dominate the tail.
+CONNECTIONS=8 THREADS=1 run nginx-static-c8 "http://127.0.0.1:$NGINX_PORT/healthz"
+CONNECTIONS=8 THREADS=1 run pharos-healthz-c8 "http://127.0.0.1:$PHAROS_PORT/healthz"
+[ -n "$key" ] && CONNECTIONS=8 THREADS=1 run pharos-auth-cached-c8 "http://127.0.0.1:$PHAROS_PORT$AUTH_PATH" "Authorization: Bearer $key"
 
 ratio() { awk -v a="$(cat "$work/$1.rps")" -v b="$(cat "$work/nginx-static.rps")" 'BEGIN {printf "%.2f", a / b}'; }
 echo "healthz / nginx:      $(ratio pharos-healthz)   (target >= 0.70)"

@@ -40,7 +40,9 @@ void BM_IdleKeepAliveConnections(benchmark::State& state) {
   for (auto _ : state) {
     pharos::testing::TempDir dir;
     std::string config = dir.file("pharos.yaml");
-    std::ofstream(config) << "server:\n  max_connections: 12000\n  idle_timeout: 10m\n";
+    // The probe route is rate limited per client address; this client is one address.
+    std::ofstream(config) << "server:\n  max_connections: 12000\n  idle_timeout: 10m\n"
+                          << "api:\n  anonymous_rate_limit: {rate: 1000000, burst: 1000000}\n";
     pharos::testing::Process server({PHAROS_BINARY, "serve", "--config", config, "--data",
                                      dir.file("data"), "--listen", "127.0.0.1:0"});
     if (!server.waitForOutput("pharos started", std::chrono::seconds(10))) {
