@@ -421,7 +421,9 @@ Result<bool> LocalObjectStore::writeObject(std::string_view key, const ObjectHea
     }
     temp.committed = true;
   }
-  PHAROS_TRY(syncParent(dir, key));
+  if (Status synced = dirSyncer_.sync(dir); !synced.ok()) {
+    return std::move(synced).error().withContext(keyContext(key));
+  }
   return true;
 }
 
