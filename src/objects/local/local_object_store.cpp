@@ -421,9 +421,7 @@ Result<bool> LocalObjectStore::writeObject(std::string_view key, const ObjectHea
     }
     temp.committed = true;
   }
-  if (Status synced = dirSyncer_.sync(dir); !synced.ok()) {
-    return std::move(synced).error().withContext(keyContext(key));
-  }
+  PHAROS_TRY(syncParent(dir, key));
   return true;
 }
 

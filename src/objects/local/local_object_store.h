@@ -15,8 +15,6 @@
 #include <vector>
 
 #include "core/clock.h"
-#include "objects/local/directory_syncer.h"
-#include "objects/local/file_io.h"
 #include "objects/object_store.h"
 
 namespace pharos::objects {
@@ -72,14 +70,6 @@ class LocalObjectStore final : public ObjectStore {
   struct Scan;
 
   LocalObjectStore(std::string root, Clock& clock) : root_(std::move(root)), clock_(clock) {}
-
-  // A directory pruned by a sweep after our rename held nothing of ours any more: that is
-  // not a failure to make the rename durable.
-  local::DirectorySyncer dirSyncer_{[](const std::string& dir) -> Status {
-    Status synced = local::syncDirectory(dir.c_str(), dir);
-    if (!synced.ok() && synced.error().code == ErrorCode::kNotFound) return okStatus();
-    return synced;
-  }};
 
   std::string pathOf(std::string_view key) const;
   std::mutex& lockFor(std::string_view key);
