@@ -19,15 +19,6 @@ namespace {
 
 constexpr int kConnections = 10'000;
 
-int64_t residentKiB(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stoll(line.substr(6));
-  }
-  return -1;
-}
-
 void raiseFdLimit() {
   rlimit lim{};
   getrlimit(RLIMIT_NOFILE, &lim);
@@ -52,7 +43,7 @@ void BM_IdleKeepAliveConnections(benchmark::State& state) {
     auto at = server.output().find("http=127.0.0.1:");
     uint16_t port = static_cast<uint16_t>(std::stoi(server.output().substr(at + 15)));
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    double before = static_cast<double>(residentKiB(server.pid())) / 1024.0;
+    double before = static_cast<double>(pharos::testing::residentKiB(server.pid())) / 1024.0;
 
     std::vector<std::unique_ptr<pharos::testing::Client>> clients;
     clients.reserve(kConnections);
@@ -65,7 +56,7 @@ void BM_IdleKeepAliveConnections(benchmark::State& state) {
       clients.push_back(std::move(c));
     }
     std::this_thread::sleep_for(std::chrono::seconds(2));
-    double after = static_cast<double>(residentKiB(server.pid())) / 1024.0;
+    double after = static_cast<double>(pharos::testing::residentKiB(server.pid())) / 1024.0;
     state.counters["connections"] = answered;
     state.counters["rss_before_MiB"] = before;
     state.counters["rss_with_connections_MiB"] = after;

@@ -31,15 +31,6 @@ uint16_t freePort() {
   return ntohs(addr.sin_port);
 }
 
-int64_t residentKiB(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stoll(line.substr(6));
-  }
-  return -1;
-}
-
 void BM_StartToReady(benchmark::State& state) {
   double rssMiB = 0;
   for (auto _ : state) {
@@ -63,7 +54,7 @@ void BM_StartToReady(benchmark::State& state) {
     state.SetIterationTime(took);
     state.PauseTiming();
     std::this_thread::sleep_for(std::chrono::seconds(1));  // idle: the lifecycle sweep has run
-    rssMiB = static_cast<double>(residentKiB(server.pid())) / 1024.0;
+    rssMiB = static_cast<double>(pharos::testing::residentKiB(server.pid())) / 1024.0;
     server.signalAndWait(SIGTERM, std::chrono::seconds(10));
     state.ResumeTiming();
   }

@@ -8,6 +8,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 
 namespace pharos::testing {
 
@@ -92,6 +93,15 @@ int Process::wait(std::chrono::milliseconds timeout) {
 int Process::signalAndWait(int sig, std::chrono::milliseconds timeout) {
   if (!exited_) kill(pid_, sig);
   return wait(timeout);
+}
+
+int64_t residentKiB(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stoll(line.substr(6));
+  }
+  return -1;
 }
 
 std::pair<int, std::string> run(std::vector<std::string> args, std::vector<std::string> env) {

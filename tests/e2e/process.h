@@ -3,6 +3,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,9 @@ class Process {
   int exitCode_ = -1;
   std::string output_;
 };
+
+// The resident memory of process `pid` in KiB (VmRSS), or -1 when it cannot be read.
+int64_t residentKiB(pid_t pid);
 
 // Runs to completion (up to 30 s) and returns {exit code, stdout+stderr}.
 std::pair<int, std::string> run(std::vector<std::string> args, std::vector<std::string> env = {});

@@ -34,38 +34,26 @@ Result<Environment> parseEnvironment(std::string_view name) {
 Config defaultsFor(Environment env) {
   Config c;
   c.env = env;
-  switch (env) {
-    case Environment::kDev:
-      // Loopback only, forgiving, short retention: a laptop.
-      c.dataDir = "./data";
-      c.server.listen = "127.0.0.1:8470";
-      c.syslog.listen = "127.0.0.1:5514";
-      c.auth.enabled = true;  // the first start prints an admin key
-      c.log.format = logging::Format::kText;
-      c.api.keyRateLimit = {1000, 2000};
-      c.api.ipRateLimit = {100, 200};
-      c.api.cors.allowedOrigins = {"*"};
-      c.retention.archive = Millis(7 * kDayMs);
-      break;
-    case Environment::kStaging:
-      c.dataDir = "/var/lib/pharos";
-      c.server.listen = "0.0.0.0:8470";
-      c.syslog.listen = "0.0.0.0:5514";
-      c.auth.enabled = true;
-      c.api.keyRateLimit = {50, 100};
-      c.api.ipRateLimit = {10, 20};
-      c.retention.archive = Millis(14 * kDayMs);
-      break;
-    case Environment::kProd:
-      c.dataDir = "/var/lib/pharos";
-      c.server.listen = "0.0.0.0:8470";
-      c.syslog.listen = "0.0.0.0:5514";
-      c.auth.enabled = true;
-      c.api.keyRateLimit = {50, 100};
-      c.api.ipRateLimit = {10, 20};
-      c.retention.archive = Millis(30 * kDayMs);
-      break;
+  c.auth.enabled = true;  // in every environment; in dev the first start prints an admin key
+  if (env == Environment::kDev) {
+    // Loopback only, forgiving, short retention: a laptop.
+    c.dataDir = "./data";
+    c.server.listen = "127.0.0.1:8470";
+    c.syslog.listen = "127.0.0.1:5514";
+    c.log.format = logging::Format::kText;
+    c.api.keyRateLimit = {1000, 2000};
+    c.api.ipRateLimit = {100, 200};
+    c.api.cors.allowedOrigins = {"*"};
+    c.retention.archive = Millis(7 * kDayMs);
+    return c;
   }
+  // Staging and prod: a server, reachable from other machines, with tighter limits.
+  c.dataDir = "/var/lib/pharos";
+  c.server.listen = "0.0.0.0:8470";
+  c.syslog.listen = "0.0.0.0:5514";
+  c.api.keyRateLimit = {50, 100};
+  c.api.ipRateLimit = {10, 20};
+  c.retention.archive = Millis((env == Environment::kProd ? 30 : 14) * kDayMs);
   return c;
 }
 
