@@ -11,6 +11,7 @@
 #include "bus/embedded/embedded_bus.h"
 #include "core/clock.h"
 #include "fakes/temp_dir.h"
+#include "latency_counters.h"
 
 namespace pharos::bus {
 namespace {
@@ -54,22 +55,10 @@ BENCHMARK(BM_BatchedSendReceiveAck)->Arg(1000)->Unit(benchmark::kMillisecond)->U
 void BM_SingleSendLatency(benchmark::State& state) {
   testing::TempDir dir;
   auto bus = openBus(dir);
-  std::vector<double> micros;
   int64_t seq = 0;
-  for (auto _ : state) {
-    auto start = std::chrono::steady_clock::now();
+  bench::measureLatency(state, [&] {
     if (!bus->send("bench", body(seq++)).ok()) state.SkipWithError("send failed");
-    micros.push_back(
-        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start)
-            .count());
-  }
-  std::sort(micros.begin(), micros.end());
-  auto pct = [&](double p) {
-    return micros[std::min(micros.size() - 1, static_cast<size_t>(p * micros.size()))];
-  };
-  state.counters["p50_us"] = pct(0.50);
-  state.counters["p99_us"] = pct(0.99);
-  state.counters["max_us"] = micros.back();
+  });
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_SingleSendLatency)->Iterations(5000)->Unit(benchmark::kMicrosecond)->UseRealTime();

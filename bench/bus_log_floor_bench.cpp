@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "fakes/temp_dir.h"
+#include "latency_counters.h"
 
 namespace {
 
@@ -76,22 +77,8 @@ BENCHMARK(BM_LogFloorBatched)->Arg(1000)->Unit(benchmark::kMillisecond)->UseReal
 void BM_LogFloorSingleLatency(benchmark::State& state) {
   pharos::testing::TempDir dir;
   Segment segment(dir.file("segment.log"));
-  std::vector<double> micros;
   int64_t seq = 0;
-  for (auto _ : state) {
-    auto start = std::chrono::steady_clock::now();
-    segment.appendDurably(body(seq++));
-    micros.push_back(
-        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start)
-            .count());
-  }
-  std::sort(micros.begin(), micros.end());
-  auto pct = [&](double p) {
-    return micros[std::min(micros.size() - 1, static_cast<size_t>(p * micros.size()))];
-  };
-  state.counters["p50_us"] = pct(0.50);
-  state.counters["p99_us"] = pct(0.99);
-  state.counters["max_us"] = micros.back();
+  pharos::bench::measureLatency(state, [&] { segment.appendDurably(body(seq++)); });
 }
 BENCHMARK(BM_LogFloorSingleLatency)->Iterations(5000)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
