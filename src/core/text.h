@@ -16,6 +16,9 @@ bool istartsWith(std::string_view s, std::string_view prefix);
 // Without leading and trailing spaces and tabs (HTTP's optional white space).
 std::string_view trimSpaces(std::string_view s);
 
+// Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF.
+bool isValidUtf8(std::string_view s);
+
 // Appends `s` as a JSON string literal: quotes, escapes, and invalid UTF-8 replaced by
 // U+FFFD, so the output is valid JSON whatever bytes a client sent.
 void appendJsonString(std::string& out, std::string_view s);
