@@ -23,7 +23,7 @@
 #include <fmt/format.h>
 
 #include "core/clock.h"
-#include "objects/local/crc32c.h"
+#include "core/crc32c.h"
 #include "objects/local/local_object_store.h"
 
 namespace pharos::objects {
@@ -146,7 +146,7 @@ void gets(benchmark::State& state, bool cold) {
 void checksum(benchmark::State& state, bool hardware) {
   uint32_t crc = 0;
   for (auto _ : state) {
-    crc = hardware ? local::crc32c(env().payload) : local::crc32cPortable(env().payload);
+    crc = hardware ? pharos::crc32c(env().payload) : pharos::crc32cPortable(env().payload);
     benchmark::DoNotOptimize(crc);
   }
   state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(kMiB));
@@ -216,7 +216,7 @@ int main(int argc, char** argv) {
   }
   e.store = std::move(opened).value();
   benchmark::AddCustomContext("bench_dir", fs::absolute(e.dir).string());
-  benchmark::AddCustomContext("crc32c", local::crc32cUsesHardware() ? "sse4.2" : "portable");
+  benchmark::AddCustomContext("crc32c", pharos::crc32cUsesHardware() ? "sse4.2" : "portable");
   registerAll();
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

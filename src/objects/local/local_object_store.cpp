@@ -14,16 +14,15 @@
 #include <fmt/format.h>
 #include <zstd.h>
 
+#include "core/crc32c.h"
+#include "core/file_io.h"
 #include "core/log.h"
 #include "objects/key_context.h"
-#include "objects/local/crc32c.h"
-#include "objects/local/file_io.h"
 #include "objects/local/object_file.h"
 #include "objects/local/temp_names.h"
 
 namespace pharos::objects {
 
-using local::FileDescriptor;
 using local::ObjectHeader;
 
 namespace {
@@ -99,7 +98,7 @@ Status allocate(std::string& buffer, uint64_t size, std::string_view key) {
 // sweep after our change: the object it held has been removed, so there is nothing to make
 // durable any more.
 Status syncParent(const std::string& dir, std::string_view key) {
-  Status synced = local::syncDirectory(dir.c_str(), keyContext(key));
+  Status synced = syncDirectory(dir.c_str(), keyContext(key));
   if (!synced.ok() && synced.error().code == ErrorCode::kNotFound) return okStatus();
   return synced;
 }
@@ -188,10 +187,10 @@ Result<std::unique_ptr<LocalObjectStore>> LocalObjectStore::open(
   }
   for (auto it = created.rbegin(); it != created.rend(); ++it) {
     std::string parent(parentOf(*it));
-    PHAROS_TRY(local::syncDirectory(parent.empty() ? "/" : parent.c_str(), context));
+    PHAROS_TRY(syncDirectory(parent.empty() ? "/" : parent.c_str(), context));
   }
   if (::access(root.c_str(), R_OK | W_OK | X_OK) != 0) {
-    return local::ioError(errno, "access " + root, std::move(context));
+    return ioError(errno, "access " + root, std::move(context));
   }
 
   std::unique_ptr<LocalObjectStore> store(new LocalObjectStore(root, clock));
@@ -222,7 +221,7 @@ Status LocalObjectStore::put(std::string_view key, std::string_view data) {
   header.originalSize = data.size();
   header.storedSize = data.size();
   header.createdMs = toUnixMillis(clock_.now());
-  header.checksum = local::crc32c(data);
+  header.checksum = crc32c(data);
   PHAROS_TRY(writeObject(key, header, data, std::nullopt));
   return okStatus();
 }
@@ -268,7 +267,7 @@ Status LocalObjectStore::remove(std::string_view key) {
     if (::unlink(path.c_str()) != 0) {
       int err = errno;
       if (err == ENOENT || err == ENOTDIR || err == EISDIR) return notFound(key);
-      return local::ioError(err, "unlink " + path, keyContext(key));
+      return ioError(err, "unlink " + path, keyContext(key));
     }
   }
   return syncParent(std::string(parentOf(path)), key);
@@ -324,7 +323,7 @@ Result<LocalObjectStore::OpenObject> LocalObjectStore::openObject(std::string_vi
   std::string path = pathOf(key);
   // O_NONBLOCK: a FIFO someone left under the root must not hang the open; it has no effect
   // on regular files.
-  auto opened = local::openFile(path.c_str(), O_RDONLY | O_NONBLOCK, 0, keyContext(key));
+  auto opened = openFile(path.c_str(), O_RDONLY | O_NONBLOCK, 0, keyContext(key));
   if (!opened.ok()) {
     if (opened.error().code == ErrorCode::kNotFound) return notFound(key);
     return std::move(opened).error();
@@ -333,7 +332,7 @@ Result<LocalObjectStore::OpenObject> LocalObjectStore::openObject(std::string_vi
   object.fd = std::move(opened).value();
   struct stat st {};
   if (::fstat(object.fd.get(), &st) != 0) {
-    return local::ioError(errno, "fstat " + path, keyContext(key));
+    return ioError(errno, "fstat " + path, keyContext(key));
   }
   // A directory here holds other keys under this one as a prefix; this key has no object.
   if (!S_ISREG(st.st_mode)) return notFound(key);
@@ -341,8 +340,8 @@ Result<LocalObjectStore::OpenObject> LocalObjectStore::openObject(std::string_vi
   object.id = FileId{st.st_dev, st.st_ino};
 
   std::array<char, local::kHeaderSize> raw{};
-  PHAROS_ASSIGN_OR_RETURN(
-      size_t got, local::readAt(object.fd.get(), raw.data(), raw.size(), 0, keyContext(key)));
+  PHAROS_ASSIGN_OR_RETURN(size_t got,
+                          readAt(object.fd.get(), raw.data(), raw.size(), 0, keyContext(key)));
   Result<ObjectHeader> header = local::decodeHeader(std::string_view(raw.data(), got));
   if (!header.ok()) {
     Error error = std::move(header).error();
@@ -364,13 +363,13 @@ Result<std::string> LocalObjectStore::readPayload(OpenObject& object, std::strin
   const ObjectHeader& header = object.header;
   std::string stored;
   PHAROS_TRY(allocate(stored, header.storedSize, key));
-  PHAROS_ASSIGN_OR_RETURN(size_t got, local::readAt(object.fd.get(), stored.data(), stored.size(),
-                                                    local::kHeaderSize, keyContext(key)));
+  PHAROS_ASSIGN_OR_RETURN(size_t got, readAt(object.fd.get(), stored.data(), stored.size(),
+                                             local::kHeaderSize, keyContext(key)));
   if (got != stored.size()) {
     return dataLoss(
         fmt::format("object file ended after {} of {} stored bytes", got, stored.size()), key);
   }
-  uint32_t actual = local::crc32c(stored);
+  uint32_t actual = crc32c(stored);
   if (actual != header.checksum) {
     return dataLoss(fmt::format("object checksum mismatch: stored {:08x}, computed {:08x}",
                                 header.checksum, actual),
@@ -402,9 +401,9 @@ Result<bool> LocalObjectStore::writeObject(std::string_view key, const ObjectHea
   const std::string dir(parentOf(target));
   PHAROS_ASSIGN_OR_RETURN(TempFile temp, createTemp(key, dir));
   const auto encoded = local::encodeHeader(header);
-  PHAROS_TRY(local::writeAll(
-      temp.fd.get(), {std::string_view(encoded.data(), encoded.size()), payload}, keyContext(key)));
-  PHAROS_TRY(local::syncData(temp.fd.get(), keyContext(key)));
+  PHAROS_TRY(writeAll(temp.fd.get(), {std::string_view(encoded.data(), encoded.size()), payload},
+                      keyContext(key)));
+  PHAROS_TRY(syncData(temp.fd.get(), keyContext(key)));
   PHAROS_TRY(temp.fd.close(keyContext(key)));
   {
     std::lock_guard lock(lockFor(key));
@@ -417,7 +416,7 @@ Result<bool> LocalObjectStore::writeObject(std::string_view key, const ObjectHea
     if (::rename(temp.path.c_str(), target.c_str()) != 0) {
       int err = errno;
       if (err == EISDIR) return isPrefixError(key);
-      return local::ioError(err, "rename to " + target, keyContext(key));
+      return ioError(err, "rename to " + target, keyContext(key));
     }
     temp.committed = true;
   }
@@ -455,7 +454,7 @@ Result<LocalObjectStore::TempFile> LocalObjectStore::openTemp(std::string_view k
     // EEXIST: a leftover with the same name, possible only after pid and token both repeat.
     if (attempt < kCreateAttempts && (err == EINTR || err == EEXIST)) continue;
     // ENOENT, ENOTDIR (a segment above is an object file) map to kNotFound for createTemp.
-    return local::ioError(err, "create a temporary file in " + dir, keyContext(key));
+    return ioError(err, "create a temporary file in " + dir, keyContext(key));
   }
 }
 
@@ -470,7 +469,7 @@ Status LocalObjectStore::makeParents(std::string_view key) {
       if (::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) continue;
       return prefixIsObjectError(key, key.substr(0, slash));
     }
-    return local::ioError(err, "create directory " + dir, keyContext(key));
+    return ioError(err, "create directory " + dir, keyContext(key));
   }
   return okStatus();
 }
@@ -481,7 +480,7 @@ Status LocalObjectStore::ensureDurable(const std::string& dir, std::string_view 
   // fsync of a directory makes the entries in it durable, so walk up: the parent of `dir`
   // holds its entry, the grandparent the parent's, up to the root (made durable by open()).
   for (std::string_view d = dir; d.size() > root_.size(); d = parentOf(d)) {
-    PHAROS_TRY(local::syncDirectory(std::string(parentOf(d)).c_str(), keyContext(key)));
+    PHAROS_TRY(syncDirectory(std::string(parentOf(d)).c_str(), keyContext(key)));
   }
   durableDirs_.insert(dir);
   return okStatus();
@@ -500,13 +499,13 @@ Status LocalObjectStore::walk(const std::string& relativeDir, std::string_view p
   if (dir == nullptr) {
     // A sweep may remove an emptied directory while another thread lists it.
     if (errno == ENOENT && !relativeDir.empty()) return okStatus();
-    return local::ioError(errno, "open directory " + absolute, "prefix=" + std::string(prefix));
+    return ioError(errno, "open directory " + absolute, "prefix=" + std::string(prefix));
   }
   for (;;) {
     errno = 0;
     const dirent* entry = ::readdir(dir.get());
     if (entry == nullptr) {
-      if (errno != 0) return local::ioError(errno, "read directory " + absolute, {});
+      if (errno != 0) return ioError(errno, "read directory " + absolute, {});
       break;
     }
     std::string_view name = entry->d_name;
@@ -586,7 +585,7 @@ Result<std::optional<uint64_t>> LocalObjectStore::compressIfUnchanged(const Scan
   ObjectHeader header = old;
   header.flags |= local::kFlagCompressed;
   header.storedSize = compressed.size();
-  header.checksum = local::crc32c(compressed);
+  header.checksum = crc32c(compressed);
   PHAROS_ASSIGN_OR_RETURN(bool written, writeObject(scanned.key, header, compressed, object.id));
   if (!written) return std::optional<uint64_t>();
   uint64_t newSize = local::kHeaderSize + compressed.size();
@@ -602,7 +601,7 @@ Result<bool> LocalObjectStore::expireIfUnchanged(const ScannedObject& object) {
       return false;  // replaced or removed since the scan: the next sweep judges the new one
     }
     if (::unlink(path.c_str()) != 0) {
-      return local::ioError(errno, "unlink " + path, keyContext(object.key));
+      return ioError(errno, "unlink " + path, keyContext(object.key));
     }
   }
   PHAROS_TRY(syncParent(std::string(parentOf(path)), object.key));

@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-#include "objects/local/crc32c.h"
+#include "core/crc32c.h"
 
 namespace pharos::objects::local {
 namespace {

@@ -1,11 +1,11 @@
-#include "objects/local/crc32c.h"
+#include "core/crc32c.h"
 
 #include <gtest/gtest.h>
 
 #include <random>
 #include <string>
 
-namespace pharos::objects::local {
+namespace pharos {
 namespace {
 
 TEST(Crc32cTest, MatchesTheStandardCheckValue) {
@@ -47,4 +47,4 @@ TEST(Crc32cTest, DetectsEverySingleBitFlip) {
 }
 
 }  // namespace
-}  // namespace pharos::objects::local
+}  // namespace pharos

@@ -1,4 +1,4 @@
-#include "objects/local/file_io.h"
+#include "core/file_io.h"
 
 #include <fcntl.h>
 #include <sys/uio.h>
@@ -12,7 +12,7 @@
 
 #include <fmt/format.h>
 
-namespace pharos::objects::local {
+namespace pharos {
 
 FileDescriptor& FileDescriptor::operator=(FileDescriptor&& other) noexcept {
   if (this != &other) {
@@ -129,4 +129,4 @@ Status syncDirectory(const char* path, std::string context) {
   return okStatus();
 }
 
-}  // namespace pharos::objects::local
+}  // namespace pharos

@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <string_view>
 
-namespace pharos::objects::local {
+namespace pharos {
 
 // CRC32C (Castagnoli), the checksum stored with every object file. Chosen by measurement on
 // the development machine (1 MiB of random bytes): CRC32C with the SSE4.2 instruction runs at
@@ -21,4 +21,4 @@ uint32_t crc32cPortable(std::string_view data, uint32_t crc = 0);
 
 bool crc32cUsesHardware();
 
-}  // namespace pharos::objects::local
+}  // namespace pharos

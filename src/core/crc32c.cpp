@@ -1,4 +1,4 @@
-#include "objects/local/crc32c.h"
+#include "core/crc32c.h"
 
 #include <array>
 #include <bit>
@@ -9,7 +9,7 @@
 #include <nmmintrin.h>
 #endif
 
-namespace pharos::objects::local {
+namespace pharos {
 namespace {
 
 constexpr uint32_t kPolynomial = 0x82F63B78;  // Castagnoli, reflected
@@ -98,4 +98,4 @@ bool crc32cUsesHardware() {
   return kHasHardware;
 }
 
-}  // namespace pharos::objects::local
+}  // namespace pharos

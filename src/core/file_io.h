@@ -9,7 +9,7 @@
 
 #include "core/result.h"
 
-namespace pharos::objects::local {
+namespace pharos {
 
 // Thin, error-as-value wrappers over the POSIX calls the local store needs. They retry EINTR
 // and short reads/writes, so callers see "all of it" or an Error.
@@ -55,4 +55,4 @@ Status syncData(int fd, std::string context);
 // fsync(2) on a directory, which makes the entries created, renamed or removed in it durable.
 Status syncDirectory(const char* path, std::string context);
 
-}  // namespace pharos::objects::local
+}  // namespace pharos
