@@ -1,0 +1,130 @@
+#include "metrics/chunk_table.h"
+
+#include <limits>
+
+#include "metrics/label_codec.h"
+
+namespace pharos::metrics {
+
+using store::ColumnType;
+
+const store::MigrationSet& migrations() {
+  static const store::MigrationSet set{
+      "metrics",
+      {{1,
+        "series and chunks",
+        {
+            store::Table{"metric_series",
+                         {{"id", ColumnType::kInteger, false},
+                          {"labels", ColumnType::kBlob, false},
+                          {"created_at_ms", ColumnType::kInteger, false}},
+                         {"id"},
+                         {}},
+            // The primary key serves reads (one series, one resolution, a time range);
+            // the index serves retention and the disk budget (oldest first).
+            store::Table{"metric_chunks",
+                         {{"series_id", ColumnType::kInteger, false},
+                          {"resolution", ColumnType::kInteger, false},
+                          {"min_t", ColumnType::kInteger, false},
+                          {"max_t", ColumnType::kInteger, false},
+                          {"samples", ColumnType::kInteger, false},
+                          {"data", ColumnType::kBlob, false}},
+                         {"series_id", "resolution", "min_t"},
+                         {{"metric_chunks_by_age", {"resolution", "min_t"}}}},
+        },
+        {}}}};
+  return set;
+}
+
+Status insertSeries(store::Session& session, std::uint32_t ref, const Labels& labels,
+                    std::int64_t createdMs) {
+  std::string encoded;
+  encodeLabels(encoded, labels);
+  auto done = session.execute(
+      "INSERT OR REPLACE INTO metric_series (id, labels, created_at_ms) VALUES "
+      "($1, $2, $3)",
+      {static_cast<std::int64_t>(ref), store::Blob{std::move(encoded)}, createdMs});
+  if (!done.ok()) return done.error();
+  return okStatus();
+}
+
+Status insertChunk(store::Session& session, std::uint32_t ref, std::int64_t resolution,
+                   std::int64_t minT, std::int64_t maxT, std::int64_t count,
+                   const std::string& data) {
+  // REPLACE: a chunk replayed from the write-ahead log after a crash between commit and
+  // checkpoint is written again with the same key and the same samples.
+  auto done = session.execute(
+      "INSERT OR REPLACE INTO metric_chunks (series_id, resolution, min_t, max_t, samples, data) "
+      "VALUES ($1, $2, $3, $4, $5, $6)",
+      {static_cast<std::int64_t>(ref), resolution, minT, maxT, count, store::Blob{data}});
+  if (!done.ok()) return done.error();
+  return okStatus();
+}
+
+Result<std::vector<StoredSeries>> loadSeries(store::Store& store) {
+  PHAROS_ASSIGN_OR_RETURN(store::Rows rows,
+                          store.query("SELECT s.id, s.labels, c.max_t, c.data FROM metric_series s "
+                                      "LEFT JOIN metric_chunks c ON c.series_id = s.id AND "
+                                      "c.resolution = 0 AND c.min_t = (SELECT MAX(min_t) FROM "
+                                      "metric_chunks WHERE series_id = s.id AND resolution = 0) "
+                                      "ORDER BY s.id"));
+  std::vector<StoredSeries> out;
+  out.reserve(rows.size());
+  for (const auto& row : rows) {
+    std::string_view bytes = row.blob(1);
+    PHAROS_ASSIGN_OR_RETURN(Labels labels, decodeLabels(bytes));
+    StoredSeries series{static_cast<std::uint32_t>(row.integer(0)),
+                        std::move(labels),
+                        std::numeric_limits<std::int64_t>::min(),
+                        {}};
+    if (!row.isNull(2)) {
+      series.lastT = row.integer(2);
+      series.lastChunk = row.blob(3);
+    }
+    out.push_back(std::move(series));
+  }
+  return out;
+}
+
+Result<std::vector<StoredChunk>> readChunks(store::Store& store, std::uint32_t ref,
+                                            std::int64_t resolution, std::int64_t minT,
+                                            std::int64_t maxT) {
+  PHAROS_ASSIGN_OR_RETURN(
+      store::Rows rows,
+      store.query("SELECT min_t, max_t, data FROM metric_chunks WHERE series_id = $1 AND "
+                  "resolution = $2 AND min_t <= $3 AND max_t >= $4 ORDER BY min_t",
+                  {static_cast<std::int64_t>(ref), resolution, maxT, minT}));
+  std::vector<StoredChunk> out;
+  out.reserve(rows.size());
+  for (const auto& row : rows)
+    out.push_back(StoredChunk{row.integer(0), row.integer(1), row.blob(2)});
+  return out;
+}
+
+Result<std::int64_t> deleteChunksBefore(store::Store& store, std::int64_t resolution,
+                                        std::int64_t cutoff) {
+  return store.execute("DELETE FROM metric_chunks WHERE resolution = $1 AND max_t < $2",
+                       {resolution, cutoff});
+}
+
+Result<std::optional<std::int64_t>> deleteOldestRawChunks(store::Store& store, std::int64_t limit) {
+  PHAROS_ASSIGN_OR_RETURN(store::Rows rows,
+                          store.query("SELECT min_t FROM metric_chunks WHERE resolution = 0 "
+                                      "ORDER BY min_t LIMIT 1 OFFSET $1",
+                                      {limit - 1}));
+  std::optional<std::int64_t> newest;
+  if (rows.empty()) {
+    PHAROS_ASSIGN_OR_RETURN(
+        store::Rows last, store.query("SELECT MAX(min_t) FROM metric_chunks WHERE resolution = 0"));
+    if (last.empty() || last[0].isNull(0)) return newest;
+    newest = last[0].integer(0);
+  } else {
+    newest = rows[0].integer(0);
+  }
+  auto deleted =
+      store.execute("DELETE FROM metric_chunks WHERE resolution = 0 AND min_t <= $1", {*newest});
+  if (!deleted.ok()) return deleted.error();
+  return newest;
+}
+
+}  // namespace pharos::metrics

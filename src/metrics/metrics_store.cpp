@@ -1,0 +1,568 @@
+#include "metrics/metrics_store.h"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <limits>
+
+#include "core/error.h"
+#include "core/log.h"
+#include "metrics/chunk_table.h"
+#include "metrics/rollup_builder.h"
+#include "metrics/rollup_chunk.h"
+#include "metrics/wal_records.h"
+#include "metrics/xor_chunk.h"
+
+namespace pharos::metrics {
+namespace {
+
+constexpr std::int64_t kNoTime = std::numeric_limits<std::int64_t>::min();
+// A chunk whose window ended this long ago is sealed even if no newer sample came.
+constexpr std::int64_t kSealGraceMs = 5 * 60'000;
+// Retention and the disk budget delete in batches so one flush never holds the store long.
+constexpr std::int64_t kBudgetBatch = 1000;
+constexpr std::size_t kMaxReportedErrors = 10;
+
+std::int64_t floorTo(std::int64_t t, std::int64_t step) {
+  std::int64_t r = t % step;
+  return r < 0 ? t - r - step : t - r;
+}
+
+bool sameBits(double a, double b) {
+  return std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b);
+}
+
+const logging::Logger& log() {
+  static const logging::Logger logger("metrics");
+  return logger;
+}
+
+void note(AppendResult& result, std::string message) {
+  if (result.errors.size() < kMaxReportedErrors) result.errors.push_back(std::move(message));
+}
+
+}  // namespace
+
+// One series in memory: its open chunk, the sealed chunks not yet persisted, and the newest
+// sample (which decides what is out of order).
+struct MetricsStore::MemSeries {
+  struct Chunk {
+    std::string bytes;
+    std::int64_t minT;
+    std::int64_t maxT;
+    std::uint32_t count;
+    std::optional<Sample> before;
+  };
+
+  MemSeries(SeriesRef r, Labels l) : ref(r), labels(std::move(l)) {}
+
+  const SeriesRef ref;
+  const Labels labels;
+  mutable std::mutex mutex;
+  XorChunkWriter open;
+  std::int64_t openWindow = kNoTime;
+  std::optional<Sample> beforeOpen;
+  std::vector<Chunk> sealed;
+  std::int64_t lastT = kNoTime;
+  double lastV = 0;
+  std::int64_t persistedUpTo = kNoTime;  // newest max_t committed to the store
+  bool seriesPersisted = false;
+
+  // Earliest time held in memory; kNoTime when nothing is.
+  std::int64_t firstInMemory() const {
+    if (!sealed.empty()) return sealed.front().minT;
+    return open.count() > 0 ? open.minTime() : kNoTime;
+  }
+};
+
+MetricsStore::MetricsStore(store::Store& store, MetricsOptions options, const Clock& clock)
+    : store_(store), options_(std::move(options)), clock_(clock) {}
+
+MetricsStore::~MetricsStore() = default;
+
+Result<std::unique_ptr<MetricsStore>> MetricsStore::open(store::Store& store,
+                                                         MetricsOptions options,
+                                                         const Clock& clock) {
+  PHAROS_TRY(store.migrate(migrations()));
+  std::unique_ptr<MetricsStore> self(new MetricsStore(store, std::move(options), clock));
+  PHAROS_ASSIGN_OR_RETURN(self->wal_, Wal::open(self->options_.walDir));
+  PHAROS_TRY(self->load());
+  return self;
+}
+
+Status MetricsStore::load() {
+  PHAROS_ASSIGN_OR_RETURN(std::vector<StoredSeries> stored, loadSeries(store_));
+  for (auto& s : stored) {
+    MemSeries* series = createSeries(s.ref, s.labels);
+    series->seriesPersisted = true;
+    if (s.lastT != kNoTime) {
+      series->persistedUpTo = s.lastT;
+      series->lastT = s.lastT;
+      PHAROS_ASSIGN_OR_RETURN(std::vector<Sample> samples, decodeXorChunk(s.lastChunk));
+      if (!samples.empty()) series->lastV = samples.back().v;
+    }
+  }
+  PHAROS_ASSIGN_OR_RETURN(Wal::ReplayStats replayed,
+                          wal_->replay([this](std::string_view p) { return replayRecord(p); }));
+  if (replayed.droppedBytes > 0) {
+    log().warn(
+        "write-ahead log had a torn tail (a crash mid-write); its samples were never "
+        "acknowledged",
+        {{"dropped_bytes", replayed.droppedBytes}});
+  }
+  log().info("metrics store loaded",
+             {{"series", index_.seriesCount()}, {"replayed_records", replayed.records}});
+  return okStatus();
+}
+
+Status MetricsStore::replayRecord(std::string_view payload) {
+  PHAROS_ASSIGN_OR_RETURN(WalRecord record, decodeWalRecord(payload));
+  // Replay is idempotent: a sample not newer than the series' newest is already in, which
+  // happens for samples both in a checkpoint and in the segment after it.
+  if (auto* r = std::get_if<SeriesRecord>(&record)) {
+    if (seriesAt(r->ref) == nullptr) createSeries(r->ref, r->labels);
+  } else if (auto* r = std::get_if<SamplesRecord>(&record)) {
+    for (const auto& e : r->entries) {
+      if (MemSeries* series = seriesAt(e.ref)) applySample(*series, e.sample);
+    }
+  } else if (auto* r = std::get_if<ChunkRecord>(&record)) {
+    MemSeries* series = seriesAt(r->ref);
+    if (series == nullptr) return okStatus();
+    if (r->before && series->lastT == kNoTime) {
+      series->lastT = r->before->t;
+      series->lastV = r->before->v;
+    }
+    PHAROS_ASSIGN_OR_RETURN(std::vector<Sample> samples, decodeXorChunk(r->bytes));
+    for (const Sample& s : samples)
+      applySample(*series, s);
+  }
+  return okStatus();
+}
+
+MetricsStore::MemSeries* MetricsStore::createSeries(SeriesRef ref, const Labels& labels) {
+  auto series = std::make_unique<MemSeries>(ref, labels);
+  MemSeries* raw = series.get();
+  {
+    std::unique_lock lock(indexMutex_);
+    if (series_.size() <= ref) series_.resize(ref + 1);
+    series_[ref] = std::move(series);
+    index_.add(ref, labels);
+  }
+  byHash_.emplace(labels.hash(), ref);
+  ++perMetric_[std::string(labels.metricName())];
+  nextRef_ = std::max(nextRef_, ref + 1);
+  return raw;
+}
+
+MetricsStore::MemSeries* MetricsStore::seriesAt(SeriesRef ref) const {
+  std::shared_lock lock(indexMutex_);
+  return ref < series_.size() ? series_[ref].get() : nullptr;
+}
+
+Result<MetricsStore::MemSeries*> MetricsStore::seriesFor(const Labels& labels,
+                                                         std::string& walSeries,
+                                                         AppendResult& result) {
+  auto [begin, end] = byHash_.equal_range(labels.hash());
+  for (auto it = begin; it != end; ++it) {
+    MemSeries* series = seriesAt(it->second);
+    if (series->labels == labels) return series;
+  }
+  if (Status valid = validateSeriesLabels(labels); !valid.ok()) {
+    ++result.invalidLabels;
+    note(result, valid.error().message);
+    return valid.error();
+  }
+  std::string name(labels.metricName());
+  if (index_.seriesCount() >= options_.maxSeries) {
+    ++result.seriesLimited;
+    note(result, "series limit of " + std::to_string(options_.maxSeries) +
+                     " reached (metrics.max_series): refused " + labels.str());
+    return makeError(ErrorCode::kResourceExhausted, "series limit");
+  }
+  if (perMetric_[name] >= options_.maxSeriesPerMetric) {
+    ++result.seriesLimited;
+    note(result, "metric " + name + " has " + std::to_string(options_.maxSeriesPerMetric) +
+                     " series (metrics.max_series_per_metric): refused " + labels.str());
+    return makeError(ErrorCode::kResourceExhausted, "series limit");
+  }
+  SeriesRef ref = nextRef_;
+  encodeSeriesRecord(walSeries, ref, labels);
+  ++result.createdSeries;
+  return createSeries(ref, labels);
+}
+
+void MetricsStore::sealOpen(MemSeries& series) {
+  series.sealed.push_back(MemSeries::Chunk{std::string(series.open.bytes()), series.open.minTime(),
+                                           series.open.maxTime(), series.open.count(),
+                                           series.beforeOpen});
+  series.open = XorChunkWriter();
+}
+
+MetricsStore::Outcome MetricsStore::applySample(MemSeries& series, Sample sample) {
+  std::lock_guard lock(series.mutex);
+  if (sample.t < series.lastT) return Outcome::kOutOfOrder;
+  if (sample.t == series.lastT) {
+    return sameBits(sample.v, series.lastV) ? Outcome::kDuplicate : Outcome::kConflicting;
+  }
+  std::int64_t window = floorTo(sample.t, options_.chunkWindowMs);
+  if (series.open.count() > 0 &&
+      (window != series.openWindow || series.open.count() >= options_.maxChunkSamples)) {
+    sealOpen(series);
+  }
+  if (series.open.count() == 0) {
+    series.openWindow = window;
+    series.beforeOpen = series.lastT == kNoTime
+                            ? std::nullopt
+                            : std::optional<Sample>({series.lastT, series.lastV});
+  }
+  series.open.append(sample.t, sample.v);
+  series.lastT = sample.t;
+  series.lastV = sample.v;
+  return Outcome::kAppended;
+}
+
+Result<AppendResult> MetricsStore::append(std::span<const IncomingSample> batch) {
+  AppendResult result;
+  std::int64_t now = toUnixMillis(clock_.now());
+  std::int64_t oldest = now - options_.rawRetention.count();
+  std::int64_t newest = now + options_.maxFutureMs;
+  std::string walSeries;
+  SamplesRecordBuilder walSamples;
+  std::uint64_t position = 0;
+  {
+    std::lock_guard lock(appendMutex_);
+    for (const IncomingSample& in : batch) {
+      if (in.sample.t < oldest || in.sample.t > newest) {
+        ++result.outOfBounds;
+        note(result,
+             "sample of " + in.labels.str() + " at " + std::to_string(in.sample.t) + " ms is " +
+                 (in.sample.t < oldest ? "older than raw retention" : "too far in the future"));
+        continue;
+      }
+      auto series = seriesFor(in.labels, walSeries, result);
+      if (!series.ok()) continue;
+      switch (applySample(**series, in.sample)) {
+        case Outcome::kAppended:
+          walSamples.add((*series)->ref, in.sample);
+          ++result.appended;
+          break;
+        case Outcome::kDuplicate:
+          ++result.duplicates;
+          break;
+        case Outcome::kOutOfOrder:
+          ++result.outOfOrder;
+          note(result, "out of order sample for " + in.labels.str());
+          break;
+        case Outcome::kConflicting:
+          ++result.conflicting;
+          note(result,
+               "duplicate sample for timestamp with a different value for " + in.labels.str());
+          break;
+      }
+    }
+    if (!walSeries.empty() || !walSamples.empty()) {
+      std::string samples = walSamples.finish();
+      PHAROS_ASSIGN_OR_RETURN(position, walSeries.empty() ? wal_->append({samples})
+                                                          : wal_->append({walSeries, samples}));
+    }
+  }
+  seriesRefused_ += result.seriesLimited;
+  samplesRejected_ += result.rejected();
+  if (position > 0) PHAROS_TRY(wal_->sync(position));
+  samplesAppended_ += result.appended;
+  return result;
+}
+
+Status MetricsStore::flush() {
+  std::lock_guard flushLock(flushMutex_);
+  std::int64_t now = toUnixMillis(clock_.now());
+  // Rotate first: from here on new samples go to the new segment, and everything in the
+  // older ones is either persisted below or written into the checkpoint.
+  std::uint64_t segment = 0;
+  {
+    std::lock_guard lock(appendMutex_);
+    PHAROS_ASSIGN_OR_RETURN(segment, wal_->rotate());
+  }
+  PHAROS_TRY(persistSealed(now));
+  PHAROS_TRY(checkpoint(segment));
+  PHAROS_TRY(applyRetention(now));
+  return enforceDiskBudget();
+}
+
+Status MetricsStore::persistSealed(std::int64_t now) {
+  struct Pending {
+    MemSeries* series;
+    bool newSeries;
+    std::vector<MemSeries::Chunk> chunks;
+  };
+  std::vector<Pending> pending;
+  std::vector<MemSeries*> all;
+  {
+    std::shared_lock lock(indexMutex_);
+    for (const auto& s : series_) {
+      if (s) all.push_back(s.get());
+    }
+  }
+  for (MemSeries* series : all) {
+    std::lock_guard lock(series->mutex);
+    if (series->open.count() > 0 &&
+        series->openWindow + options_.chunkWindowMs + kSealGraceMs <= now) {
+      sealOpen(*series);
+    }
+    if (!series->sealed.empty() || !series->seriesPersisted) {
+      pending.push_back({series, !series->seriesPersisted, series->sealed});
+    }
+  }
+  if (pending.empty()) return okStatus();
+  std::uint64_t chunks = 0;
+  PHAROS_TRY(store_.transaction([&](store::Session& session) -> Status {
+    for (const auto& p : pending) {
+      if (p.newSeries) PHAROS_TRY(insertSeries(session, p.series->ref, p.series->labels, now));
+      for (const auto& c : p.chunks) {
+        PHAROS_TRY(
+            insertChunk(session, p.series->ref, kRawResolution, c.minT, c.maxT, c.count, c.bytes));
+        PHAROS_ASSIGN_OR_RETURN(std::vector<Sample> samples, decodeXorChunk(c.bytes));
+        for (std::int64_t resolution : {kMinuteMs, kHourMs}) {
+          auto points = buildRollups(samples, c.before, resolution);
+          PHAROS_TRY(insertChunk(session, p.series->ref, resolution, c.minT, c.maxT,
+                                 static_cast<std::int64_t>(points.size()), encodeRollups(points)));
+        }
+        ++chunks;
+      }
+    }
+    return okStatus();
+  }));
+  for (const auto& p : pending) {
+    std::lock_guard lock(p.series->mutex);
+    p.series->seriesPersisted = true;
+    if (p.chunks.empty()) continue;
+    // Sealed chunks only ever append, so the persisted ones are the first p.chunks.size().
+    p.series->persistedUpTo = p.chunks.back().maxT;
+    p.series->sealed.erase(p.series->sealed.begin(),
+                           p.series->sealed.begin() + static_cast<std::ptrdiff_t>(p.chunks.size()));
+  }
+  chunksPersisted_ += chunks;
+  return okStatus();
+}
+
+Status MetricsStore::checkpoint(std::uint64_t segment) {
+  std::vector<MemSeries*> all;
+  {
+    std::shared_lock lock(indexMutex_);
+    for (const auto& s : series_) {
+      if (s) all.push_back(s.get());
+    }
+  }
+  std::string framed;
+  std::string record;
+  for (MemSeries* series : all) {
+    std::lock_guard lock(series->mutex);
+    if (!series->seriesPersisted) {
+      record.clear();
+      encodeSeriesRecord(record, series->ref, series->labels);
+      Wal::appendRecord(framed, record);
+    }
+    for (const auto& c : series->sealed) {
+      record.clear();
+      encodeChunkRecord(record, series->ref, c.before, c.bytes);
+      Wal::appendRecord(framed, record);
+    }
+    if (series->open.count() > 0) {
+      record.clear();
+      encodeChunkRecord(record, series->ref, series->beforeOpen, series->open.bytes());
+      Wal::appendRecord(framed, record);
+    }
+  }
+  return wal_->writeCheckpoint(segment, framed);
+}
+
+Status MetricsStore::applyRetention(std::int64_t now) {
+  struct Rule {
+    std::int64_t resolution;
+    Millis keep;
+  };
+  for (const Rule& rule :
+       {Rule{kRawResolution, options_.rawRetention}, Rule{kMinuteMs, options_.minuteRetention},
+        Rule{kHourMs, options_.hourRetention}}) {
+    PHAROS_ASSIGN_OR_RETURN(std::int64_t deleted,
+                            deleteChunksBefore(store_, rule.resolution, now - rule.keep.count()));
+    if (deleted > 0) {
+      log().info("retention deleted chunks",
+                 {{"chunks", deleted}, {"resolution_ms", rule.resolution}});
+    }
+  }
+  return okStatus();
+}
+
+Status MetricsStore::enforceDiskBudget() {
+  if (options_.maxDiskBytes <= 0 || !options_.diskUsage) return okStatus();
+  std::uint64_t limit = static_cast<std::uint64_t>(options_.maxDiskBytes);
+  std::uint64_t used = options_.diskUsage();
+  if (used <= limit) return okStatus();
+  std::optional<std::int64_t> upTo;
+  while (used > limit) {
+    PHAROS_ASSIGN_OR_RETURN(std::optional<std::int64_t> deleted,
+                            deleteOldestRawChunks(store_, kBudgetBatch));
+    if (!deleted) break;  // no raw data left to give up: rollups stay
+    upTo = deleted;
+    used = options_.diskUsage();
+  }
+  if (upTo) {
+    ++diskBudgetDeletions_;
+    log().warn("data directory passed metrics.max_disk_bytes: deleted the oldest raw chunks",
+               {{"max_disk_bytes", limit}, {"deleted_up_to_ms", *upTo}, {"used_bytes", used}});
+  }
+  return okStatus();
+}
+
+std::vector<SeriesRef> MetricsStore::selectRefs(
+    const std::vector<promql::Matcher>& matchers) const {
+  std::shared_lock lock(indexMutex_);
+  return index_.select(matchers,
+                       [this](SeriesRef ref) -> const Labels& { return series_[ref]->labels; });
+}
+
+Result<std::vector<promql::SeriesSamples>> MetricsStore::select(
+    const std::vector<promql::Matcher>& matchers, std::int64_t minT, std::int64_t maxT) {
+  std::vector<promql::SeriesSamples> out;
+  std::vector<std::string> memory;
+  for (SeriesRef ref : selectRefs(matchers)) {
+    MemSeries* series = seriesAt(ref);
+    std::int64_t persistedUpTo;
+    std::int64_t firstInMemory;
+    memory.clear();
+    {
+      std::lock_guard lock(series->mutex);
+      persistedUpTo = series->persistedUpTo;
+      firstInMemory = series->firstInMemory();
+      for (const auto& c : series->sealed) {
+        if (c.maxT >= minT && c.minT <= maxT) memory.push_back(c.bytes);
+      }
+      if (series->open.count() > 0 && series->open.maxTime() >= minT &&
+          series->open.minTime() <= maxT) {
+        memory.emplace_back(series->open.bytes());
+      }
+    }
+    promql::SeriesSamples result{series->labels, {}};
+    bool needStore = persistedUpTo != kNoTime && minT <= persistedUpTo &&
+                     (firstInMemory == kNoTime || minT < firstInMemory);
+    if (needStore) {
+      PHAROS_ASSIGN_OR_RETURN(
+          std::vector<StoredChunk> stored,
+          readChunks(store_, ref, kRawResolution, minT, std::min(maxT, persistedUpTo)));
+      for (const auto& c : stored) {
+        if (c.maxT > persistedUpTo) continue;  // persisted after we looked: in `memory` too
+        PHAROS_TRY(appendXorChunkRange(c.data, minT, maxT, result.samples));
+      }
+    }
+    for (const auto& bytes : memory)
+      PHAROS_TRY(appendXorChunkRange(bytes, minT, maxT, result.samples));
+    if (!result.samples.empty()) out.push_back(std::move(result));
+  }
+  return out;
+}
+
+std::optional<std::int64_t> MetricsStore::rollupResolution(std::int64_t minT, std::int64_t maxT,
+                                                           std::int64_t step) {
+  // Long ranges at a coarse step read rollups; so does anything older than raw retention
+  // (the raw samples are gone, the rollups are not).
+  std::int64_t range = maxT - minT;
+  std::int64_t rawFrom = toUnixMillis(clock_.now()) - options_.rawRetention.count();
+  if (step >= kHourMs && (range > 7 * 86'400'000LL || minT < rawFrom)) return kHourMs;
+  if (step >= kMinuteMs && (range > 6 * kHourMs || minT < rawFrom)) return kMinuteMs;
+  return std::nullopt;
+}
+
+Result<std::vector<promql::RollupSeries>> MetricsStore::selectRollups(
+    const std::vector<promql::Matcher>& matchers, std::int64_t minT, std::int64_t maxT,
+    std::int64_t resolution) {
+  std::vector<promql::RollupSeries> out;
+  struct MemoryChunk {
+    std::string bytes;
+    std::optional<Sample> before;
+  };
+  std::vector<MemoryChunk> memory;
+  for (SeriesRef ref : selectRefs(matchers)) {
+    MemSeries* series = seriesAt(ref);
+    std::int64_t persistedUpTo;
+    memory.clear();
+    {
+      std::lock_guard lock(series->mutex);
+      persistedUpTo = series->persistedUpTo;
+      for (const auto& c : series->sealed) {
+        if (c.maxT >= minT && c.minT <= maxT + resolution) memory.push_back({c.bytes, c.before});
+      }
+      if (series->open.count() > 0 && series->open.maxTime() >= minT) {
+        memory.push_back({std::string(series->open.bytes()), series->beforeOpen});
+      }
+    }
+    std::vector<RollupPoint> points;
+    if (persistedUpTo != kNoTime && minT <= persistedUpTo) {
+      // A rollup chunk is keyed by its raw chunk's times, and its first bucket may start
+      // up to one resolution before them.
+      PHAROS_ASSIGN_OR_RETURN(std::vector<StoredChunk> stored,
+                              readChunks(store_, ref, resolution, minT - resolution,
+                                         std::min(maxT + resolution, persistedUpTo)));
+      for (const auto& c : stored) {
+        if (c.maxT > persistedUpTo) continue;
+        PHAROS_ASSIGN_OR_RETURN(std::vector<RollupPoint> decoded, decodeRollups(c.data));
+        std::move(decoded.begin(), decoded.end(), std::back_inserter(points));
+      }
+    }
+    for (const auto& c : memory) {
+      PHAROS_ASSIGN_OR_RETURN(std::vector<Sample> samples, decodeXorChunk(c.bytes));
+      auto built = buildRollups(samples, c.before, resolution);
+      std::move(built.begin(), built.end(), std::back_inserter(points));
+    }
+    mergeSameBuckets(points);
+    std::erase_if(points,
+                  [&](const RollupPoint& p) { return p.t < minT - resolution || p.t > maxT; });
+    if (!points.empty()) out.push_back(promql::RollupSeries{series->labels, std::move(points)});
+  }
+  return out;
+}
+
+std::vector<Labels> MetricsStore::series(const std::vector<promql::Matcher>& matchers) const {
+  std::vector<Labels> out;
+  for (SeriesRef ref : selectRefs(matchers))
+    out.push_back(seriesAt(ref)->labels);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<std::string> MetricsStore::labelNames() const {
+  std::shared_lock lock(indexMutex_);
+  return index_.labelNames();
+}
+
+std::vector<std::string> MetricsStore::labelValues(const std::string& name) const {
+  std::shared_lock lock(indexMutex_);
+  return index_.labelValues(name);
+}
+
+MetricsStats MetricsStore::stats() const {
+  MetricsStats stats;
+  std::vector<MemSeries*> all;
+  {
+    std::shared_lock lock(indexMutex_);
+    stats.series = index_.seriesCount();
+    for (const auto& s : series_) {
+      if (s) all.push_back(s.get());
+    }
+  }
+  for (MemSeries* series : all) {
+    std::lock_guard lock(series->mutex);
+    stats.headBytes += series->open.memoryBytes();
+    for (const auto& c : series->sealed)
+      stats.headBytes += c.bytes.capacity();
+  }
+  stats.samplesAppended = samplesAppended_;
+  stats.samplesRejected = samplesRejected_;
+  stats.seriesRefused = seriesRefused_;
+  stats.chunksPersisted = chunksPersisted_;
+  stats.diskBudgetDeletions = diskBudgetDeletions_;
+  stats.walBytes = wal_->diskBytes();
+  return stats;
+}
+
+}  // namespace pharos::metrics

@@ -1,0 +1,156 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/labels.h"
+#include "core/result.h"
+#include "core/sample.h"
+#include "metrics/series_index.h"
+#include "metrics/wal.h"
+#include "promql/queryable.h"
+#include "store/store.h"
+
+namespace pharos::metrics {
+
+struct MetricsOptions {
+  std::string walDir;
+  Millis rawRetention{15LL * 86'400'000};
+  Millis minuteRetention{90LL * 86'400'000};
+  Millis hourRetention{730LL * 86'400'000};
+  // When the data directory would pass this, the oldest raw chunks go first; 0: no budget.
+  std::int64_t maxDiskBytes = 0;
+  // Bytes the data directory uses now (given by the app, which knows what is in it).
+  std::function<std::uint64_t()> diskUsage;
+  std::size_t maxSeries = 1'000'000;
+  std::size_t maxSeriesPerMetric = 100'000;
+  // Chunks cover aligned windows of this length, and hold at most this many samples.
+  std::int64_t chunkWindowMs = 2 * 3'600'000;
+  std::uint32_t maxChunkSamples = 480;
+  // Samples further ahead of the clock than this are refused (a broken clock upstream).
+  std::int64_t maxFutureMs = 10 * 60'000;
+};
+
+struct IncomingSample {
+  Labels labels;
+  Sample sample;
+};
+
+// What happened to each sample of a batch, counted by reason, as Prometheus reports them.
+struct AppendResult {
+  std::size_t appended = 0;
+  std::size_t createdSeries = 0;
+  std::size_t duplicates = 0;       // the same (t, v) again: accepted, stored once
+  std::size_t outOfOrder = 0;       // older than the series' newest sample
+  std::size_t conflicting = 0;      // same timestamp, different value
+  std::size_t outOfBounds = 0;      // before raw retention, or too far in the future
+  std::size_t invalidLabels = 0;    // a name or value that breaks the grammar
+  std::size_t seriesLimited = 0;    // a new series refused by a cardinality limit
+  std::vector<std::string> errors;  // the first few reasons, for the response
+  std::size_t rejected() const {
+    return outOfOrder + conflicting + outOfBounds + invalidLabels + seriesLimited;
+  }
+};
+
+struct MetricsStats {
+  std::uint64_t series = 0;
+  std::uint64_t samplesAppended = 0;
+  std::uint64_t samplesRejected = 0;
+  std::uint64_t seriesRefused = 0;
+  std::uint64_t chunksPersisted = 0;
+  std::uint64_t diskBudgetDeletions = 0;  // flushes that had to delete raw data
+  std::uint64_t walBytes = 0;
+  std::uint64_t headBytes = 0;
+};
+
+// The time-series store: series in an inverted index, samples in Gorilla-compressed chunks
+// (open ones in memory, sealed ones persisted in `store`), a write-ahead log so an
+// acknowledged sample survives kill -9, and 1-minute and 1-hour rollups written with each
+// sealed chunk. Thread-safe: appends are serialised (one core sustains millions of samples
+// a second), queries run beside them.
+class MetricsStore final : public promql::Queryable {
+ public:
+  // Migrates `store`, loads the series, replays the write-ahead log.
+  static Result<std::unique_ptr<MetricsStore>> open(store::Store& store, MetricsOptions options,
+                                                    const Clock& clock);
+  ~MetricsStore() override;
+
+  // Appends a batch; returns once the accepted samples are durable (write-ahead log synced).
+  Result<AppendResult> append(std::span<const IncomingSample> batch);
+
+  // Seals chunks whose window has passed, persists sealed chunks and their rollups,
+  // checkpoints the write-ahead log, applies retention and the disk budget. Run
+  // periodically and at shutdown.
+  Status flush();
+
+  Result<std::vector<promql::SeriesSamples>> select(const std::vector<promql::Matcher>& matchers,
+                                                    std::int64_t minT, std::int64_t maxT) override;
+  std::optional<std::int64_t> rollupResolution(std::int64_t minT, std::int64_t maxT,
+                                               std::int64_t step) override;
+  Result<std::vector<promql::RollupSeries>> selectRollups(
+      const std::vector<promql::Matcher>& matchers, std::int64_t minT, std::int64_t maxT,
+      std::int64_t resolution) override;
+
+  // For the /series, /labels and /label/{name}/values APIs: every series in the index.
+  std::vector<Labels> series(const std::vector<promql::Matcher>& matchers) const;
+  std::vector<std::string> labelNames() const;
+  std::vector<std::string> labelValues(const std::string& name) const;
+
+  MetricsStats stats() const;
+
+ private:
+  struct MemSeries;
+  MetricsStore(store::Store& store, MetricsOptions options, const Clock& clock);
+
+  Status load();
+  Status replayRecord(std::string_view payload);
+  MemSeries* createSeries(SeriesRef ref, const Labels& labels);
+  // Under appendMutex_: the series for `labels`, created (and logged in `walSeries`) if new.
+  Result<MemSeries*> seriesFor(const Labels& labels, std::string& walSeries, AppendResult& result);
+  enum class Outcome { kAppended, kDuplicate, kOutOfOrder, kConflicting };
+  Outcome applySample(MemSeries& series, Sample sample);
+  void sealOpen(MemSeries& series);
+  MemSeries* seriesAt(SeriesRef ref) const;
+  std::vector<SeriesRef> selectRefs(const std::vector<promql::Matcher>& matchers) const;
+  Status persistSealed(std::int64_t now);
+  Status checkpoint(std::uint64_t segment);
+  Status applyRetention(std::int64_t now);
+  Status enforceDiskBudget();
+
+  store::Store& store_;
+  MetricsOptions options_;
+  const Clock& clock_;
+  std::unique_ptr<Wal> wal_;
+
+  // Held by append() across validation, apply and the write-ahead write, so the log's order
+  // is the order samples were applied in; flush() takes it only to rotate the log.
+  std::mutex appendMutex_;
+  std::unordered_multimap<std::uint64_t, SeriesRef> byHash_;  // under appendMutex_
+  std::unordered_map<std::string, std::size_t> perMetric_;    // under appendMutex_
+  SeriesRef nextRef_ = 1;                                     // under appendMutex_
+
+  // Guards index_ and series_ (readers share it; creating a series takes it exclusively).
+  mutable std::shared_mutex indexMutex_;
+  SeriesIndex index_;
+  std::vector<std::unique_ptr<MemSeries>> series_;  // by ref; null where no series
+
+  std::mutex flushMutex_;  // one flush at a time
+
+  std::atomic<std::uint64_t> samplesAppended_{0};
+  std::atomic<std::uint64_t> samplesRejected_{0};
+  std::atomic<std::uint64_t> seriesRefused_{0};
+  std::atomic<std::uint64_t> chunksPersisted_{0};
+  std::atomic<std::uint64_t> diskBudgetDeletions_{0};
+};
+
+}  // namespace pharos::metrics
