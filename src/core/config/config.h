@@ -112,6 +112,34 @@ struct RetentionConfig {
   Millis archive{7LL * 86'400'000};
 };
 
+// A Prometheus-style scrape job: every target's /metrics, every interval.
+struct ScrapeJobConfig {
+  std::string job;
+  std::vector<std::string> targets;  // host:port
+  Millis interval{15'000};
+  Millis timeout{10'000};
+  std::string path = "/metrics";
+  std::string scheme = "http";
+  std::map<std::string, std::string> labels;  // added to every series of the job
+  int64_t sampleLimit = 0;                    // 0: none; more fails the scrape (up = 0)
+};
+
+struct MetricsConfig {
+  // Per resolution: raw samples, 1-minute and 1-hour rollups.
+  Millis rawRetention{15LL * 86'400'000};
+  Millis minuteRetention{90LL * 86'400'000};
+  Millis hourRetention{730LL * 86'400'000};
+  // When the data directory would pass this, the oldest raw data goes first. 0: no budget.
+  int64_t maxDiskBytes = 0;
+  int64_t maxSeries = 1'000'000;
+  int64_t maxSeriesPerMetric = 100'000;
+  // How often sealed chunks are persisted and the write-ahead log checkpointed.
+  Millis flushInterval{60'000};
+  // Pharos records its own /metrics this often (job="pharos"); 0 turns it off.
+  Millis selfScrapeInterval{15'000};
+  std::vector<ScrapeJobConfig> scrape;
+};
+
 struct Config {
   Environment env = Environment::kDev;
   std::string dataDir = "./data";
@@ -124,6 +152,7 @@ struct Config {
   BusConfig bus;
   ObjectsConfig objects;
   RetentionConfig retention;
+  MetricsConfig metrics;
 };
 
 // The built-in defaults of an environment: what `pharos serve` runs with when no file is given.

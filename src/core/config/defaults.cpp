@@ -45,6 +45,9 @@ Config defaultsFor(Environment env) {
     c.api.ipRateLimit = {100, 200};
     c.api.cors.allowedOrigins = {"*"};
     c.retention.archive = Millis(7 * kDayMs);
+    c.metrics.rawRetention = Millis(7 * kDayMs);
+    c.metrics.minuteRetention = Millis(30 * kDayMs);
+    c.metrics.hourRetention = Millis(365 * kDayMs);
     return c;
   }
   // Staging and prod: a server, reachable from other machines, with tighter limits.
@@ -54,6 +57,9 @@ Config defaultsFor(Environment env) {
   c.api.keyRateLimit = {50, 100};
   c.api.ipRateLimit = {10, 20};
   c.retention.archive = Millis((env == Environment::kProd ? 30 : 14) * kDayMs);
+  c.metrics.rawRetention = Millis((env == Environment::kProd ? 30 : 15) * kDayMs);
+  c.metrics.minuteRetention = Millis((env == Environment::kProd ? 180 : 90) * kDayMs);
+  c.metrics.hourRetention = Millis((env == Environment::kProd ? 730 : 365) * kDayMs);
   return c;
 }
 

@@ -13,6 +13,7 @@
 #include "core/config/expand.h"
 #include "core/config/suggest.h"
 #include "core/config/validate.h"
+#include "core/labels.h"
 
 namespace pharos::config {
 namespace {
@@ -383,10 +384,101 @@ void readObjects(Walker& w, const YAML::Node& node, ObjectsConfig& o) {
         });
 }
 
+void readScrapeJob(Walker& w, const YAML::Node& node, const std::string& path,
+                   ScrapeJobConfig& job) {
+  w.map(node, path,
+        {"job", "targets", "interval", "timeout", "path", "scheme", "labels", "sample_limit"},
+        [&](std::string_view k, const YAML::Node& v, const std::string& p) {
+          if (k == "job") w.string(v, p, job.job);
+          if (k == "targets") w.stringList(v, p, job.targets);
+          if (k == "interval") w.duration(v, p, job.interval, Millis(1'000), Millis(86'400'000));
+          if (k == "timeout") w.duration(v, p, job.timeout, Millis(100), Millis(3'600'000));
+          if (k == "path") w.string(v, p, job.path);
+          if (k == "scheme") w.string(v, p, job.scheme);
+          if (k == "sample_limit") w.integer(v, p, job.sampleLimit, 0, 100'000'000);
+          if (k == "labels") {
+            if (!v.IsMap()) {
+              w.error(v, fmt::format("{}: expected a mapping of label names to values", p));
+              return;
+            }
+            for (auto it = v.begin(); it != v.end(); ++it) {
+              const YAML::Node name = it->first;
+              const YAML::Node value = it->second;
+              std::string text;
+              w.string(value, p + "." + name.Scalar(), text);
+              if (!isValidLabelName(name.Scalar()) || name.Scalar().starts_with("__")) {
+                w.error(name, fmt::format("{}: invalid label name '{}'", p, name.Scalar()));
+              }
+              job.labels[name.Scalar()] = text;
+            }
+          }
+        });
+  if (!node.IsMap()) return;
+  if (job.job.empty()) w.error(node, fmt::format("{}: a scrape job needs a 'job' name", path));
+  if (job.targets.empty()) w.error(node, fmt::format("{}: a scrape job needs 'targets'", path));
+  for (const auto& target : job.targets) {
+    if (auto hp = parseHostPort(target); !hp.ok()) {
+      w.error(node["targets"], fmt::format("{}.targets: {}", path, hp.error().message));
+    }
+  }
+  if (job.timeout > job.interval) {
+    w.error(node, fmt::format("{}: timeout ({}) must not exceed interval ({}), as in Prometheus",
+                              path, formatDuration(job.timeout), formatDuration(job.interval)));
+  }
+  if (job.scheme != "http" && job.scheme != "https") {
+    w.error(node["scheme"],
+            fmt::format("{}.scheme: expected http or https, not '{}'", path, job.scheme));
+  }
+  if (!job.path.starts_with("/")) {
+    w.error(node["path"], fmt::format("{}.path: must start with '/'", path));
+  }
+}
+
+void readMetrics(Walker& w, const YAML::Node& node, MetricsConfig& m) {
+  w.map(node, "metrics",
+        {"retention", "max_disk_bytes", "max_series", "max_series_per_metric", "flush_interval",
+         "self_scrape_interval", "scrape"},
+        [&](std::string_view key, const YAML::Node& v, const std::string& path) {
+          if (key == "retention") {
+            w.map(v, path, {"raw", "minute", "hour"},
+                  [&](std::string_view k, const YAML::Node& rv, const std::string& p) {
+                    Millis& out = k == "raw"      ? m.rawRetention
+                                  : k == "minute" ? m.minuteRetention
+                                                  : m.hourRetention;
+                    w.duration(rv, p, out, Millis(3'600'000), kMaxDuration);
+                  });
+          }
+          if (key == "max_disk_bytes") w.byteSize(v, path, m.maxDiskBytes, 0, int64_t{1} << 50);
+          if (key == "max_series") w.integer(v, path, m.maxSeries, 1, 100'000'000);
+          if (key == "max_series_per_metric")
+            w.integer(v, path, m.maxSeriesPerMetric, 1, 100'000'000);
+          if (key == "flush_interval")
+            w.duration(v, path, m.flushInterval, Millis(1'000), Millis(3'600'000));
+          if (key == "self_scrape_interval")
+            w.duration(v, path, m.selfScrapeInterval, Millis(0), Millis(3'600'000));
+          if (key == "scrape") {
+            if (!v.IsSequence()) {
+              w.error(v, fmt::format("{}: expected a list of scrape jobs", path));
+              return;
+            }
+            for (size_t i = 0; i < v.size(); ++i) {
+              ScrapeJobConfig job;
+              readScrapeJob(w, v[i], fmt::format("{}[{}]", path, i), job);
+              for (const auto& other : m.scrape) {
+                if (!job.job.empty() && other.job == job.job) {
+                  w.error(v[i], fmt::format("{}[{}]: duplicate job name '{}'", path, i, job.job));
+                }
+              }
+              m.scrape.push_back(std::move(job));
+            }
+          }
+        });
+}
+
 void readDocument(Walker& w, const YAML::Node& root, Config& c) {
   w.map(root, "",
         {"env", "data_dir", "server", "syslog", "auth", "api", "log", "store", "bus", "objects",
-         "retention"},
+         "retention", "metrics"},
         [&](std::string_view key, const YAML::Node& v, const std::string& path) {
           if (key == "env") return;  // read before the defaults were chosen
           if (key == "data_dir") w.string(v, path, c.dataDir);
@@ -394,6 +486,7 @@ void readDocument(Walker& w, const YAML::Node& root, Config& c) {
           if (key == "log") readLog(w, v, c.log);
           if (key == "api") readApi(w, v, c.api);
           if (key == "objects") readObjects(w, v, c.objects);
+          if (key == "metrics") readMetrics(w, v, c.metrics);
           if (key == "syslog") {
             w.map(v, path, {"listen"},
                   [&](std::string_view, const YAML::Node& sv, const std::string& p) {
