@@ -148,7 +148,9 @@ MetricsStore::MemSeries* MetricsStore::createSeries(SeriesRef ref, const Labels&
     series_[ref] = std::move(series);
     index_.add(ref, labels);
   }
-  byHash_.emplace(labels.hash(), ref);
+  if (auto [it, inserted] = byHash_.emplace(labels.hash(), ref); !inserted) {
+    collisions_[labels.hash()].push_back(ref);
+  }
   ++perMetric_[std::string(labels.metricName())];
   nextRef_ = std::max(nextRef_, ref + 1);
   return raw;
@@ -162,10 +164,15 @@ MetricsStore::MemSeries* MetricsStore::seriesAt(SeriesRef ref) const {
 Result<MetricsStore::MemSeries*> MetricsStore::seriesFor(const Labels& labels,
                                                          std::string& walSeries,
                                                          AppendResult& result) {
-  auto [begin, end] = byHash_.equal_range(labels.hash());
-  for (auto it = begin; it != end; ++it) {
-    MemSeries* series = seriesAt(it->second);
+  std::uint64_t hash = labels.hash();
+  if (auto it = byHash_.find(hash); it != byHash_.end()) {
+    MemSeries* series = seriesAtForAppend(it->second);
     if (series->labels == labels) return series;
+    if (auto c = collisions_.find(hash); c != collisions_.end()) {
+      for (SeriesRef ref : c->second) {
+        if (MemSeries* other = seriesAtForAppend(ref); other->labels == labels) return other;
+      }
+    }
   }
   if (Status valid = validateSeriesLabels(labels); !valid.ok()) {
     ++result.invalidLabels;
@@ -221,55 +228,99 @@ MetricsStore::Outcome MetricsStore::applySample(MemSeries& series, Sample sample
   return Outcome::kAppended;
 }
 
-Result<AppendResult> MetricsStore::append(std::span<const IncomingSample> batch) {
+namespace {
+
+bool inBounds(const Sample& sample, std::int64_t oldest, std::int64_t newest, const Labels& labels,
+              AppendResult& result) {
+  if (sample.t >= oldest && sample.t <= newest) return true;
+  ++result.outOfBounds;
+  note(result, "sample of " + labels.str() + " at " + std::to_string(sample.t) + " ms is " +
+                   (sample.t < oldest ? "older than raw retention" : "too far in the future"));
+  return false;
+}
+
+}  // namespace
+
+void MetricsStore::appendOne(MemSeries& series, const Sample& sample, std::int64_t oldest,
+                             std::int64_t newest, SamplesRecordBuilder& wal, AppendResult& result) {
+  if (!inBounds(sample, oldest, newest, series.labels, result)) return;
+  switch (applySample(series, sample)) {
+    case Outcome::kAppended:
+      wal.add(series.ref, sample);
+      ++result.appended;
+      break;
+    case Outcome::kDuplicate:
+      ++result.duplicates;
+      break;
+    case Outcome::kOutOfOrder:
+      ++result.outOfOrder;
+      note(result, "out of order sample for " + series.labels.str());
+      break;
+    case Outcome::kConflicting:
+      ++result.conflicting;
+      note(result,
+           "duplicate sample for timestamp with a different value for " + series.labels.str());
+      break;
+  }
+}
+
+Status MetricsStore::commit(std::string& walSeries, SamplesRecordBuilder& walSamples,
+                            AppendResult& result, std::unique_lock<std::mutex>& appendLock) {
+  std::uint64_t position = 0;
+  if (!walSeries.empty() || !walSamples.empty()) {
+    std::string samples = walSamples.finish();
+    PHAROS_ASSIGN_OR_RETURN(
+        position, walSeries.empty() ? wal_->append({samples}) : wal_->append({walSeries, samples}));
+  }
+  // The log's order is now the apply order; the flush to disk is shared with other batches.
+  appendLock.unlock();
+  seriesRefused_ += result.seriesLimited;
+  samplesRejected_ += result.rejected();
+  if (position > 0) PHAROS_TRY(wal_->sync(position));
+  samplesAppended_ += result.appended;
+  return okStatus();
+}
+
+Result<AppendResult> MetricsStore::append(std::span<const IncomingSample> batch,
+                                          std::vector<SeriesRef>* refs) {
   AppendResult result;
   std::int64_t now = toUnixMillis(clock_.now());
   std::int64_t oldest = now - options_.rawRetention.count();
   std::int64_t newest = now + options_.maxFutureMs;
   std::string walSeries;
   SamplesRecordBuilder walSamples;
-  std::uint64_t position = 0;
-  {
-    std::lock_guard lock(appendMutex_);
-    for (const IncomingSample& in : batch) {
-      if (in.sample.t < oldest || in.sample.t > newest) {
-        ++result.outOfBounds;
-        note(result,
-             "sample of " + in.labels.str() + " at " + std::to_string(in.sample.t) + " ms is " +
-                 (in.sample.t < oldest ? "older than raw retention" : "too far in the future"));
-        continue;
-      }
-      auto series = seriesFor(in.labels, walSeries, result);
-      if (!series.ok()) continue;
-      switch (applySample(**series, in.sample)) {
-        case Outcome::kAppended:
-          walSamples.add((*series)->ref, in.sample);
-          ++result.appended;
-          break;
-        case Outcome::kDuplicate:
-          ++result.duplicates;
-          break;
-        case Outcome::kOutOfOrder:
-          ++result.outOfOrder;
-          note(result, "out of order sample for " + in.labels.str());
-          break;
-        case Outcome::kConflicting:
-          ++result.conflicting;
-          note(result,
-               "duplicate sample for timestamp with a different value for " + in.labels.str());
-          break;
-      }
-    }
-    if (!walSeries.empty() || !walSamples.empty()) {
-      std::string samples = walSamples.finish();
-      PHAROS_ASSIGN_OR_RETURN(position, walSeries.empty() ? wal_->append({samples})
-                                                          : wal_->append({walSeries, samples}));
-    }
+  if (refs != nullptr) refs->assign(batch.size(), 0);
+  std::unique_lock lock(appendMutex_);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const IncomingSample& in = batch[i];
+    if (!inBounds(in.sample, oldest, newest, in.labels, result)) continue;
+    auto series = seriesFor(in.labels, walSeries, result);
+    if (!series.ok()) continue;
+    if (refs != nullptr) (*refs)[i] = (*series)->ref;
+    appendOne(**series, in.sample, oldest, newest, walSamples, result);
   }
-  seriesRefused_ += result.seriesLimited;
-  samplesRejected_ += result.rejected();
-  if (position > 0) PHAROS_TRY(wal_->sync(position));
-  samplesAppended_ += result.appended;
+  PHAROS_TRY(commit(walSeries, walSamples, result, lock));
+  return result;
+}
+
+Result<AppendResult> MetricsStore::appendRefs(std::span<const RefSample> batch) {
+  AppendResult result;
+  std::int64_t now = toUnixMillis(clock_.now());
+  std::int64_t oldest = now - options_.rawRetention.count();
+  std::int64_t newest = now + options_.maxFutureMs;
+  std::string walSeries;
+  SamplesRecordBuilder walSamples;
+  std::unique_lock lock(appendMutex_);
+  for (const RefSample& in : batch) {
+    MemSeries* series = seriesAtForAppend(in.ref);
+    if (series == nullptr) {
+      ++result.invalidLabels;
+      note(result, "unknown series ref " + std::to_string(in.ref));
+      continue;
+    }
+    appendOne(*series, in.sample, oldest, newest, walSamples, result);
+  }
+  PHAROS_TRY(commit(walSeries, walSamples, result, lock));
   return result;
 }
 

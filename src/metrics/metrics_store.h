@@ -18,6 +18,7 @@
 #include "core/sample.h"
 #include "metrics/series_index.h"
 #include "metrics/wal.h"
+#include "metrics/wal_records.h"
 #include "promql/queryable.h"
 #include "store/store.h"
 
@@ -86,7 +87,17 @@ class MetricsStore final : public promql::Queryable {
   ~MetricsStore() override;
 
   // Appends a batch; returns once the accepted samples are durable (write-ahead log synced).
-  Result<AppendResult> append(std::span<const IncomingSample> batch);
+  // With `refs`, fills it with each sample's series ref (0 where refused), so a caller that
+  // appends the same series again (a scrape loop) can use appendRefs().
+  Result<AppendResult> append(std::span<const IncomingSample> batch,
+                              std::vector<SeriesRef>* refs = nullptr);
+  // The same by series ref, skipping the label lookup: what keeps a scrape loop at millions
+  // of samples a second. An unknown ref counts as invalid.
+  struct RefSample {
+    SeriesRef ref;
+    Sample sample;
+  };
+  Result<AppendResult> appendRefs(std::span<const RefSample> batch);
 
   // Seals chunks whose window has passed, persists sealed chunks and their rollups,
   // checkpoints the write-ahead log, applies retention and the disk budget. Run
@@ -121,6 +132,17 @@ class MetricsStore final : public promql::Queryable {
   Outcome applySample(MemSeries& series, Sample sample);
   void sealOpen(MemSeries& series);
   MemSeries* seriesAt(SeriesRef ref) const;
+  // The same for the appender, which alone grows series_ and so may read it under
+  // appendMutex_ without the index lock.
+  MemSeries* seriesAtForAppend(SeriesRef ref) const {
+    return ref < series_.size() ? series_[ref].get() : nullptr;
+  }
+  // Under appendMutex_: validates, applies and logs one sample; counts the outcome.
+  void appendOne(MemSeries& series, const Sample& sample, std::int64_t oldest, std::int64_t newest,
+                 SamplesRecordBuilder& wal, AppendResult& result);
+  // Writes the batch's records and waits until they are durable.
+  Status commit(std::string& walSeries, SamplesRecordBuilder& walSamples, AppendResult& result,
+                std::unique_lock<std::mutex>& appendLock);
   std::vector<SeriesRef> selectRefs(const std::vector<promql::Matcher>& matchers) const;
   Status persistSealed(std::int64_t now);
   Status checkpoint(std::uint64_t segment);
@@ -135,9 +157,11 @@ class MetricsStore final : public promql::Queryable {
   // Held by append() across validation, apply and the write-ahead write, so the log's order
   // is the order samples were applied in; flush() takes it only to rotate the log.
   std::mutex appendMutex_;
-  std::unordered_multimap<std::uint64_t, SeriesRef> byHash_;  // under appendMutex_
-  std::unordered_map<std::string, std::size_t> perMetric_;    // under appendMutex_
-  SeriesRef nextRef_ = 1;                                     // under appendMutex_
+  // Series by label-set hash; the rare second series with an equal hash goes to collisions_.
+  std::unordered_map<std::uint64_t, SeriesRef> byHash_;                   // under appendMutex_
+  std::unordered_map<std::uint64_t, std::vector<SeriesRef>> collisions_;  // under appendMutex_
+  std::unordered_map<std::string, std::size_t> perMetric_;                // under appendMutex_
+  SeriesRef nextRef_ = 1;                                                 // under appendMutex_
 
   // Guards index_ and series_ (readers share it; creating a series takes it exclusively).
   mutable std::shared_mutex indexMutex_;
