@@ -12,6 +12,7 @@
 #include "fakes/manual_clock.h"
 #include "fakes/temp_dir.h"
 #include "metrics/metrics_store.h"
+#include "metrics_dataset.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace pharos::metrics {
@@ -161,6 +162,88 @@ void BM_MemoryPerActiveSeries(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_MemoryPerActiveSeries)->Arg(50'000)->Iterations(1)->Unit(benchmark::kMillisecond);
+
+Labels parseDatasetLabels(const std::string& name, const std::string& text) {
+  std::vector<Label> labels{{"__name__", name}};
+  std::size_t at = 0;
+  while (at < text.size()) {
+    std::size_t eq = text.find('=', at);
+    std::size_t close = text.find('"', eq + 2);
+    labels.push_back({text.substr(at, eq - at), text.substr(eq + 2, close - eq - 2)});
+    at = close + 2;  // past the quote and the comma
+  }
+  return Labels::fromUnsorted(std::move(labels));
+}
+
+std::int64_t queryInt(store::Store& store, const std::string& sql) {
+  auto rows = store.query(sql);
+  return rows.ok() && !rows->empty() && !rows->at(0).isNull(0) ? rows->at(0).integer(0) : 0;
+}
+
+// Bytes on disk per sample for the node_exporter-like dataset of bench/metrics_dataset.h,
+// through the whole store: chunk rows in SQLite with their keys and index, rollups, and the
+// write-ahead log after a flush. Counters: raw_chunk_bytes_per_sample (the XOR chunks alone),
+// raw_with_rows_per_sample (the raw chunk rows' share of the file), total_bytes_per_sample
+// (the database's used pages plus the log, rollups included).
+// Args: jitter in ms (0: scrape timestamps on the grid, as Pharos' scraper records them),
+// and the SQLite page size.
+void BM_OnDiskBytesPerSample(benchmark::State& state) {
+  bench::DatasetOptions dataset;
+  dataset.targets = 4;
+  dataset.hours = 24;
+  dataset.jitterMs = static_cast<int>(state.range(0));
+  for (auto _ : state) {
+    testing::TempDir dir;
+    testing::ManualClock clock{
+        fromUnixMillis(dataset.startMs + static_cast<std::int64_t>(dataset.hours * 3'600'000))};
+    store::SqliteStoreOptions storeOptions;
+    storeOptions.pageSize = static_cast<int>(state.range(1));
+    auto store = store::SqliteStore::open(dir.file("metrics.db"), storeOptions).value();
+    MetricsOptions options;
+    options.walDir = dir.file("wal");
+    auto metrics = MetricsStore::open(*store, options, clock).value();
+    std::int64_t samples = 0;
+    bench::Dataset data(dataset);
+    data.forEachSeries([&](const bench::DatasetSeries& series) {
+      Labels labels = parseDatasetLabels(series.name, series.labels);
+      std::vector<IncomingSample> batch;
+      batch.reserve(series.samples.size());
+      for (const Sample& s : series.samples)
+        batch.push_back({labels, s});
+      auto result = metrics->append(batch);
+      if (!result.ok() || result->appended != batch.size()) state.SkipWithError("append failed");
+      samples += static_cast<std::int64_t>(batch.size());
+    });
+    clock.advance(Millis(3 * 3'600'000));  // every window over: all chunks seal
+    if (!metrics->flush().ok()) state.SkipWithError("flush failed");
+    auto s = static_cast<double>(samples);
+    std::int64_t pages =
+        queryInt(*store, "PRAGMA page_count") - queryInt(*store, "PRAGMA freelist_count");
+    std::int64_t fileBytes = pages * queryInt(*store, "PRAGMA page_size");
+    std::int64_t rawData =
+        queryInt(*store, "SELECT SUM(LENGTH(data)) FROM metric_chunks WHERE resolution = 0");
+    std::int64_t allData = queryInt(*store, "SELECT SUM(LENGTH(data)) FROM metric_chunks");
+    std::int64_t rawRows =
+        queryInt(*store, "SELECT COUNT(*) FROM metric_chunks WHERE resolution = 0");
+    std::int64_t rows = queryInt(*store, "SELECT COUNT(*) FROM metric_chunks");
+    // The file's bytes beyond the blobs are row and index overhead: share them by rows.
+    double overheadPerRow = static_cast<double>(fileBytes - allData) / static_cast<double>(rows);
+    state.counters["samples"] = s;
+    state.counters["hour_rollup_bytes_per_sample"] = static_cast<double>(allData - rawData) / s;
+    state.counters["file_overhead_bytes_per_row"] = overheadPerRow;
+    state.counters["raw_chunk_bytes_per_sample"] = static_cast<double>(rawData) / s;
+    state.counters["raw_with_rows_per_sample"] =
+        (static_cast<double>(rawData) + overheadPerRow * static_cast<double>(rawRows)) / s;
+    state.counters["total_bytes_per_sample"] =
+        static_cast<double>(fileBytes + static_cast<std::int64_t>(metrics->stats().walBytes)) / s;
+  }
+}
+BENCHMARK(BM_OnDiskBytesPerSample)
+    ->Args({0, 4096})
+    ->Args({0, 65536})
+    ->Args({3, 65536})
+    ->Iterations(1)
+    ->Unit(benchmark::kSecond);
 
 }  // namespace
 }  // namespace pharos::metrics

@@ -34,9 +34,12 @@ void appendEscaped(std::string& out, std::string_view value) {
 Labels::Labels(std::initializer_list<Label> labels) : Labels(fromUnsorted({labels})) {}
 
 Labels Labels::fromUnsorted(std::vector<Label> labels) {
-  // Stable, so among equal names the later one ends last and wins below.
-  std::stable_sort(labels.begin(), labels.end(),
-                   [](const Label& a, const Label& b) { return a.name < b.name; });
+  // Stable, so among equal names the later one ends last and wins below. Parsers mostly
+  // hand over sorted sets, and stable_sort allocates: check first.
+  auto byName = [](const Label& a, const Label& b) { return a.name < b.name; };
+  if (!std::is_sorted(labels.begin(), labels.end(), byName)) {
+    std::stable_sort(labels.begin(), labels.end(), byName);
+  }
   Labels out;
   out.items_.reserve(labels.size());
   for (auto& label : labels) {

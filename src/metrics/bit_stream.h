@@ -59,10 +59,15 @@ class BitWriter {
   }
 
   // Grows by half, not double: an open chunk per active series lives in memory, and the
-  // smaller step wastes at most a third of the buffer.
+  // smaller step wastes at most a third of the buffer. (std::string's own growth doubles,
+  // so the new buffer is reserved fresh, at exactly the size wanted.)
   void grow(std::size_t needed) {
     std::size_t size = std::max({needed, buf_.size() + buf_.size() / 2, std::size_t{32}});
-    buf_.resize(size, '\0');
+    std::string bigger;
+    bigger.reserve(size);
+    bigger.assign(buf_);
+    bigger.resize(size, '\0');
+    buf_.swap(bigger);
   }
 
   std::string buf_;

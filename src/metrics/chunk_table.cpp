@@ -107,24 +107,43 @@ Result<std::int64_t> deleteChunksBefore(store::Store& store, std::int64_t resolu
                        {resolution, cutoff});
 }
 
-Result<std::optional<std::int64_t>> deleteOldestRawChunks(store::Store& store, std::int64_t limit) {
+Result<std::vector<StoredRawChunk>> readExpiringRawChunks(store::Store& store,
+                                                          std::int64_t endBefore,
+                                                          std::int64_t startAtMost,
+                                                          std::int64_t limit) {
+  PHAROS_ASSIGN_OR_RETURN(
+      store::Rows rows,
+      store.query("SELECT series_id, min_t, max_t, data FROM metric_chunks WHERE resolution = 0 "
+                  "AND (max_t < $1 OR min_t <= $2) ORDER BY series_id, min_t LIMIT $3",
+                  {endBefore, startAtMost, limit}));
+  std::vector<StoredRawChunk> out;
+  out.reserve(rows.size());
+  for (const auto& row : rows) {
+    out.push_back(StoredRawChunk{static_cast<std::uint32_t>(row.integer(0)), row.integer(1),
+                                 row.integer(2), row.blob(3)});
+  }
+  return out;
+}
+
+Result<std::optional<std::int64_t>> nthOldestRawStart(store::Store& store, std::int64_t n) {
   PHAROS_ASSIGN_OR_RETURN(store::Rows rows,
                           store.query("SELECT min_t FROM metric_chunks WHERE resolution = 0 "
                                       "ORDER BY min_t LIMIT 1 OFFSET $1",
-                                      {limit - 1}));
-  std::optional<std::int64_t> newest;
-  if (rows.empty()) {
-    PHAROS_ASSIGN_OR_RETURN(
-        store::Rows last, store.query("SELECT MAX(min_t) FROM metric_chunks WHERE resolution = 0"));
-    if (last.empty() || last[0].isNull(0)) return newest;
-    newest = last[0].integer(0);
-  } else {
-    newest = rows[0].integer(0);
-  }
-  auto deleted =
-      store.execute("DELETE FROM metric_chunks WHERE resolution = 0 AND min_t <= $1", {*newest});
-  if (!deleted.ok()) return deleted.error();
-  return newest;
+                                      {n - 1}));
+  if (!rows.empty()) return std::optional<std::int64_t>(rows[0].integer(0));
+  PHAROS_ASSIGN_OR_RETURN(store::Rows last,
+                          store.query("SELECT MAX(min_t) FROM metric_chunks WHERE resolution = 0"));
+  if (last.empty() || last[0].isNull(0)) return std::optional<std::int64_t>();
+  return std::optional<std::int64_t>(last[0].integer(0));
+}
+
+Status deleteChunk(store::Session& session, std::uint32_t ref, std::int64_t resolution,
+                   std::int64_t minT) {
+  auto done = session.execute(
+      "DELETE FROM metric_chunks WHERE series_id = $1 AND resolution = $2 AND min_t = $3",
+      {static_cast<std::int64_t>(ref), resolution, minT});
+  if (!done.ok()) return done.error();
+  return okStatus();
 }
 
 }  // namespace pharos::metrics

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,8 +47,23 @@ Result<std::vector<StoredChunk>> readChunks(store::Store& store, std::uint32_t r
 // Deletes chunks of `resolution` that end before `cutoff`; returns how many.
 Result<std::int64_t> deleteChunksBefore(store::Store& store, std::int64_t resolution,
                                         std::int64_t cutoff);
-// Deletes up to `limit` of the oldest raw chunks (by start time); returns the start time
-// of the newest one deleted, or nullopt when there were none.
-Result<std::optional<std::int64_t>> deleteOldestRawChunks(store::Store& store, std::int64_t limit);
+// A raw chunk with its series, for downsampling.
+struct StoredRawChunk {
+  std::uint32_t ref = 0;
+  std::int64_t minT = 0;
+  std::int64_t maxT = 0;
+  std::string data;
+};
+// Up to `limit` raw chunks that end before `endBefore` (retention) or start at or before
+// `startAtMost` (the disk budget: the oldest first), by series then time.
+Result<std::vector<StoredRawChunk>> readExpiringRawChunks(store::Store& store,
+                                                          std::int64_t endBefore,
+                                                          std::int64_t startAtMost,
+                                                          std::int64_t limit);
+// The start time of the `n`-th oldest raw chunk (or of the newest when there are fewer);
+// nullopt when there are none.
+Result<std::optional<std::int64_t>> nthOldestRawStart(store::Store& store, std::int64_t n);
+Status deleteChunk(store::Session& session, std::uint32_t ref, std::int64_t resolution,
+                   std::int64_t minT);
 
 }  // namespace pharos::metrics

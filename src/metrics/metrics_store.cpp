@@ -373,11 +373,13 @@ Status MetricsStore::persistSealed(std::int64_t now) {
         PHAROS_TRY(
             insertChunk(session, p.series->ref, kRawResolution, c.minT, c.maxT, c.count, c.bytes));
         PHAROS_ASSIGN_OR_RETURN(std::vector<Sample> samples, decodeXorChunk(c.bytes));
-        for (std::int64_t resolution : {kMinuteMs, kHourMs}) {
-          auto points = buildRollups(samples, c.before, resolution);
-          PHAROS_TRY(insertChunk(session, p.series->ref, resolution, c.minT, c.maxT,
-                                 static_cast<std::int64_t>(points.size()), encodeRollups(points)));
-        }
+        // Only the hourly rollups are stored as chunks seal. At a 15 s scrape a 1-minute
+        // point with its sketch costs more bytes than the four samples it sums up, so
+        // 1-minute rollups are built from the raw chunks when read, and stored only when
+        // the raw data expires (downsampleRaw).
+        auto points = buildRollups(samples, c.before, kHourMs);
+        PHAROS_TRY(insertChunk(session, p.series->ref, kHourMs, c.minT, c.maxT,
+                               static_cast<std::int64_t>(points.size()), encodeRollups(points)));
         ++chunks;
       }
     }
@@ -427,19 +429,43 @@ Status MetricsStore::checkpoint(std::uint64_t segment) {
   return wal_->writeCheckpoint(segment, framed);
 }
 
+Result<std::int64_t> MetricsStore::downsampleRaw(std::int64_t endBefore, std::int64_t startAtMost) {
+  std::int64_t replaced = 0;
+  for (;;) {
+    PHAROS_ASSIGN_OR_RETURN(std::vector<StoredRawChunk> chunks,
+                            readExpiringRawChunks(store_, endBefore, startAtMost, kBudgetBatch));
+    if (chunks.empty()) return replaced;
+    PHAROS_TRY(store_.transaction([&](store::Session& session) -> Status {
+      std::optional<Sample> before;
+      for (std::size_t i = 0; i < chunks.size(); ++i) {
+        const StoredRawChunk& c = chunks[i];
+        if (i > 0 && chunks[i - 1].ref != c.ref) before.reset();
+        PHAROS_ASSIGN_OR_RETURN(std::vector<Sample> samples, decodeXorChunk(c.data));
+        auto points = buildRollups(samples, before, kMinuteMs);
+        if (!samples.empty()) before = samples.back();
+        PHAROS_TRY(insertChunk(session, c.ref, kMinuteMs, c.minT, c.maxT,
+                               static_cast<std::int64_t>(points.size()), encodeRollups(points)));
+        PHAROS_TRY(deleteChunk(session, c.ref, kRawResolution, c.minT));
+      }
+      return okStatus();
+    }));
+    replaced += static_cast<std::int64_t>(chunks.size());
+  }
+}
+
 Status MetricsStore::applyRetention(std::int64_t now) {
-  struct Rule {
-    std::int64_t resolution;
-    Millis keep;
-  };
-  for (const Rule& rule :
-       {Rule{kRawResolution, options_.rawRetention}, Rule{kMinuteMs, options_.minuteRetention},
-        Rule{kHourMs, options_.hourRetention}}) {
+  constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::min();
+  PHAROS_ASSIGN_OR_RETURN(std::int64_t downsampled,
+                          downsampleRaw(now - options_.rawRetention.count(), kNever));
+  if (downsampled > 0) {
+    log().info("raw chunks past retention kept as 1-minute rollups", {{"chunks", downsampled}});
+  }
+  for (auto [resolution, keep] : {std::pair{kMinuteMs, options_.minuteRetention},
+                                  std::pair{kHourMs, options_.hourRetention}}) {
     PHAROS_ASSIGN_OR_RETURN(std::int64_t deleted,
-                            deleteChunksBefore(store_, rule.resolution, now - rule.keep.count()));
+                            deleteChunksBefore(store_, resolution, now - keep.count()));
     if (deleted > 0) {
-      log().info("retention deleted chunks",
-                 {{"chunks", deleted}, {"resolution_ms", rule.resolution}});
+      log().info("retention deleted chunks", {{"chunks", deleted}, {"resolution_ms", resolution}});
     }
   }
   return okStatus();
@@ -450,18 +476,24 @@ Status MetricsStore::enforceDiskBudget() {
   std::uint64_t limit = static_cast<std::uint64_t>(options_.maxDiskBytes);
   std::uint64_t used = options_.diskUsage();
   if (used <= limit) return okStatus();
+  constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::min();
   std::optional<std::int64_t> upTo;
   while (used > limit) {
-    PHAROS_ASSIGN_OR_RETURN(std::optional<std::int64_t> deleted,
-                            deleteOldestRawChunks(store_, kBudgetBatch));
-    if (!deleted) break;  // no raw data left to give up: rollups stay
-    upTo = deleted;
+    // The oldest raw data goes first; its 1-minute rollups stay.
+    PHAROS_ASSIGN_OR_RETURN(std::optional<std::int64_t> bound,
+                            nthOldestRawStart(store_, kBudgetBatch));
+    if (!bound) break;  // no raw data left to give up
+    auto replaced = downsampleRaw(kNever, *bound);
+    if (!replaced.ok()) return replaced.error();
+    upTo = bound;
     used = options_.diskUsage();
   }
   if (upTo) {
     ++diskBudgetDeletions_;
-    log().warn("data directory passed metrics.max_disk_bytes: deleted the oldest raw chunks",
-               {{"max_disk_bytes", limit}, {"deleted_up_to_ms", *upTo}, {"used_bytes", used}});
+    log().warn(
+        "data directory passed metrics.max_disk_bytes: replaced the oldest raw chunks "
+        "by 1-minute rollups",
+        {{"max_disk_bytes", limit}, {"raw_deleted_up_to_ms", *upTo}, {"used_bytes", used}});
   }
   return okStatus();
 }
@@ -551,13 +583,28 @@ Result<std::vector<promql::RollupSeries>> MetricsStore::selectRollups(
     if (persistedUpTo != kNoTime && minT <= persistedUpTo) {
       // A rollup chunk is keyed by its raw chunk's times, and its first bucket may start
       // up to one resolution before them.
+      std::int64_t from = minT - resolution;
+      std::int64_t to = std::min(maxT + resolution, persistedUpTo);
       PHAROS_ASSIGN_OR_RETURN(std::vector<StoredChunk> stored,
-                              readChunks(store_, ref, resolution, minT - resolution,
-                                         std::min(maxT + resolution, persistedUpTo)));
+                              readChunks(store_, ref, resolution, from, to));
       for (const auto& c : stored) {
         if (c.maxT > persistedUpTo) continue;
         PHAROS_ASSIGN_OR_RETURN(std::vector<RollupPoint> decoded, decodeRollups(c.data));
         std::move(decoded.begin(), decoded.end(), std::back_inserter(points));
+      }
+      if (resolution == kMinuteMs) {
+        // Still raw on disk: build the 1-minute points from the raw chunks, each chunk's
+        // first increase starting from the chunk before it.
+        PHAROS_ASSIGN_OR_RETURN(std::vector<StoredChunk> raw,
+                                readChunks(store_, ref, kRawResolution, from - resolution, to));
+        std::optional<Sample> before;
+        for (const auto& c : raw) {
+          if (c.maxT > persistedUpTo) continue;
+          PHAROS_ASSIGN_OR_RETURN(std::vector<Sample> samples, decodeXorChunk(c.data));
+          auto built = buildRollups(samples, before, resolution);
+          if (!samples.empty()) before = samples.back();
+          std::move(built.begin(), built.end(), std::back_inserter(points));
+        }
       }
     }
     for (const auto& c : memory) {

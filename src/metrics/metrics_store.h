@@ -14,6 +14,7 @@
 
 #include "core/clock.h"
 #include "core/labels.h"
+#include "core/prometheus_text.h"
 #include "core/result.h"
 #include "core/sample.h"
 #include "metrics/series_index.h"
@@ -73,6 +74,9 @@ struct MetricsStats {
   std::uint64_t walBytes = 0;
   std::uint64_t headBytes = 0;
 };
+
+// The store's counters as Prometheus families (pharos_metrics_*), for GET /metrics.
+void writeMetricsStats(const MetricsStats& stats, PrometheusText& out);
 
 // The time-series store: series in an inverted index, samples in Gorilla-compressed chunks
 // (open ones in memory, sealed ones persisted in `store`), a write-ahead log so an
@@ -147,6 +151,9 @@ class MetricsStore final : public promql::Queryable {
   Status persistSealed(std::int64_t now);
   Status checkpoint(std::uint64_t segment);
   Status applyRetention(std::int64_t now);
+  // Turns raw chunks that are about to go (retention, disk budget) into 1-minute rollups in
+  // batches; returns how many raw chunks it replaced.
+  Result<std::int64_t> downsampleRaw(std::int64_t endBefore, std::int64_t startAtMost);
   Status enforceDiskBudget();
 
   store::Store& store_;

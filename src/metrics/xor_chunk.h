@@ -19,7 +19,8 @@ namespace pharos::metrics {
 // day, exchanged) byte for byte.
 
 // Appends samples in time order. One is open per active series, so it is kept small: a
-// growing string and a few words of state (about 80 bytes plus the encoded bytes).
+// growing string and a few words of state (88 bytes plus the encoded bytes and at most half
+// as much again of spare buffer).
 class XorChunkWriter {
  public:
   // The header holds the count in 16 bits.

@@ -129,6 +129,9 @@ Result<ConnectionPtr> Connection::open(const std::string& path, const OpenOption
       "temp_store=MEMORY;",
       options.cacheSizeKiB, options.synchronousFull ? "FULL" : "NORMAL");
   if (!options.readOnly) pragmas = "PRAGMA journal_mode=WAL; " + pragmas;
+  // Before journal_mode: a WAL database's page size can no longer change.
+  if (options.pageSize > 0)
+    pragmas = fmt::format("PRAGMA page_size={}; ", options.pageSize) + pragmas;
   PHAROS_TRY(conn->exec(pragmas));
   // Reading the schema forces SQLite to check the file header now, so a file that is not a
   // database fails at open with kDataLoss instead of at the first query.

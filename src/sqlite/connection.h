@@ -21,6 +21,9 @@ struct OpenOptions {
   bool synchronousFull = true;  // false: NORMAL (durable against process crash, not power loss)
   int cacheSizeKiB = 2048;      // page cache per connection; bounded so memory stays flat
   bool readOnly = false;
+  // For a new database only (SQLite fixes it at creation): larger pages waste less space
+  // around rows of a kilobyte or more. 0: SQLite's default (4096).
+  int pageSize = 0;
 };
 
 class Connection;

@@ -1,4 +1,5 @@
 #include "core/config/loader.h"
+#include "core/config/validate.h"
 
 #include <gtest/gtest.h>
 
@@ -243,6 +244,78 @@ TEST(ConfigLoaderTest, MissingFileIsAnError) {
   LoadOutcome out = loadConfigFile("/nonexistent/pharos.yaml", withEnv({}));
   ASSERT_EQ(out.diagnostics.size(), 1u);
   EXPECT_EQ(out.diagnostics[0].toString(), "/nonexistent/pharos.yaml: cannot open config file");
+}
+
+}  // namespace
+}  // namespace pharos::config
+
+namespace pharos::config {
+namespace {
+
+TEST(ConfigLoaderTest, ReadsOutboundRules) {
+  LoadOutcome out = load(R"(
+outbound:
+  checks:    { allow: ["10.0.0.0/8", "*.corp.example"], deny: ["10.9.0.0/16"] }
+  scrapes:   { allow: [], deny: [] }
+  receivers: { allow: ["hooks.example.org", "fd00::/8"] }
+)");
+  ASSERT_TRUE(out.ok()) << firstError(out);
+  EXPECT_EQ(out.config.outbound.checks.allow,
+            (std::vector<std::string>{"10.0.0.0/8", "*.corp.example"}));
+  EXPECT_EQ(out.config.outbound.checks.deny, std::vector<std::string>{"10.9.0.0/16"});
+  EXPECT_TRUE(out.config.outbound.scrapes.allow.empty());
+  EXPECT_EQ(out.config.outbound.receivers.allow.size(), 2u);
+  EXPECT_TRUE(out.config.outbound.receivers.deny.empty());
+}
+
+TEST(ConfigLoaderTest, OutboundDefaultsAreEmptyInEveryEnvironment) {
+  for (Environment env : {Environment::kDev, Environment::kStaging, Environment::kProd}) {
+    Config c = defaultsFor(env);
+    EXPECT_TRUE(c.outbound.checks.allow.empty() && c.outbound.checks.deny.empty());
+    EXPECT_TRUE(c.outbound.receivers.allow.empty() && c.outbound.receivers.deny.empty());
+  }
+}
+
+TEST(ConfigLoaderTest, OutboundErrorsHavePositionsAndSuggestions) {
+  LoadOutcome out = load(R"(outbound:
+  check: {allow: []}
+  scrapes: {alow: []}
+  receivers:
+    deny: ["10.0.0.0/33", "*.ok.example", "0251.0376.0251.0376", "bad host", "*"]
+    allow: 10.0.0.0/8
+)");
+  std::vector<std::string> all;
+  for (const auto& d : out.diagnostics)
+    all.push_back(d.toString());
+  ASSERT_EQ(all.size(), 7u) << ::testing::PrintToString(all);
+  EXPECT_EQ(all[0], "pharos.yaml:2:3: unknown key 'check' in outbound (did you mean 'checks'?)");
+  EXPECT_EQ(all[1],
+            "pharos.yaml:3:13: unknown key 'alow' in outbound.scrapes (did you mean 'allow'?)");
+  EXPECT_EQ(all[2],
+            "pharos.yaml:5:12: outbound.receivers.deny[0]: '10.0.0.0/33' has an invalid prefix "
+            "length (0-32)");
+  EXPECT_EQ(all[3],
+            "pharos.yaml:5:43: outbound.receivers.deny[2]: '0251.0376.0251.0376' is not an IP "
+            "address or CIDR range");
+  EXPECT_NE(all[4].find("pharos.yaml:5:66: outbound.receivers.deny[3]: 'bad host' is neither"),
+            std::string::npos)
+      << all[4];
+  EXPECT_NE(all[5].find("outbound.receivers.deny[4]: '*' is neither"), std::string::npos) << all[5];
+  EXPECT_EQ(all[6], "pharos.yaml:6:12: outbound.receivers.allow: expected a list");
+}
+
+TEST(ConfigLoaderTest, HostPatternSyntax) {
+  for (const char* ok : {"example.com", "*.corp.example", "intranet", "a-b_c.example", "x1.y2"}) {
+    EXPECT_TRUE(isValidHostPattern(ok)) << ok;
+  }
+  for (const char* bad : {"", "*", "*.", ".example", "a..b", "example.", "10.0.0.1", "a.b.1",
+                          "*.*.example", "ex ample.com", "a/b", "ex\xc3\xa4mple.com"}) {
+    EXPECT_FALSE(isValidHostPattern(bad)) << bad;
+  }
+  std::string label(63, 'a');
+  EXPECT_TRUE(isValidHostPattern(label));
+  label.push_back('a');
+  EXPECT_FALSE(isValidHostPattern(label));
 }
 
 }  // namespace

@@ -226,10 +226,19 @@ TEST_F(MetricsStoreTest, RetentionDropsOldRawChunksButKeepsRollups) {
   reopen(options);
   ASSERT_TRUE(metrics_->flush().ok());
   EXPECT_TRUE(read(up_, kStart, kStart + 2000 * 15'000LL).empty());
-  auto rollups = metrics_->selectRollups({eq("job", "api")}, kStart, kStart + 86'400'000, kHourMs);
-  ASSERT_TRUE(rollups.ok());
-  ASSERT_EQ(rollups->size(), 1u);
-  EXPECT_GE(rollups->front().points.size(), 8u);
+  auto hours = metrics_->selectRollups({eq("job", "api")}, kStart, kStart + 86'400'000, kHourMs);
+  ASSERT_TRUE(hours.ok());
+  ASSERT_EQ(hours->size(), 1u);
+  EXPECT_GE(hours->front().points.size(), 8u);
+  // The expired raw chunks were downsampled: their minutes are still there, exactly.
+  auto minutes =
+      metrics_->selectRollups({eq("job", "api")}, kStart, kStart + 86'400'000, kMinuteMs);
+  ASSERT_TRUE(minutes.ok());
+  ASSERT_EQ(minutes->size(), 1u);
+  auto want = buildRollups(regular(kStart, 2000), std::nullopt, kMinuteMs);
+  ASSERT_EQ(minutes->front().points.size(), want.size());
+  EXPECT_EQ(minutes->front().points.back().sum, want.back().sum);
+  EXPECT_EQ(minutes->front().points.back().increase, want.back().increase);
 }
 
 TEST_F(MetricsStoreTest, DiskBudgetDeletesTheOldestRawDataFirst) {

@@ -112,6 +112,21 @@ struct RetentionConfig {
   Millis archive{7LL * 86'400'000};
 };
 
+// Who outbound connections may reach, for one purpose. Each entry is a CIDR range or bare
+// address ("10.0.0.0/8", "fd00::1") or a host pattern ("status.example.com", or
+// "*.corp.example" for any name below corp.example). Decided by net::OutboundPolicy.
+struct OutboundRulesConfig {
+  std::vector<std::string> allow;  // beats the built-in default denies
+  std::vector<std::string> deny;   // beats everything
+};
+
+// The outbound request policy (see docs/CONFIG.md, "Outbound request policy").
+struct OutboundConfig {
+  OutboundRulesConfig checks;     // health checks (HTTP, TCP, TLS)
+  OutboundRulesConfig scrapes;    // metric scrapes
+  OutboundRulesConfig receivers;  // webhooks, chat, SMTP, the summary endpoint, S3
+};
+
 // A Prometheus-style scrape job: every target's /metrics, every interval.
 struct ScrapeJobConfig {
   std::string job;
@@ -153,6 +168,7 @@ struct Config {
   ObjectsConfig objects;
   RetentionConfig retention;
   MetricsConfig metrics;
+  OutboundConfig outbound;
 };
 
 // The built-in defaults of an environment: what `pharos serve` runs with when no file is given.

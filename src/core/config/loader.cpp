@@ -384,6 +384,27 @@ void readObjects(Walker& w, const YAML::Node& node, ObjectsConfig& o) {
         });
 }
 
+void readOutbound(Walker& w, const YAML::Node& node, OutboundConfig& o) {
+  w.map(node, "outbound", {"checks", "scrapes", "receivers"},
+        [&](std::string_view key, const YAML::Node& v, const std::string& path) {
+          OutboundRulesConfig& rules = key == "checks"    ? o.checks
+                                       : key == "scrapes" ? o.scrapes
+                                                          : o.receivers;
+          w.map(v, path, {"allow", "deny"},
+                [&](std::string_view k, const YAML::Node& rv, const std::string& p) {
+                  std::vector<std::string>& list = k == "allow" ? rules.allow : rules.deny;
+                  w.stringList(rv, p, list);
+                  // After an expansion error the list is short and indexes would not line up.
+                  if (!rv.IsSequence() || list.size() != rv.size()) return;
+                  for (size_t i = 0; i < list.size(); ++i) {
+                    if (auto ok = checkOutboundEntry(list[i]); !ok.ok()) {
+                      w.error(rv[i], fmt::format("{}[{}]: {}", p, i, ok.error().message));
+                    }
+                  }
+                });
+        });
+}
+
 void readScrapeJob(Walker& w, const YAML::Node& node, const std::string& path,
                    ScrapeJobConfig& job) {
   w.map(node, path,
@@ -478,7 +499,7 @@ void readMetrics(Walker& w, const YAML::Node& node, MetricsConfig& m) {
 void readDocument(Walker& w, const YAML::Node& root, Config& c) {
   w.map(root, "",
         {"env", "data_dir", "server", "syslog", "auth", "api", "log", "store", "bus", "objects",
-         "retention", "metrics"},
+         "retention", "metrics", "outbound"},
         [&](std::string_view key, const YAML::Node& v, const std::string& path) {
           if (key == "env") return;  // read before the defaults were chosen
           if (key == "data_dir") w.string(v, path, c.dataDir);
@@ -487,6 +508,7 @@ void readDocument(Walker& w, const YAML::Node& root, Config& c) {
           if (key == "api") readApi(w, v, c.api);
           if (key == "objects") readObjects(w, v, c.objects);
           if (key == "metrics") readMetrics(w, v, c.metrics);
+          if (key == "outbound") readOutbound(w, v, c.outbound);
           if (key == "syslog") {
             w.map(v, path, {"listen"},
                   [&](std::string_view, const YAML::Node& sv, const std::string& p) {

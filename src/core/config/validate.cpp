@@ -87,6 +87,40 @@ bool readable(const std::string& path) {
 
 }  // namespace
 
+bool isValidHostPattern(std::string_view pattern) {
+  if (pattern.rfind("*.", 0) == 0) pattern.remove_prefix(2);
+  if (pattern.empty() || pattern.size() > 253) return false;
+  bool lastAllDigits = true;
+  size_t start = 0;
+  while (start <= pattern.size()) {
+    size_t dot = pattern.find('.', start);
+    std::string_view label =
+        pattern.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+    if (label.empty() || label.size() > 63) return false;
+    lastAllDigits = true;
+    for (char ch : label) {
+      bool alpha = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
+      bool digit = ch >= '0' && ch <= '9';
+      if (!alpha && !digit && ch != '-' && ch != '_') return false;
+      lastAllDigits = lastAllDigits && digit;
+    }
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  return !lastAllDigits;
+}
+
+Status checkOutboundEntry(const std::string& entry) {
+  bool looksLikeAddress = entry.find_first_of(":/") != std::string::npos ||
+                          entry.find_first_not_of("0123456789.") == std::string::npos;
+  if (looksLikeAddress) return checkCidr(entry);
+  if (isValidHostPattern(entry)) return okStatus();
+  return makeError(ErrorCode::kInvalidArgument,
+                   fmt::format("'{}' is neither a CIDR range, an address nor a host pattern "
+                               "(like 'api.example.com' or '*.corp.example')",
+                               entry));
+}
+
 void validate(const Config& c, const ValidationContext& ctx, std::vector<Diagnostic>& out) {
   Reporter report(ctx, out);
   const LoadOptions* opts = ctx.options;

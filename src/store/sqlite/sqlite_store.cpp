@@ -96,6 +96,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path,
                                                        const SqliteStoreOptions& options) {
   sqlite::OpenOptions o;
   o.busyTimeout = options.busyTimeout;
+  o.pageSize = options.pageSize;
   PHAROS_ASSIGN_OR_RETURN(sqlite::ConnectionPtr conn, sqlite::Connection::open(path, o));
   return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(conn)));
 }

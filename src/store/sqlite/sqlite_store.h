@@ -12,6 +12,7 @@ namespace pharos::store {
 
 struct SqliteStoreOptions {
   Millis busyTimeout{5'000};
+  int pageSize = 0;  // for a new file only; see sqlite::OpenOptions
 };
 
 // The embedded Store: one SQLite file in WAL mode with synchronous=FULL, so a returned write
