@@ -11,6 +11,8 @@ PACKAGES=(
   libsodium-dev libspdlog-dev libfmt-dev libcli11-dev zlib1g-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev curl procps
+  # the peer the PromQL answers are compared with (tests/metrics/prometheus_compat_test.cpp)
+  prometheus
 )
 
 missing=()
@@ -34,5 +36,13 @@ if [ "$(id -u)" -ne 0 ]; then
   fi
 fi
 export DEBIAN_FRONTEND=noninteractive
+# Packages that ship a service (prometheus) must not start it: tests run their own on
+# loopback ports. policy-rc.d tells invoke-rc.d not to start anything during the install.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+  $SUDO chmod +x "$policy"
+  trap '$SUDO rm -f "$policy"' EXIT
+fi
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -16,7 +16,9 @@ namespace {
 
 constexpr std::string_view kPrometheusContentType = "text/plain; version=0.0.4; charset=utf-8";
 
-std::string renderMetrics(const SystemRoutesDeps& d) {
+}  // namespace
+
+std::string renderSystemMetrics(const SystemRoutesDeps& d) {
   PrometheusText out;
   if (auto ps = readProcessStats(); ps.ok()) {
     out.family("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
@@ -72,10 +74,10 @@ std::string renderMetrics(const SystemRoutesDeps& d) {
                  static_cast<double>(q.dead));
     }
   }
+  for (const auto& collect : d.collectors)
+    collect(out);
   return std::move(out).str();
 }
-
-}  // namespace
 
 std::vector<RouteSpec> systemRoutes(SystemRoutesDeps deps) {
   auto d = std::make_shared<SystemRoutesDeps>(std::move(deps));
@@ -125,7 +127,8 @@ std::vector<RouteSpec> systemRoutes(SystemRoutesDeps deps) {
   metrics.responseContentType = std::string(kPrometheusContentType);
   metrics.responseSchema = {{"type", "string"}};
   metrics.handler = [d](net::HttpRequest&) {
-    return net::HttpResponse::text(200, renderMetrics(*d), std::string(kPrometheusContentType));
+    return net::HttpResponse::text(200, renderSystemMetrics(*d),
+                                   std::string(kPrometheusContentType));
   };
   specs.push_back(std::move(metrics));
   return specs;

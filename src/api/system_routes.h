@@ -7,6 +7,7 @@
 #include "api/route_table.h"
 #include "bus/bus.h"
 #include "core/clock.h"
+#include "core/prometheus_text.h"
 #include "net/http_server.h"
 #include "net/router.h"
 #include "store/store.h"
@@ -24,7 +25,12 @@ struct SystemRoutesDeps {
   std::string commit;
   // The HTTP server's counters; empty before the server exists.
   std::function<net::ServerStats()> serverStats;
+  // Other modules' families (metrics store, scrapes, ...), appended to the output.
+  std::vector<std::function<void(PrometheusText&)>> collectors;
 };
+
+// The text GET /metrics serves; also what Pharos' self-scrape records, without HTTP.
+std::string renderSystemMetrics(const SystemRoutesDeps& deps);
 
 // GET /healthz (public): the process answers (liveness; touches nothing else).
 // GET /readyz (public): the store and the bus answer; 503 with Retry-After naming what does not.

@@ -10,7 +10,11 @@
 #include "core/clock.h"
 #include "core/config/config.h"
 #include "core/periodic_task.h"
+#include "metrics/metrics_store.h"
+#include "metrics/scraper.h"
 #include "net/http_server.h"
+#include "net/outbound_client.h"
+#include "net/outbound_policy.h"
 #include "net/router.h"
 #include "objects/lifecycle_sweeper.h"
 #include "objects/object_store.h"
@@ -18,6 +22,7 @@
 
 namespace pharos::api {
 class Gateway;
+struct SystemRoutesDeps;
 }  // namespace pharos::api
 
 namespace pharos::app {
@@ -49,6 +54,9 @@ class PharosApp {
   Status startBus();
   Status startObjects();
   Status startAuth();
+  Status startOutbound();
+  Status startMetrics();
+  Status startScrapes();
   Status startApi();
   Status startHttp();
   // Makes sure someone can call the API: the configured bootstrap key, or in dev a new admin
@@ -69,7 +77,14 @@ class PharosApp {
   std::unique_ptr<PeriodicTask> auditPruner_;
   objects::ObjectStorePtr objects_;
   std::unique_ptr<objects::LifecycleSweeper> sweeper_;
-  std::unique_ptr<api::Gateway> gateway_;  // before router_: the router calls into it
+  std::unique_ptr<net::OutboundPolicy> outboundPolicy_;
+  net::OutboundClientPtr outbound_;
+  store::StorePtr metricsDb_;  // its own file: sample writes never wait on the main store
+  std::unique_ptr<metrics::MetricsStore> metrics_;
+  std::unique_ptr<PeriodicTask> metricsFlusher_;
+  std::unique_ptr<metrics::Scraper> scraper_;
+  std::unique_ptr<api::SystemRoutesDeps> systemDeps_;  // also read by the self-scrape
+  std::unique_ptr<api::Gateway> gateway_;              // before router_: the router calls into it
   std::shared_ptr<net::Router> router_;
   net::HttpServerPtr http_;
   logging::Logger log_{"app"};

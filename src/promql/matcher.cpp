@@ -4,7 +4,7 @@
 #include <regex>
 
 #include "core/error.h"
-#include "core/text.h"
+#include "promql/ast.h"
 
 namespace pharos::promql {
 
@@ -32,42 +32,80 @@ bool isPlainLiteral(std::string_view s) {
 }
 
 // libstdc++'s regex compiler recurses per nesting level and expands counted repetitions into
-// copies, so hostile patterns could exhaust the stack or memory. RE2 (Prometheus) refuses
-// repetition counts above 1000 too.
-Status checkComplexity(std::string_view pattern) {
-  if (pattern.size() > kMaxPatternBytes) {
-    return makeError(ErrorCode::kInvalidArgument, "regex is longer than 16 KiB");
-  }
-  int depth = 0;
+// copies, and its matcher backtracks, so hostile patterns could exhaust the stack, the memory
+// or the CPU. Refused, as RE2 (Prometheus) refuses some of them too: repetition counts adding
+// up to more than 1000, a repetition operator applied to another ("a**"), and a repeated
+// group that itself contains a repetition ("(a*)*"), the classic exponential backtracking.
+Status checkComplexity(std::string_view p) {
+  auto refuse = [](const char* why) { return makeError(ErrorCode::kInvalidArgument, why); };
+  if (p.size() > kMaxPatternBytes) return refuse("regex is longer than 16 KiB");
+  std::vector<bool> groupRepeats;  // per open group: does it contain a repetition?
+  bool lastWasRepetition = false;
+  bool lastWasLazy = false;
+  bool lastAtomRepeats = false;  // the atom just closed was a group containing a repetition
   long repetitions = 0;
-  for (std::size_t i = 0; i < pattern.size(); ++i) {
-    char c = pattern[i];
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    char c = p[i];
+    bool isRepetition = c == '*' || c == '+' || c == '?' || c == '{';
+    if (isRepetition) {
+      if (c == '?' && lastWasRepetition && !lastWasLazy) {
+        lastWasLazy = true;  // non-greedy "*?"
+        continue;
+      }
+      if (lastWasRepetition) return refuse("regex applies a repetition to a repetition");
+      if (lastAtomRepeats) return refuse("regex repeats a group that repeats (nested repetition)");
+      if (c == '{') {
+        long n = 0;
+        std::size_t k = i + 1;
+        for (; k < p.size() && k < i + 16; ++k) {
+          char d = p[k];
+          if (d >= '0' && d <= '9') {
+            n = n * 10 + (d - '0');
+          } else if (d == ',') {
+            repetitions += n;
+            n = 0;
+          } else {
+            break;
+          }
+        }
+        repetitions += n;
+        if (repetitions > kMaxRepetitionTotal) {
+          return refuse("regex repetition counts exceed 1000 in total");
+        }
+        if (k < p.size() && p[k] == '}') i = k;
+      }
+      if (!groupRepeats.empty()) groupRepeats.back() = true;
+      lastWasRepetition = true;
+      lastWasLazy = false;
+      lastAtomRepeats = false;
+      continue;
+    }
+    lastWasRepetition = false;
+    lastWasLazy = false;
+    lastAtomRepeats = false;
     if (c == '\\') {
       ++i;
+    } else if (c == '[') {
+      // A class is one atom; '*' and friends are literal inside it.
+      std::size_t k = i + 1;
+      if (k < p.size() && p[k] == '^') ++k;
+      if (k < p.size() && p[k] == ']') ++k;
+      while (k < p.size() && p[k] != ']') {
+        if (p[k] == '\\') ++k;
+        ++k;
+      }
+      i = k;
     } else if (c == '(') {
-      if (++depth > kMaxGroupDepth) {
-        return makeError(ErrorCode::kInvalidArgument, "regex nests groups too deeply");
+      if (static_cast<int>(groupRepeats.size()) >= kMaxGroupDepth) {
+        return refuse("regex nests groups too deeply");
       }
+      groupRepeats.push_back(false);
+      if (i + 2 < p.size() && p[i + 1] == '?') i += 2;  // "(?:", "(?=", "(?!"
     } else if (c == ')') {
-      --depth;
-    } else if (c == '{') {
-      long n = 0;
-      for (std::size_t k = i + 1; k < pattern.size() && k < i + 12; ++k) {
-        char d = pattern[k];
-        if (d >= '0' && d <= '9') {
-          n = n * 10 + (d - '0');
-        } else if (d == ',' || d == '}') {
-          repetitions += n;
-          n = 0;
-          if (d == '}') break;
-        } else {
-          break;
-        }
-      }
-      repetitions += n;
-      if (repetitions > kMaxRepetitionTotal) {
-        return makeError(ErrorCode::kInvalidArgument,
-                         "regex repetition counts exceed 1000 in total");
+      if (!groupRepeats.empty()) {
+        lastAtomRepeats = groupRepeats.back();
+        groupRepeats.pop_back();
+        if (lastAtomRepeats && !groupRepeats.empty()) groupRepeats.back() = true;
       }
     }
   }
@@ -197,8 +235,7 @@ std::string_view matcherOperator(Matcher::Type type) {
 std::string Matcher::str() const {
   std::string out = name;
   out += matcherOperator(type);
-  // PromQL accepts JSON-style escapes in double-quoted strings.
-  appendJsonString(out, value);
+  appendPromString(out, value);
   return out;
 }
 
