@@ -120,7 +120,9 @@ Status MetricsStore::replayRecord(std::string_view payload) {
   // Replay is idempotent: a sample not newer than the series' newest is already in, which
   // happens for samples both in a checkpoint and in the segment after it.
   if (auto* r = std::get_if<SeriesRecord>(&record)) {
-    if (seriesAt(r->ref) == nullptr) createSeries(r->ref, r->labels);
+    for (const auto& e : r->entries) {
+      if (seriesAt(e.ref) == nullptr) createSeries(e.ref, e.labels);
+    }
   } else if (auto* r = std::get_if<SamplesRecord>(&record)) {
     for (const auto& e : r->entries) {
       if (MemSeries* series = seriesAt(e.ref)) applySample(*series, e.sample);

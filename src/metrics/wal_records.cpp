@@ -50,7 +50,7 @@ Error malformed(std::string_view what) {
 }  // namespace
 
 void encodeSeriesRecord(std::string& out, std::uint32_t ref, const Labels& labels) {
-  out.push_back(kSeries);
+  if (out.empty()) out.push_back(kSeries);
   putVarint(out, ref);
   encodeLabels(out, labels);
 }
@@ -93,9 +93,13 @@ Result<WalRecord> decodeWalRecord(std::string_view in) {
   switch (type) {
     case kSeries: {
       SeriesRecord r;
-      if (!getRef(in, r.ref)) return malformed("series ref");
-      PHAROS_ASSIGN_OR_RETURN(r.labels, decodeLabels(in));
-      if (!in.empty()) return malformed("trailing bytes after series");
+      while (!in.empty()) {
+        SeriesRecord::Entry e;
+        if (!getRef(in, e.ref)) return malformed("series ref");
+        PHAROS_ASSIGN_OR_RETURN(e.labels, decodeLabels(in));
+        r.entries.push_back(std::move(e));
+      }
+      if (r.entries.empty()) return malformed("no series");
       return WalRecord(std::move(r));
     }
     case kSamples: {

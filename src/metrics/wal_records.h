@@ -14,9 +14,13 @@
 namespace pharos::metrics {
 
 // The payloads of the metrics write-ahead log and its checkpoints.
+// The series a batch created, in one record.
 struct SeriesRecord {
-  std::uint32_t ref = 0;
-  Labels labels;
+  struct Entry {
+    std::uint32_t ref = 0;
+    Labels labels;
+  };
+  std::vector<Entry> entries;
 };
 struct SamplesRecord {
   struct Entry {
@@ -33,6 +37,7 @@ struct ChunkRecord {
 };
 using WalRecord = std::variant<SeriesRecord, SamplesRecord, ChunkRecord>;
 
+// Appends one series to the record being built in `out` (started when `out` is empty).
 void encodeSeriesRecord(std::string& out, std::uint32_t ref, const Labels& labels);
 // Samples are appended one at a time while a batch is applied: begin, add..., finish.
 class SamplesRecordBuilder {

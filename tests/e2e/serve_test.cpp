@@ -9,6 +9,7 @@
 
 #include "fakes/http_client.h"
 #include "fakes/temp_dir.h"
+#include "pharos_server.h"
 #include "process.h"
 
 namespace pharos::testing {
@@ -16,35 +17,6 @@ namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-
-// Starts `pharos serve` on an ephemeral port and reads the port back from its log.
-class Server {
- public:
-  explicit Server(const std::string& dataDir, std::vector<std::string> extra = {}) {
-    std::vector<std::string> args{PHAROS_BINARY, "serve",    "--data",
-                                  dataDir,       "--listen", "127.0.0.1:0"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    process_ = std::make_unique<Process>(args);
-    if (process_->waitForOutput("pharos started", seconds(20))) {
-      std::smatch m;
-      static const std::regex portRe(R"(http=127\.0\.0\.1:(\d+))");
-      if (std::regex_search(process_->output(), m, portRe))
-        port_ = static_cast<uint16_t>(std::stoi(m[1]));
-      static const std::regex keyRe(R"(phk_[0-9a-z]+_[0-9a-f]+)");
-      if (std::regex_search(process_->output(), m, keyRe)) adminKey_ = m[0];
-    }
-  }
-  uint16_t port() const { return port_; }
-  // The admin key a first start in dev prints; empty when none was printed.
-  const std::string& adminKey() const { return adminKey_; }
-  std::string authHeader() const { return "Authorization: Bearer " + adminKey_ + "\r\n"; }
-  Process& process() { return *process_; }
-
- private:
-  std::unique_ptr<Process> process_;
-  uint16_t port_ = 0;
-  std::string adminKey_;
-};
 
 TEST(ServeTest, StartsServesAndStopsCleanlyOnSigterm) {
   TempDir dir;

@@ -140,6 +140,16 @@ TEST_F(MetricsStoreTest, SurvivesRestartFromTheWriteAheadLogAlone) {
   EXPECT_EQ(append(up_, {samples[5]}).outOfOrder, 1u);
 }
 
+TEST_F(MetricsStoreTest, ReplaysManySeriesCreatedInOneBatch) {
+  std::vector<IncomingSample> batch;
+  for (int i = 0; i < 50; ++i)
+    batch.push_back({Labels{{"__name__", "m"}, {"i", std::to_string(i)}}, {kStart, 1.0 * i}});
+  ASSERT_EQ(metrics_->append(batch).value().createdSeries, 50u);
+  reopen();
+  EXPECT_EQ(metrics_->series({eq("__name__", "m")}).size(), 50u);
+  expectSamples(read(Labels{{"__name__", "m"}, {"i", "49"}}, kStart, kStart), {{kStart, 49}});
+}
+
 TEST_F(MetricsStoreTest, SurvivesRestartFromCheckpointStoreAndLog) {
   auto samples = regular(kStart, 700);
   append(up_, {samples.begin(), samples.begin() + 500});
