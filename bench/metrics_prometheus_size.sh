@@ -16,21 +16,8 @@ hours=${2:-6}
 jitter=${JITTER_MS:-3}
 build=${BUILD_DIR:-build-rel}
 
-# Debian's prometheus package, without letting it start the service (as install-peers.sh).
-if ! command -v promtool >/dev/null; then
-  (
-    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-    policy=/usr/sbin/policy-rc.d
-    if [ ! -e "$policy" ]; then
-      printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
-      $SUDO chmod +x "$policy"
-      trap '$SUDO rm -f "$policy"' EXIT
-    fi
-    export DEBIAN_FRONTEND=noninteractive
-    $SUDO apt-get update -qq
-    $SUDO apt-get install -y -qq --no-install-recommends prometheus
-  )
-fi
+# Debian's prometheus package (scripts/setup.sh lists it; it does not start the service).
+command -v promtool >/dev/null || "$(dirname "$0")/../scripts/setup.sh"
 
 cmake --build "$build" -j2 --target metrics_dataset_gen metrics_chunk_bench >/dev/null
 

@@ -45,6 +45,12 @@ struct HttpResponse {
   static HttpResponse error(int status, std::string_view code, std::string_view message);
 };
 
+// RFC 9110 token characters (methods, header names).
+bool isHttpToken(std::string_view s);
+// A header value that cannot end the header line early (no CR, LF or NUL): a value copied
+// from elsewhere must not inject headers or a second message.
+bool isHttpFieldValue(std::string_view s);
+
 // Handlers run on the server's I/O threads: they must not block for long.
 using Handler = std::function<HttpResponse(HttpRequest&)>;
 

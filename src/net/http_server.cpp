@@ -70,23 +70,6 @@ std::string_view view(beast::string_view s) {
   return {s.data(), s.size()};
 }
 
-// RFC 9110 token characters, for header names a handler sets.
-bool isToken(std::string_view s) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-    if (!ok) return false;
-  }
-  return true;
-}
-
-// A header value must not end the header line early: that would let data a handler copied
-// from a request inject headers or a second response.
-bool isFieldValue(std::string_view s) {
-  return s.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
-}
-
 // The server owns message framing; these names from a handler are dropped.
 bool isReserved(std::string_view name) {
   return iequals(name, "content-length") || iequals(name, "transfer-encoding") ||
@@ -570,7 +553,7 @@ void Session::send(HttpResponse&& response, bool headRequest, bool keepAlive, bo
   head_ += httpDate();
   head_ += "\r\n";
   if (!bodyless) {
-    if (!response.contentType.empty() && isFieldValue(response.contentType)) {
+    if (!response.contentType.empty() && isHttpFieldValue(response.contentType)) {
       head_ += "Content-Type: ";
       head_ += response.contentType;
       head_ += "\r\n";
@@ -580,7 +563,7 @@ void Session::send(HttpResponse&& response, bool headRequest, bool keepAlive, bo
     head_ += "\r\n";
   }
   for (const auto& [name, value] : response.headers) {
-    if (!isToken(name) || !isFieldValue(value)) {
+    if (!isHttpToken(name) || !isHttpFieldValue(value)) {
       server_.log().warn("dropped an invalid response header", {{"status", status}});
       continue;
     }

@@ -67,21 +67,6 @@ bool isRedirect(int status) {
   return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
 
-bool isToken(std::string_view s) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-              std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-    if (!ok) return false;
-  }
-  return true;
-}
-
-bool hasLineBreak(std::string_view s) {
-  return s.find_first_of("\r\n") != std::string_view::npos ||
-         s.find('\0') != std::string_view::npos;
-}
-
 // Inflates a gzip body, keeping at most `cap` bytes of output: the cap applies to the
 // inflated size, so a small bomb cannot take memory. `incomplete`: the input ended inside a
 // member (fine when we cut the raw body ourselves); `corrupt`: it is not gzip at all.
@@ -695,11 +680,11 @@ Result<T> waitFor(OutboundClient::Impl& impl, Start&& start) {
 }
 
 Status checkRequest(const OutboundRequest& r) {
-  if (!isToken(r.method)) {
+  if (!isHttpToken(r.method)) {
     return makeError(ErrorCode::kInvalidArgument, "the HTTP method is not a valid token");
   }
   for (const auto& [name, value] : r.headers) {
-    if (!isToken(name) || hasLineBreak(value)) {
+    if (!isHttpToken(name) || !isHttpFieldValue(value)) {
       return makeError(ErrorCode::kInvalidArgument,
                        "a request header has an invalid name or a line break in its value");
     }

@@ -27,6 +27,7 @@
 #include "fakes/temp_dir.h"
 #include "net/gzip.h"
 #include "net/http_server.h"
+#include "self_signed_cert.h"
 
 namespace pharos::net {
 namespace {
@@ -37,46 +38,6 @@ using pharos::testing::TempDir;
 
 constexpr const char* kMetadataRule =
     "deny 169.254.0.0/16 (link-local and cloud metadata, default)";
-
-struct PkeyFree {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-struct X509Free {
-  void operator()(X509* x) const { X509_free(x); }
-};
-
-// A self-signed certificate for localhost and 127.0.0.1, valid for a day.
-void writeSelfSigned(const std::string& certFile, const std::string& keyFile) {
-  std::unique_ptr<EVP_PKEY, PkeyFree> key(EVP_EC_gen("P-256"));
-  ASSERT_TRUE(key);
-  std::unique_ptr<X509, X509Free> cert(X509_new());
-  X509_set_version(cert.get(), 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 7);
-  X509_gmtime_adj(X509_getm_notBefore(cert.get()), -60);
-  X509_gmtime_adj(X509_getm_notAfter(cert.get()), 86400);
-  X509_set_pubkey(cert.get(), key.get());
-  X509_NAME* subject = X509_get_subject_name(cert.get());
-  X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>("localhost"), -1, -1, 0);
-  X509_set_issuer_name(cert.get(), subject);
-  X509V3_CTX ctx;
-  X509V3_set_ctx_nodb(&ctx);
-  X509V3_set_ctx(&ctx, cert.get(), cert.get(), nullptr, nullptr, 0);
-  X509_EXTENSION* san =
-      X509V3_EXT_conf_nid(nullptr, &ctx, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1");
-  ASSERT_NE(san, nullptr);
-  X509_add_ext(cert.get(), san, -1);
-  X509_EXTENSION_free(san);
-  ASSERT_GT(X509_sign(cert.get(), key.get(), EVP_sha256()), 0);
-  FILE* c = std::fopen(certFile.c_str(), "wb");
-  ASSERT_NE(c, nullptr);
-  PEM_write_X509(c, cert.get());
-  std::fclose(c);
-  FILE* k = std::fopen(keyFile.c_str(), "wb");
-  ASSERT_NE(k, nullptr);
-  PEM_write_PrivateKey(k, key.get(), nullptr, nullptr, 0, nullptr, nullptr);
-  std::fclose(k);
-}
 
 // Accepts connections into its backlog and never answers.
 class SilentListener {
@@ -175,7 +136,8 @@ class OutboundClientTest : public ::testing::Test {
   void startTls() {
     cert_ = dir_.file("cert.pem");
     key_ = dir_.file("key.pem");
-    writeSelfSigned(cert_, key_);
+    ASSERT_NO_FATAL_FAILURE(
+        testing::writeSelfSignedCert(cert_, key_, 7, "localhost", "DNS:localhost,IP:127.0.0.1"));
     ServerOptions options;
     options.host = "127.0.0.1";
     options.port = 0;

@@ -22,6 +22,7 @@
 #include "fakes/http_client.h"
 #include "fakes/temp_dir.h"
 #include "net/http_server.h"
+#include "self_signed_cert.h"
 
 namespace pharos::net {
 namespace {
@@ -29,45 +30,12 @@ namespace {
 using namespace std::chrono_literals;
 using pharos::testing::TempDir;
 
-struct PkeyFree {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-struct X509Free {
-  void operator()(X509* x) const { X509_free(x); }
-};
 struct SslCtxDelete {
   void operator()(SSL_CTX* c) const { SSL_CTX_free(c); }
 };
 struct SslDelete {
   void operator()(SSL* s) const { SSL_free(s); }
 };
-
-// A self-signed EC P-256 certificate with `serial` and CN=`name`, written as PEM.
-void writeSelfSigned(const std::string& certFile, const std::string& keyFile, long serial,
-                     const std::string& name) {
-  std::unique_ptr<EVP_PKEY, PkeyFree> key(EVP_EC_gen("P-256"));
-  ASSERT_TRUE(key);
-  std::unique_ptr<X509, X509Free> cert(X509_new());
-  X509_set_version(cert.get(), 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), serial);
-  X509_gmtime_adj(X509_getm_notBefore(cert.get()), -60);
-  X509_gmtime_adj(X509_getm_notAfter(cert.get()), 86400);
-  X509_set_pubkey(cert.get(), key.get());
-  X509_NAME* subject = X509_get_subject_name(cert.get());
-  X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>(name.c_str()), -1, -1, 0);
-  X509_set_issuer_name(cert.get(), subject);
-  ASSERT_GT(X509_sign(cert.get(), key.get(), EVP_sha256()), 0);
-
-  FILE* c = std::fopen(certFile.c_str(), "wb");
-  ASSERT_NE(c, nullptr);
-  PEM_write_X509(c, cert.get());
-  std::fclose(c);
-  FILE* k = std::fopen(keyFile.c_str(), "wb");
-  ASSERT_NE(k, nullptr);
-  PEM_write_PrivateKey(k, key.get(), nullptr, nullptr, 0, nullptr, nullptr);
-  std::fclose(k);
-}
 
 // A blocking TLS client on loopback. It does not verify the chain: the tests compare the
 // certificate it was served instead.
@@ -103,7 +71,7 @@ class TlsClient {
   std::string version() const { return SSL_get_version(ssl_.get()); }
 
   long peerSerial() const {
-    std::unique_ptr<X509, X509Free> peer(SSL_get1_peer_certificate(ssl_.get()));
+    std::unique_ptr<X509, testing::X509Free> peer(SSL_get1_peer_certificate(ssl_.get()));
     return peer ? ASN1_INTEGER_get(X509_get0_serialNumber(peer.get())) : -1;
   }
 
@@ -144,7 +112,7 @@ class TlsServerTest : public ::testing::Test {
   void SetUp() override {
     cert_ = dir_.file("cert.pem");
     key_ = dir_.file("key.pem");
-    writeSelfSigned(cert_, key_, 1001, "first.test");
+    ASSERT_NO_FATAL_FAILURE(testing::writeSelfSignedCert(cert_, key_, 1001, "first.test"));
   }
   void TearDown() override {
     if (server_) server_->stop(0ms);
@@ -209,7 +177,7 @@ TEST_F(TlsServerTest, ReloadSwitchesTheCertificateForNewConnections) {
   ASSERT_TRUE(before.connected());
   EXPECT_EQ(before.peerSerial(), 1001);
 
-  writeSelfSigned(cert_, key_, 2002, "second.test");
+  ASSERT_NO_FATAL_FAILURE(testing::writeSelfSignedCert(cert_, key_, 2002, "second.test"));
   Status reloaded = server_->reloadTls();
   ASSERT_TRUE(reloaded.ok()) << reloaded.error().toString();
 
@@ -230,7 +198,8 @@ TEST_F(TlsServerTest, BrokenFilesOnReloadKeepTheOldCertificate) {
 
   // A valid certificate whose key is not the one on disk.
   TempDir other;
-  writeSelfSigned(other.file("c.pem"), other.file("k.pem"), 3003, "other.test");
+  ASSERT_NO_FATAL_FAILURE(
+      testing::writeSelfSignedCert(other.file("c.pem"), other.file("k.pem"), 3003, "other.test"));
   std::filesystem::copy_file(other.file("c.pem"), cert_,
                              std::filesystem::copy_options::overwrite_existing);
   Status mismatch = server_->reloadTls();
@@ -250,7 +219,7 @@ TEST_F(TlsServerTest, UnloadableFilesFailStartNamingTheFile) {
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().context, key_) << missing.error().toString();
 
-  writeSelfSigned(cert_, key_, 1, "x");
+  ASSERT_NO_FATAL_FAILURE(testing::writeSelfSignedCert(cert_, key_, 1, "x"));
   { std::ofstream(cert_, std::ios::trunc) << "not a certificate"; }
   auto garbage = startServer();
   ASSERT_FALSE(garbage.ok());
