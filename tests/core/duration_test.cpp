@@ -14,8 +14,8 @@ TEST(DurationTest, ParsesUnitsAndCompounds) {
   EXPECT_EQ(*parseDuration("1m30s"), Millis(90'000));
   EXPECT_EQ(*parseDuration("7d"), Millis(7LL * 86'400'000));
   EXPECT_EQ(*parseDuration("0"), Millis(0));
-  for (const char* bad :
-       {"", "10", "s", "-1s", "1x", "1.5s", "99999999999999999999s", "1s ", "999999999999y"}) {
+  for (const char* bad : {"", "10", "s", "-1s", "1x", "1.5s", "99999999999999999999s", "1s ",
+                          "999999999999y", "9223372036854775808ms", "9223372036854775807ms1ms"}) {
     EXPECT_FALSE(parseDuration(bad).ok()) << bad;
   }
 }
@@ -35,6 +35,7 @@ TEST(ByteSizeTest, ParsesDecimalAndBinaryUnits) {
   EXPECT_FALSE(parseByteSize("10 MB").ok());
   EXPECT_FALSE(parseByteSize("MB").ok());
   EXPECT_FALSE(parseByteSize("99999999999999999999GiB").ok());
+  EXPECT_FALSE(parseByteSize("9223372036854775808").ok());
 }
 
 TEST(HostPortTest, ParsesV4V6AndRejectsJunk) {

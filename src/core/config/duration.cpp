@@ -28,6 +28,15 @@ Error badDuration(std::string_view text, std::string_view why) {
       fmt::format("invalid duration '{}': {} (use e.g. 500ms, 10s, 1m30s, 6h, 7d)", text, why));
 }
 
+// n = n * 10 + digit, false when that would overflow (checking the multiply alone lets
+// 922337203685477580 * 10 + 8 through).
+bool appendDigit(int64_t& n, char c) {
+  int digit = c - '0';
+  if (n > (std::numeric_limits<int64_t>::max() - digit) / 10) return false;
+  n = n * 10 + digit;
+  return true;
+}
+
 }  // namespace
 
 Result<Millis> parseDuration(std::string_view text) {
@@ -40,8 +49,7 @@ Result<Millis> parseDuration(std::string_view text) {
       return badDuration(text, "expected a number");
     int64_t n = 0;
     while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
-      if (n > std::numeric_limits<int64_t>::max() / 10) return badDuration(text, "too large");
-      n = n * 10 + (text[i] - '0');
+      if (!appendDigit(n, text[i])) return badDuration(text, "too large");
       ++i;
     }
     size_t unitStart = i;
@@ -84,8 +92,7 @@ Result<int64_t> parseByteSize(std::string_view text) {
   size_t i = 0;
   int64_t n = 0;
   while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
-    if (n > std::numeric_limits<int64_t>::max() / 10) break;
-    n = n * 10 + (text[i] - '0');
+    if (!appendDigit(n, text[i])) break;
     ++i;
   }
   if (i == 0) {
