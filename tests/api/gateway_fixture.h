@@ -9,6 +9,7 @@
 
 #include "api/audit_routes.h"
 #include "api/keys_routes.h"
+#include "api/metrics_routes.h"
 #include "api/openapi.h"
 #include "api/route_table.h"
 #include "api/system_routes.h"
@@ -47,12 +48,19 @@ class GatewayTest : public ::testing::Test {
       auto audit = auth::openAuditLog(*store_, clock_);
       ASSERT_TRUE(audit.ok()) << audit.error().toString();
       audit_ = std::move(audit).value();
+      metricsDb_ = std::move(store::SqliteStore::open(dir_.file("metrics.db"))).value();
+      metrics::MetricsOptions options;
+      options.walDir = dir_.file("metrics-wal");
+      auto metrics = metrics::MetricsStore::open(*metricsDb_, options, clock_);
+      ASSERT_TRUE(metrics.ok()) << metrics.error().toString();
+      metrics_ = std::move(metrics).value();
     }
     gateway_ = std::make_unique<Gateway>(*keys_, *audit_, clock_, std::move(config), authEnabled);
     gateway_->add(systemRoutes(
         SystemRoutesDeps{*store_, *bus_, clock_, clock_.monotonic(), "1.2.3", "abc", nullptr}));
     gateway_->add(keysRoutes(*keys_));
     gateway_->add(auditRoutes(*audit_));
+    gateway_->add(metricsRoutes(MetricsRoutesDeps{*metrics_, clock_, nullptr}));
     gateway_->add(openApiRoute(*gateway_, "1.2.3"));
     gateway_->install(*router_);
   }
@@ -100,6 +108,8 @@ class GatewayTest : public ::testing::Test {
   std::unique_ptr<bus::EmbeddedBus> bus_;
   auth::ApiKeysPtr keys_;
   auth::AuditLogPtr audit_;
+  std::unique_ptr<store::SqliteStore> metricsDb_;
+  std::unique_ptr<metrics::MetricsStore> metrics_;
   std::unique_ptr<Gateway> gateway_;
   std::unique_ptr<net::Router> router_;
 };
