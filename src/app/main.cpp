@@ -51,6 +51,17 @@ int configCheck(const pharos::cli::Invocation& inv) {
              c.auth.bootstrapKey.empty() ? "" : ", bootstrap key set");
   fmt::print("  lifecycle  {} rule(s), archive kept {}\n", c.objects.lifecycle.size(),
              pharos::config::formatDuration(c.retention.archive));
+  const auto& m = c.metrics;
+  std::size_t targets = 0;
+  for (const auto& job : m.scrape)
+    targets += job.targets.size();
+  fmt::print("  metrics    raw {}, 1m {}, 1h {}; {}; {} scrape job(s), {} target(s)\n",
+             pharos::config::formatDuration(m.rawRetention),
+             pharos::config::formatDuration(m.minuteRetention),
+             pharos::config::formatDuration(m.hourRetention),
+             m.maxDiskBytes > 0 ? fmt::format("disk budget {} bytes", m.maxDiskBytes)
+                                : std::string("no disk budget"),
+             m.scrape.size(), targets);
   return 0;
 }
 
