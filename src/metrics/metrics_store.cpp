@@ -67,6 +67,7 @@ struct MetricsStore::MemSeries {
   double lastV = 0;
   std::int64_t persistedUpTo = kNoTime;  // newest max_t committed to the store
   bool seriesPersisted = false;
+  bool active = false;  // counted in the cardinality limits; under appendMutex_
 
   // Earliest time held in memory; kNoTime when nothing is.
   std::int64_t firstInMemory() const {
@@ -104,6 +105,7 @@ Status MetricsStore::load() {
   }
   PHAROS_ASSIGN_OR_RETURN(Wal::ReplayStats replayed,
                           wal_->replay([this](std::string_view p) { return replayRecord(p); }));
+  deactivateIdle(toUnixMillis(clock_.now()));
   if (replayed.droppedBytes > 0) {
     log().warn(
         "write-ahead log had a torn tail (a crash mid-write); its samples were never "
@@ -153,9 +155,34 @@ MetricsStore::MemSeries* MetricsStore::createSeries(SeriesRef ref, const Labels&
   if (auto [it, inserted] = byHash_.emplace(labels.hash(), ref); !inserted) {
     collisions_[labels.hash()].push_back(ref);
   }
-  ++perMetric_[std::string(labels.metricName())];
+  setActive(*raw, true);
   nextRef_ = std::max(nextRef_, ref + 1);
   return raw;
+}
+
+void MetricsStore::setActive(MemSeries& series, bool active) {
+  if (series.active == active) return;
+  series.active = active;
+  std::string name(series.labels.metricName());
+  if (active) {
+    ++activeSeries_;
+    ++perMetric_[name];
+  } else {
+    --activeSeries_;
+    if (--perMetric_[name] == 0) perMetric_.erase(name);
+  }
+}
+
+void MetricsStore::deactivateIdle(std::int64_t now) {
+  for (const auto& series : series_) {
+    if (!series || !series->active) continue;
+    std::int64_t lastT;
+    {
+      std::lock_guard lock(series->mutex);
+      lastT = series->lastT;
+    }
+    if (lastT == kNoTime || lastT < now - options_.inactiveAfterMs) setActive(*series, false);
+  }
 }
 
 MetricsStore::MemSeries* MetricsStore::seriesAt(SeriesRef ref) const {
@@ -169,11 +196,18 @@ Result<MetricsStore::MemSeries*> MetricsStore::seriesFor(const Labels& labels,
   std::uint64_t hash = labels.hash();
   if (auto it = byHash_.find(hash); it != byHash_.end()) {
     MemSeries* series = seriesAtForAppend(it->second);
-    if (series->labels == labels) return series;
-    if (auto c = collisions_.find(hash); c != collisions_.end()) {
-      for (SeriesRef ref : c->second) {
-        if (MemSeries* other = seriesAtForAppend(ref); other->labels == labels) return other;
+    if (series->labels != labels) {
+      series = nullptr;
+      if (auto c = collisions_.find(hash); c != collisions_.end()) {
+        for (SeriesRef ref : c->second) {
+          if (MemSeries* other = seriesAtForAppend(ref); other->labels == labels) series = other;
+        }
       }
+    }
+    if (series != nullptr) {
+      // An existing series coming back counts again; the limits refuse only new ones.
+      setActive(*series, true);
+      return series;
     }
   }
   if (Status valid = validateSeriesLabels(labels); !valid.ok()) {
@@ -182,7 +216,7 @@ Result<MetricsStore::MemSeries*> MetricsStore::seriesFor(const Labels& labels,
     return valid.error();
   }
   std::string name(labels.metricName());
-  if (index_.seriesCount() >= options_.maxSeries) {
+  if (activeSeries_ >= options_.maxSeries) {
     ++result.seriesLimited;
     note(result, "series limit of " + std::to_string(options_.maxSeries) +
                      " reached (metrics.max_series): refused " + labels.str());
@@ -320,6 +354,7 @@ Result<AppendResult> MetricsStore::appendRefs(std::span<const RefSample> batch) 
       note(result, "unknown series ref " + std::to_string(in.ref));
       continue;
     }
+    setActive(*series, true);
     appendOne(*series, in.sample, oldest, newest, walSamples, result);
   }
   PHAROS_TRY(commit(walSeries, walSamples, result, lock));
@@ -335,6 +370,7 @@ Status MetricsStore::flush() {
   {
     std::lock_guard lock(appendMutex_);
     PHAROS_ASSIGN_OR_RETURN(segment, wal_->rotate());
+    deactivateIdle(now);
   }
   PHAROS_TRY(persistSealed(now));
   PHAROS_TRY(checkpoint(segment));
@@ -658,6 +694,7 @@ MetricsStats MetricsStore::stats() const {
     for (const auto& c : series->sealed)
       stats.headBytes += c.bytes.capacity();
   }
+  stats.activeSeries = activeSeries_.load();
   stats.samplesAppended = samplesAppended_;
   stats.samplesRejected = samplesRejected_;
   stats.seriesRefused = seriesRefused_;

@@ -34,8 +34,12 @@ struct MetricsOptions {
   std::int64_t maxDiskBytes = 0;
   // Bytes the data directory uses now (given by the app, which knows what is in it).
   std::function<std::uint64_t()> diskUsage;
+  // Limits on *active* series (a sample within inactiveAfterMs), as Prometheus limits its
+  // head: series that stopped (a pod replaced, a label value that moved on) stop counting,
+  // so churn does not lock the store against new series for good.
   std::size_t maxSeries = 1'000'000;
   std::size_t maxSeriesPerMetric = 100'000;
+  std::int64_t inactiveAfterMs = 3 * 3'600'000;
   // Chunks cover aligned windows of this length, and hold at most this many samples.
   std::int64_t chunkWindowMs = 2 * 3'600'000;
   std::uint32_t maxChunkSamples = 480;
@@ -66,6 +70,7 @@ struct AppendResult {
 
 struct MetricsStats {
   std::uint64_t series = 0;
+  std::uint64_t activeSeries = 0;
   std::uint64_t samplesAppended = 0;
   std::uint64_t samplesRejected = 0;
   std::uint64_t seriesRefused = 0;
@@ -134,6 +139,10 @@ class MetricsStore final : public promql::Queryable {
   Result<MemSeries*> seriesFor(const Labels& labels, std::string& walSeries, AppendResult& result);
   enum class Outcome { kAppended, kDuplicate, kOutOfOrder, kConflicting };
   Outcome applySample(MemSeries& series, Sample sample);
+  // Under appendMutex_: counts a series in or out of the cardinality limits.
+  void setActive(MemSeries& series, bool active);
+  // Under appendMutex_: series without a sample since `now - inactiveAfterMs` stop counting.
+  void deactivateIdle(std::int64_t now);
   void sealOpen(MemSeries& series);
   MemSeries* seriesAt(SeriesRef ref) const;
   // The same for the appender, which alone grows series_ and so may read it under
@@ -167,8 +176,9 @@ class MetricsStore final : public promql::Queryable {
   // Series by label-set hash; the rare second series with an equal hash goes to collisions_.
   std::unordered_map<std::uint64_t, SeriesRef> byHash_;                   // under appendMutex_
   std::unordered_map<std::uint64_t, std::vector<SeriesRef>> collisions_;  // under appendMutex_
-  std::unordered_map<std::string, std::size_t> perMetric_;                // under appendMutex_
-  SeriesRef nextRef_ = 1;                                                 // under appendMutex_
+  std::unordered_map<std::string, std::size_t> perMetric_;  // active, under appendMutex_
+  std::atomic<std::size_t> activeSeries_{0};                // written under appendMutex_
+  SeriesRef nextRef_ = 1;                                   // under appendMutex_
 
   // Guards index_ and series_ (readers share it; creating a series takes it exclusively).
   mutable std::shared_mutex indexMutex_;

@@ -227,6 +227,30 @@ TEST_F(MetricsStoreTest, CardinalityLimitsRefuseNewSeriesWithAReason) {
   EXPECT_EQ(append(Labels{{"__name__", "m"}, {"i", "0"}}, {{kStart + 1, 1}}).appended, 1u);
 }
 
+TEST_F(MetricsStoreTest, LimitsCountActiveSeriesSoChurnDoesNotLockTheStore) {
+  MetricsOptions options;
+  options.maxSeries = 2;
+  reopen(options);
+  auto pod = [](int i) { return Labels{{"__name__", "m"}, {"pod", "p" + std::to_string(i)}}; };
+  std::int64_t now = toUnixMillis(clock_.now());
+  EXPECT_EQ(append(pod(1), {{now, 1}}).appended, 1u);
+  EXPECT_EQ(append(pod(2), {{now, 1}}).appended, 1u);
+  EXPECT_EQ(append(pod(3), {{now, 1}}).seriesLimited, 1u);
+  // The two pods stop; after three idle hours they no longer count.
+  clock_.advance(Millis(4 * 3'600'000LL));
+  ASSERT_TRUE(metrics_->flush().ok());
+  EXPECT_EQ(metrics_->stats().activeSeries, 0u);
+  now = toUnixMillis(clock_.now());
+  EXPECT_EQ(append(pod(3), {{now, 1}}).appended, 1u);
+  // An old series coming back is never refused (the limits guard new series), and counts.
+  EXPECT_EQ(append(pod(1), {{now, 2}}).appended, 1u);
+  EXPECT_EQ(metrics_->stats().activeSeries, 2u);
+  EXPECT_EQ(append(pod(4), {{now, 1}}).seriesLimited, 1u);
+  // A restart recounts from the data.
+  reopen(options);
+  EXPECT_EQ(metrics_->stats().activeSeries, 2u);
+}
+
 TEST_F(MetricsStoreTest, RetentionDropsOldRawChunksButKeepsRollups) {
   append(up_, regular(kStart, 2000));
   ASSERT_TRUE(metrics_->flush().ok());
