@@ -68,7 +68,7 @@ void PharosApp::declareServices() {
     if (metrics_) {
       // What is still only in the write-ahead log would replay fine; flushing now makes the
       // next start quicker.
-      if (Status s = metrics_->flush(); !s.ok()) {
+      if (Status s = metrics_->flush(metrics::MetricsStore::Checkpoint::kNow); !s.ok()) {
         log_.warn("metrics flush at shutdown failed", {{"error", s.error().toString()}});
       }
     }

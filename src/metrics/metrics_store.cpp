@@ -22,6 +22,8 @@ constexpr std::int64_t kSealGraceMs = 5 * 60'000;
 // Retention and the disk budget delete in batches so one flush never holds the store long.
 constexpr std::int64_t kBudgetBatch = 1000;
 constexpr std::size_t kMaxReportedErrors = 10;
+// Below this the write-ahead log is not worth a checkpoint.
+constexpr std::uint64_t kMinCheckpointBytes = 16ull << 20;
 
 std::int64_t floorTo(std::int64_t t, std::int64_t step) {
   std::int64_t r = t % step;
@@ -361,19 +363,27 @@ Result<AppendResult> MetricsStore::appendRefs(std::span<const RefSample> batch) 
   return result;
 }
 
-Status MetricsStore::flush() {
+Status MetricsStore::flush(Checkpoint mode) {
   std::lock_guard flushLock(flushMutex_);
   std::int64_t now = toUnixMillis(clock_.now());
+  // A checkpoint rewrites all that is still only in memory, so one every flush would write
+  // the whole head out once a minute. It comes when the log has grown past twice the head
+  // instead: checkpoints then at most double what the log writes, and a replay reads a few
+  // heads' worth at most.
+  bool due = mode == Checkpoint::kNow ||
+             wal_->diskBytes() > std::max<std::uint64_t>(2 * headBytes(), kMinCheckpointBytes);
   // Rotate first: from here on new samples go to the new segment, and everything in the
   // older ones is either persisted below or written into the checkpoint.
   std::uint64_t segment = 0;
   {
     std::lock_guard lock(appendMutex_);
-    PHAROS_ASSIGN_OR_RETURN(segment, wal_->rotate());
+    if (due) {
+      PHAROS_ASSIGN_OR_RETURN(segment, wal_->rotate());
+    }
     deactivateIdle(now);
   }
   PHAROS_TRY(persistSealed(now));
-  PHAROS_TRY(checkpoint(segment));
+  if (due) PHAROS_TRY(checkpoint(segment));
   PHAROS_TRY(applyRetention(now));
   return enforceDiskBudget();
 }
@@ -678,22 +688,31 @@ std::vector<std::string> MetricsStore::labelValues(const std::string& name) cons
   return index_.labelValues(name);
 }
 
-MetricsStats MetricsStore::stats() const {
-  MetricsStats stats;
+std::uint64_t MetricsStore::headBytes() const {
   std::vector<MemSeries*> all;
   {
     std::shared_lock lock(indexMutex_);
-    stats.series = index_.seriesCount();
     for (const auto& s : series_) {
       if (s) all.push_back(s.get());
     }
   }
+  std::uint64_t bytes = 0;
   for (MemSeries* series : all) {
     std::lock_guard lock(series->mutex);
-    stats.headBytes += series->open.memoryBytes();
+    bytes += series->open.memoryBytes();
     for (const auto& c : series->sealed)
-      stats.headBytes += c.bytes.capacity();
+      bytes += c.bytes.capacity();
   }
+  return bytes;
+}
+
+MetricsStats MetricsStore::stats() const {
+  MetricsStats stats;
+  {
+    std::shared_lock lock(indexMutex_);
+    stats.series = index_.seriesCount();
+  }
+  stats.headBytes = headBytes();
   stats.activeSeries = activeSeries_.load();
   stats.samplesAppended = samplesAppended_;
   stats.samplesRejected = samplesRejected_;

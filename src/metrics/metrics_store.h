@@ -109,9 +109,10 @@ class MetricsStore final : public promql::Queryable {
   Result<AppendResult> appendRefs(std::span<const RefSample> batch);
 
   // Seals chunks whose window has passed, persists sealed chunks and their rollups,
-  // checkpoints the write-ahead log, applies retention and the disk budget. Run
-  // periodically and at shutdown.
-  Status flush();
+  // checkpoints the write-ahead log when it is due (kNow: always, as at shutdown), applies
+  // retention and the disk budget. Run periodically and at shutdown.
+  enum class Checkpoint { kWhenDue, kNow };
+  Status flush(Checkpoint checkpoint = Checkpoint::kWhenDue);
 
   Result<std::vector<promql::SeriesSamples>> select(const std::vector<promql::Matcher>& matchers,
                                                     std::int64_t minT, std::int64_t maxT) override;
@@ -159,6 +160,8 @@ class MetricsStore final : public promql::Queryable {
   std::vector<SeriesRef> selectRefs(const std::vector<promql::Matcher>& matchers) const;
   Status persistSealed(std::int64_t now);
   Status checkpoint(std::uint64_t segment);
+  // Bytes of samples held in memory: open chunks and sealed ones not yet persisted.
+  std::uint64_t headBytes() const;
   Status applyRetention(std::int64_t now);
   // Turns raw chunks that are about to go (retention, disk budget) into 1-minute rollups in
   // batches; returns how many raw chunks it replaced.

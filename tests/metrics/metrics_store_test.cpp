@@ -153,13 +153,25 @@ TEST_F(MetricsStoreTest, ReplaysManySeriesCreatedInOneBatch) {
 TEST_F(MetricsStoreTest, SurvivesRestartFromCheckpointStoreAndLog) {
   auto samples = regular(kStart, 700);
   append(up_, {samples.begin(), samples.begin() + 500});
-  ASSERT_TRUE(metrics_->flush().ok());
+  ASSERT_TRUE(metrics_->flush(MetricsStore::Checkpoint::kNow).ok());
   append(up_, {samples.begin() + 500, samples.end()});
   reopen();
   expectSamples(read(up_, kStart, kStart + 700 * 15'000LL), samples);
   ASSERT_TRUE(metrics_->flush().ok());
   reopen();
   expectSamples(read(up_, kStart, kStart + 700 * 15'000LL), samples);
+}
+
+TEST_F(MetricsStoreTest, CheckpointsOnlyWhenTheLogHasGrownPastTheHead) {
+  append(up_, regular(kStart, 100));
+  ASSERT_TRUE(metrics_->flush().ok());
+  std::uint64_t before = metrics_->stats().walBytes;
+  EXPECT_GT(before, 0u);  // a small log is not worth a checkpoint: still there
+  ASSERT_TRUE(metrics_->flush(MetricsStore::Checkpoint::kNow).ok());
+  // Now the log is one checkpoint holding the open chunk: smaller than the samples' records.
+  EXPECT_LT(metrics_->stats().walBytes, before);
+  reopen();
+  EXPECT_EQ(read(up_, kStart, kStart + 100 * 15'000LL).size(), 100u);
 }
 
 TEST_F(MetricsStoreTest, RollupsEqualRollupsOfTheRawSamples) {
