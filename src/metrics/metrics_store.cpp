@@ -154,9 +154,7 @@ MetricsStore::MemSeries* MetricsStore::createSeries(SeriesRef ref, const Labels&
     series_[ref] = std::move(series);
     index_.add(ref, labels);
   }
-  if (auto [it, inserted] = byHash_.emplace(labels.hash(), ref); !inserted) {
-    collisions_[labels.hash()].push_back(ref);
-  }
+  byHash_.insert(labels.hash(), ref);
   setActive(*raw, true);
   nextRef_ = std::max(nextRef_, ref + 1);
   return raw;
@@ -192,25 +190,16 @@ MetricsStore::MemSeries* MetricsStore::seriesAt(SeriesRef ref) const {
   return ref < series_.size() ? series_[ref].get() : nullptr;
 }
 
-Result<MetricsStore::MemSeries*> MetricsStore::seriesFor(const Labels& labels,
+Result<MetricsStore::MemSeries*> MetricsStore::seriesFor(const Labels& labels, std::uint64_t hash,
                                                          std::string& walSeries,
                                                          AppendResult& result) {
-  std::uint64_t hash = labels.hash();
-  if (auto it = byHash_.find(hash); it != byHash_.end()) {
-    MemSeries* series = seriesAtForAppend(it->second);
-    if (series->labels != labels) {
-      series = nullptr;
-      if (auto c = collisions_.find(hash); c != collisions_.end()) {
-        for (SeriesRef ref : c->second) {
-          if (MemSeries* other = seriesAtForAppend(ref); other->labels == labels) series = other;
-        }
-      }
-    }
-    if (series != nullptr) {
-      // An existing series coming back counts again; the limits refuse only new ones.
-      setActive(*series, true);
-      return series;
-    }
+  SeriesRef found =
+      byHash_.find(hash, [&](SeriesRef ref) { return seriesAtForAppend(ref)->labels == labels; });
+  if (found != 0) {
+    MemSeries* series = seriesAtForAppend(found);
+    // An existing series coming back counts again; the limits refuse only new ones.
+    setActive(*series, true);
+    return series;
   }
   if (Status valid = validateSeriesLabels(labels); !valid.ok()) {
     ++result.invalidLabels;
@@ -328,11 +317,23 @@ Result<AppendResult> MetricsStore::append(std::span<const IncomingSample> batch,
   std::string walSeries;
   SamplesRecordBuilder walSamples;
   if (refs != nullptr) refs->assign(batch.size(), 0);
+  // Hashes first, a few samples ahead, so the table's cache line is on its way before the
+  // lookup needs it (a miss per sample otherwise, at 100,000 series).
+  constexpr std::size_t kAhead = 8;
+  std::vector<std::uint64_t> hashes(batch.size());
+  for (std::size_t i = 0; i < std::min(kAhead, batch.size()); ++i)
+    hashes[i] = batch[i].labels.hash();
   std::unique_lock lock(appendMutex_);
+  for (std::size_t i = 0; i < std::min(kAhead, batch.size()); ++i)
+    byHash_.prefetch(hashes[i]);
   for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (i + kAhead < batch.size()) {
+      hashes[i + kAhead] = batch[i + kAhead].labels.hash();
+      byHash_.prefetch(hashes[i + kAhead]);
+    }
     const IncomingSample& in = batch[i];
     if (!inBounds(in.sample, oldest, newest, in.labels, result)) continue;
-    auto series = seriesFor(in.labels, walSeries, result);
+    auto series = seriesFor(in.labels, hashes[i], walSeries, result);
     if (!series.ok()) continue;
     if (refs != nullptr) (*refs)[i] = (*series)->ref;
     appendOne(**series, in.sample, oldest, newest, walSamples, result);

@@ -17,6 +17,7 @@
 #include "core/prometheus_text.h"
 #include "core/result.h"
 #include "core/sample.h"
+#include "metrics/series_hash_table.h"
 #include "metrics/series_index.h"
 #include "metrics/wal.h"
 #include "metrics/wal_records.h"
@@ -137,7 +138,8 @@ class MetricsStore final : public promql::Queryable {
   Status replayRecord(std::string_view payload);
   MemSeries* createSeries(SeriesRef ref, const Labels& labels);
   // Under appendMutex_: the series for `labels`, created (and logged in `walSeries`) if new.
-  Result<MemSeries*> seriesFor(const Labels& labels, std::string& walSeries, AppendResult& result);
+  Result<MemSeries*> seriesFor(const Labels& labels, std::uint64_t hash, std::string& walSeries,
+                               AppendResult& result);
   enum class Outcome { kAppended, kDuplicate, kOutOfOrder, kConflicting };
   Outcome applySample(MemSeries& series, Sample sample);
   // Under appendMutex_: counts a series in or out of the cardinality limits.
@@ -176,9 +178,7 @@ class MetricsStore final : public promql::Queryable {
   // Held by append() across validation, apply and the write-ahead write, so the log's order
   // is the order samples were applied in; flush() takes it only to rotate the log.
   std::mutex appendMutex_;
-  // Series by label-set hash; the rare second series with an equal hash goes to collisions_.
-  std::unordered_map<std::uint64_t, SeriesRef> byHash_;                   // under appendMutex_
-  std::unordered_map<std::uint64_t, std::vector<SeriesRef>> collisions_;  // under appendMutex_
+  SeriesHashTable byHash_;                                  // under appendMutex_
   std::unordered_map<std::string, std::size_t> perMetric_;  // active, under appendMutex_
   std::atomic<std::size_t> activeSeries_{0};                // written under appendMutex_
   SeriesRef nextRef_ = 1;                                   // under appendMutex_
