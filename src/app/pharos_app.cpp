@@ -15,6 +15,7 @@
 #include "api/system_routes.h"
 #include "app/build_info.h"
 #include "bus/embedded/embedded_bus.h"
+#include "core/malloc_tuning.h"
 #include "objects/local/local_object_store.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -335,6 +336,7 @@ int runServe(const config::Config& config) {
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  tuneMallocForServer();
   logging::Logger log("app");
   // Every connection and every open file costs a descriptor; servers commonly raise the soft
   // limit to the hard one so server.max_connections, not a default of 1024, is the limit.
