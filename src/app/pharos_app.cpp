@@ -196,10 +196,27 @@ Status PharosApp::startMetrics() {
   return okStatus();
 }
 
+// A target given as an address the outbound policy refuses is a config error, said at
+// start-up naming the rule (as the API will answer 400 for a check). Names are resolved and
+// judged at every scrape instead: DNS may change, and a start must not wait on it.
+Status PharosApp::checkScrapeTarget(const std::string& job, const std::string& target) {
+  PHAROS_ASSIGN_OR_RETURN(config::HostPort hp, config::parseHostPort(target));
+  std::optional<net::IpAddress> address = net::IpAddress::parse(hp.host);
+  if (!address) return okStatus();
+  net::OutboundDecision decision =
+      outboundPolicy_->decide(*address, hp.port, hp.host, net::OutboundPurpose::kScrapes);
+  if (decision.allowed) return okStatus();
+  return makeError(ErrorCode::kInvalidArgument,
+                   fmt::format("metrics.scrape job '{}': target {} is refused by the outbound "
+                               "policy: {}",
+                               job, target, decision.rule));
+}
+
 Status PharosApp::startScrapes() {
   std::vector<metrics::ScrapeTarget> targets;
   for (const config::ScrapeJobConfig& job : config_.metrics.scrape) {
     for (const std::string& instance : job.targets) {
+      PHAROS_TRY(checkScrapeTarget(job.job, instance));
       metrics::ScrapeTarget t;
       t.job = job.job;
       t.instance = instance;

@@ -57,6 +57,7 @@ class PharosApp {
   Status startOutbound();
   Status startMetrics();
   Status startScrapes();
+  Status checkScrapeTarget(const std::string& job, const std::string& target);
   Status startApi();
   Status startHttp();
   // Makes sure someone can call the API: the configured bootstrap key, or in dev a new admin

@@ -143,5 +143,19 @@ TEST(ServeTest, ExampleConfigStarts) {
   EXPECT_EQ(httpGet(server.port(), "/readyz")->status, 200);
 }
 
+TEST(ServeTest, AScrapeTargetThePolicyRefusesIsAStartError) {
+  TempDir dir;
+  std::string config = dir.file("pharos.yaml");
+  std::ofstream(config) << "metrics:\n  scrape:\n    - job: cloud\n"
+                           "      targets: [\"169.254.169.254:80\"]\n";
+  auto [code, out] = run({PHAROS_BINARY, "serve", "--config", config, "--data", dir.file("data"),
+                          "--listen", "127.0.0.1:0"});
+  EXPECT_EQ(code, 1) << out;
+  EXPECT_NE(out.find("target 169.254.169.254:80 is refused by the outbound policy: deny "
+                     "169.254.0.0/16"),
+            std::string::npos)
+      << out;
+}
+
 }  // namespace
 }  // namespace pharos::testing
