@@ -22,8 +22,7 @@ constexpr std::size_t kImportMaxBytes = 32 << 20;
 constexpr std::int64_t kDefaultPoints = 250;
 
 net::HttpResponse promError(int status, std::string_view type, std::string_view message) {
-  net::HttpResponse r = net::HttpResponse::json(status, promql::renderError(type, message));
-  return r;
+  return net::HttpResponse::json(status, promql::renderError(type, message));
 }
 
 net::HttpResponse badData(std::string_view message) {

@@ -396,13 +396,7 @@ Status MetricsStore::persistSealed(std::int64_t now) {
     std::vector<MemSeries::Chunk> chunks;
   };
   std::vector<Pending> pending;
-  std::vector<MemSeries*> all;
-  {
-    std::shared_lock lock(indexMutex_);
-    for (const auto& s : series_) {
-      if (s) all.push_back(s.get());
-    }
-  }
+  std::vector<MemSeries*> all = allSeries();
   for (MemSeries* series : all) {
     std::lock_guard lock(series->mutex);
     if (series->open.count() > 0 &&
@@ -448,13 +442,7 @@ Status MetricsStore::persistSealed(std::int64_t now) {
 }
 
 Status MetricsStore::checkpoint(std::uint64_t segment) {
-  std::vector<MemSeries*> all;
-  {
-    std::shared_lock lock(indexMutex_);
-    for (const auto& s : series_) {
-      if (s) all.push_back(s.get());
-    }
-  }
+  std::vector<MemSeries*> all = allSeries();
   std::string framed;
   std::string record;
   for (MemSeries* series : all) {
@@ -547,19 +535,34 @@ Status MetricsStore::enforceDiskBudget() {
   return okStatus();
 }
 
-std::vector<SeriesRef> MetricsStore::selectRefs(
+std::vector<MetricsStore::MemSeries*> MetricsStore::selectSeries(
     const std::vector<promql::Matcher>& matchers) const {
   std::shared_lock lock(indexMutex_);
-  return index_.select(matchers,
-                       [this](SeriesRef ref) -> const Labels& { return series_[ref]->labels; });
+  auto refs = index_.select(
+      matchers, [this](SeriesRef ref) -> const Labels& { return series_[ref]->labels; });
+  std::vector<MemSeries*> out;
+  out.reserve(refs.size());
+  for (SeriesRef ref : refs)
+    out.push_back(series_[ref].get());
+  return out;
+}
+
+std::vector<MetricsStore::MemSeries*> MetricsStore::allSeries() const {
+  std::shared_lock lock(indexMutex_);
+  std::vector<MemSeries*> out;
+  out.reserve(series_.size());
+  for (const auto& s : series_) {
+    if (s) out.push_back(s.get());
+  }
+  return out;
 }
 
 Result<std::vector<promql::SeriesSamples>> MetricsStore::select(
     const std::vector<promql::Matcher>& matchers, std::int64_t minT, std::int64_t maxT) {
   std::vector<promql::SeriesSamples> out;
   std::vector<std::string> memory;
-  for (SeriesRef ref : selectRefs(matchers)) {
-    MemSeries* series = seriesAt(ref);
+  for (MemSeries* series : selectSeries(matchers)) {
+    SeriesRef ref = series->ref;
     std::int64_t persistedUpTo;
     std::int64_t firstInMemory;
     memory.clear();
@@ -616,8 +619,8 @@ Result<std::vector<promql::RollupSeries>> MetricsStore::selectRollups(
     std::optional<Sample> before;
   };
   std::vector<MemoryChunk> memory;
-  for (SeriesRef ref : selectRefs(matchers)) {
-    MemSeries* series = seriesAt(ref);
+  for (MemSeries* series : selectSeries(matchers)) {
+    SeriesRef ref = series->ref;
     std::int64_t persistedUpTo;
     memory.clear();
     {
@@ -673,8 +676,8 @@ Result<std::vector<promql::RollupSeries>> MetricsStore::selectRollups(
 
 std::vector<Labels> MetricsStore::series(const std::vector<promql::Matcher>& matchers) const {
   std::vector<Labels> out;
-  for (SeriesRef ref : selectRefs(matchers))
-    out.push_back(seriesAt(ref)->labels);
+  for (MemSeries* series : selectSeries(matchers))
+    out.push_back(series->labels);
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -690,13 +693,7 @@ std::vector<std::string> MetricsStore::labelValues(const std::string& name) cons
 }
 
 std::uint64_t MetricsStore::headBytes() const {
-  std::vector<MemSeries*> all;
-  {
-    std::shared_lock lock(indexMutex_);
-    for (const auto& s : series_) {
-      if (s) all.push_back(s.get());
-    }
-  }
+  std::vector<MemSeries*> all = allSeries();
   std::uint64_t bytes = 0;
   for (MemSeries* series : all) {
     std::lock_guard lock(series->mutex);

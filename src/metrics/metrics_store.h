@@ -159,7 +159,9 @@ class MetricsStore final : public promql::Queryable {
   // Writes the batch's records and waits until they are durable.
   Status commit(std::string& walSeries, SamplesRecordBuilder& walSamples, AppendResult& result,
                 std::unique_lock<std::mutex>& appendLock);
-  std::vector<SeriesRef> selectRefs(const std::vector<promql::Matcher>& matchers) const;
+  // Series pointers stay valid for the store's life (series are never removed).
+  std::vector<MemSeries*> selectSeries(const std::vector<promql::Matcher>& matchers) const;
+  std::vector<MemSeries*> allSeries() const;
   Status persistSealed(std::int64_t now);
   Status checkpoint(std::uint64_t segment);
   // Bytes of samples held in memory: open chunks and sealed ones not yet persisted.

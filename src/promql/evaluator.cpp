@@ -43,22 +43,10 @@ bool isRangeFunction(Function f) {
   }
 }
 
-// The range functions a rollup bucket's summary can answer.
+// The range functions a rollup bucket's summary can answer: all but the two that need the
+// last samples themselves.
 bool rollupCanAnswer(Function f) {
-  switch (f) {
-    case Function::kRate:
-    case Function::kIncrease:
-    case Function::kAvgOverTime:
-    case Function::kSumOverTime:
-    case Function::kMinOverTime:
-    case Function::kMaxOverTime:
-    case Function::kCountOverTime:
-    case Function::kLastOverTime:
-    case Function::kQuantileOverTime:
-      return true;
-    default:
-      return false;
-  }
+  return isRangeFunction(f) && f != Function::kIrate && f != Function::kDelta;
 }
 
 // How far before a step a selector reaches back (range or lookback, plus offset).

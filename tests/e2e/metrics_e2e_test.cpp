@@ -15,18 +15,6 @@ namespace {
 
 using std::chrono::seconds;
 
-std::optional<Response> httpPost(uint16_t port, std::string_view path, std::string_view body,
-                                 std::string_view headers) {
-  Client c(port);
-  if (!c.connected()) return std::nullopt;
-  std::string request = "POST " + std::string(path) +
-                        " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: " +
-                        std::to_string(body.size()) + "\r\n" + std::string(headers) + "\r\n" +
-                        std::string(body);
-  if (!c.send(request)) return std::nullopt;
-  return c.read();
-}
-
 TEST(MetricsE2eTest, ImportQueryAndSurviveKill9) {
   TempDir dir;
   std::string key;

@@ -165,4 +165,17 @@ inline std::optional<Response> httpGet(uint16_t port, std::string_view path,
   return c.read();
 }
 
+// One POST with `body` on a fresh connection; `headers` as for httpGet.
+inline std::optional<Response> httpPost(uint16_t port, std::string_view path, std::string_view body,
+                                        std::string_view headers = "") {
+  Client c(port);
+  if (!c.connected()) return std::nullopt;
+  std::string request = "POST " + std::string(path) +
+                        " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: " +
+                        std::to_string(body.size()) + "\r\n" + std::string(headers) + "\r\n" +
+                        std::string(body);
+  if (!c.send(request)) return std::nullopt;
+  return c.read();
+}
+
 }  // namespace pharos::testing
