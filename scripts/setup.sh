@@ -13,6 +13,9 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev curl procps
   # the peer the PromQL answers are compared with (tests/metrics/prometheus_compat_test.cpp)
   prometheus
+  # health checks are tested against real servers: nginx (HTTP, TLS) and dnsmasq (DNS); the
+  # health benchmark compares with Prometheus' blackbox_exporter
+  nginx-light dnsmasq-base prometheus-blackbox-exporter
 )
 
 missing=()
