@@ -241,8 +241,10 @@ net::HttpResponse Gateway::authorizedHandle(const RouteSpec& spec, net::HttpRequ
     if (response.status >= 200 && response.status < 300 && !spec.resource.empty()) {
       cache_->invalidate(spec.resource);
     }
-    audit(spec, request, principal != nullptr ? principal->keyId : "",
-          spec.method + " " + spec.pattern, statusClass(response.status));
+    if (spec.audited) {
+      audit(spec, request, principal != nullptr ? principal->keyId : "",
+            spec.method + " " + spec.pattern, statusClass(response.status));
+    }
   }
   addRateHeaders(response, limit);
   return response;
@@ -269,9 +271,10 @@ void Gateway::audit(const RouteSpec& spec, const net::HttpRequest& request, std:
   auth::AuditEntry entry;
   entry.keyId = std::move(keyId);
   entry.action = std::move(action);
-  // An auth failure names the route it was refused; a write names what it touched.
-  entry.target =
-      entry.action == "auth.failed" ? spec.method + " " + spec.pattern : targetOf(request);
+  // An auth failure names the route it was refused; a write names what it touched, unless
+  // its path carries a secret.
+  entry.target = entry.action == "auth.failed" || !spec.audited ? spec.method + " " + spec.pattern
+                                                                : targetOf(request);
   entry.remoteAddress = request.remoteAddress;
   entry.outcome = std::move(outcome);
   if (Status s = audit_.record(entry); !s.ok()) {

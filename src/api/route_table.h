@@ -34,6 +34,9 @@ struct RouteSpec {
   // Cache-invalidation key ("keys"): a successful write invalidates cached GETs of the same
   // resource.
   std::string resource;
+  // Writes are audited. Not a route whose path carries a secret and that is called
+  // constantly (a heartbeat's token): the audit log would keep the secret and drown in it.
+  bool audited = true;
   // For the OpenAPI document: the success status and its media type.
   int successStatus = 200;
   std::string responseContentType = "application/json";

@@ -8,6 +8,7 @@
 #include "cli/command_line.h"
 #include "core/config/duration.h"
 #include "core/config/loader.h"
+#include "health/health_config.h"
 
 namespace {
 
@@ -21,9 +22,16 @@ void configureLogging(const pharos::config::Config& c) {
   pharos::logging::configure(s);
 }
 
+// The config, with the sections that higher modules read themselves checked too, so that
+// `config check` and `serve` report every problem at once.
 LoadOutcome load(const pharos::cli::Invocation& inv) {
-  return inv.configFile ? pharos::config::loadConfigFile(*inv.configFile, inv.load)
-                        : pharos::config::loadDefaultConfig(inv.load);
+  LoadOutcome out = inv.configFile ? pharos::config::loadConfigFile(*inv.configFile, inv.load)
+                                   : pharos::config::loadDefaultConfig(inv.load);
+  auto health = pharos::health::readHealthConfig(out.config.health);
+  if (auto* problems = std::get_if<std::vector<pharos::config::Diagnostic>>(&health)) {
+    out.diagnostics.insert(out.diagnostics.end(), problems->begin(), problems->end());
+  }
+  return out;
 }
 
 int printDiagnostics(const LoadOutcome& out) {
@@ -62,6 +70,9 @@ int configCheck(const pharos::cli::Invocation& inv) {
              m.maxDiskBytes > 0 ? fmt::format("disk budget {} bytes", m.maxDiskBytes)
                                 : std::string("no disk budget"),
              m.scrape.size(), targets);
+  fmt::print("  health     {} check(s), {} maintenance window(s), at most {} probe(s) at once\n",
+             c.health.checks.items.size(), c.health.maintenance.items.size(),
+             c.health.maxConcurrency);
   return 0;
 }
 
@@ -87,7 +98,9 @@ int main(int argc, char** argv) {
         return 1;
       }
       configureLogging(out.config);
-      return pharos::app::runServe(out.config);
+      pharos::app::PharosApp::ConfigSource source;
+      if (inv.configFile) source = [inv] { return load(inv); };
+      return pharos::app::runServe(out.config, std::move(source));
     }
     case pharos::cli::Command::kKeysCreate:
     case pharos::cli::Command::kKeysList:

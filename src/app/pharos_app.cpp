@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "api/audit_routes.h"
+#include "api/health_routes.h"
 #include "api/keys_routes.h"
 #include "api/metrics_routes.h"
 #include "api/openapi.h"
@@ -16,6 +17,7 @@
 #include "app/build_info.h"
 #include "bus/embedded/embedded_bus.h"
 #include "core/malloc_tuning.h"
+#include "health/health_config.h"
 #include "objects/local/local_object_store.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -33,8 +35,12 @@ std::vector<objects::LifecycleRule> lifecycleRules(const config::Config& c) {
 
 }  // namespace
 
-PharosApp::PharosApp(config::Config config, Clock& clock)
-    : config_(std::move(config)), clock_(clock), createdAt_(clock.monotonic()), lifecycle_(clock) {
+PharosApp::PharosApp(config::Config config, Clock& clock, ConfigSource source)
+    : config_(std::move(config)),
+      clock_(clock),
+      configSource_(std::move(source)),
+      createdAt_(clock.monotonic()),
+      lifecycle_(clock) {
   declareServices();
 }
 
@@ -76,7 +82,14 @@ void PharosApp::declareServices() {
     metrics_.reset();
     metricsDb_.reset();
   });
-  add("api", {"store", "bus", "auth", "metrics"}, &PharosApp::startApi, [this](MonoTime) {
+  add("health", {"store", "bus", "metrics", "outbound"}, &PharosApp::startHealth, [this](MonoTime) {
+    healthPruner_.reset();
+    if (health_) health_->stop();
+    health_.reset();
+    checkResults_.reset();
+    checks_.reset();
+  });
+  add("api", {"store", "bus", "auth", "metrics", "health"}, &PharosApp::startApi, [this](MonoTime) {
     router_.reset();
     gateway_.reset();
     systemDeps_.reset();
@@ -247,6 +260,62 @@ Status PharosApp::startScrapes() {
   return okStatus();
 }
 
+Status PharosApp::startHealth() {
+  PHAROS_ASSIGN_OR_RETURN(checks_, health::CheckCatalog::open(*store_, clock_));
+  PHAROS_ASSIGN_OR_RETURN(checkResults_,
+                          health::ResultRecorder::open(*store_, *metrics_, bus_.get()));
+  health::HealthEngine::Options o;
+  o.maxConcurrency = static_cast<int>(config_.health.maxConcurrency);
+  o.flushInterval = config_.health.flushInterval;
+  health_ = std::make_unique<health::HealthEngine>(o, *outbound_, *outboundPolicy_, *checkResults_,
+                                                   clock_);
+  checks_->onChange(
+      [this](std::vector<health::CheckSpec> all) { health_->setChecks(std::move(all)); });
+  // Hands the engine the config's checks merged with those defined through the API.
+  PHAROS_TRY(applyHealthConfig(config_.health));
+  health_->start();
+  // Failure reasons and state changes are kept as long as the raw samples they annotate.
+  healthPruner_ = std::make_unique<PeriodicTask>(std::chrono::hours(1), [this] {
+    auto pruned = checkResults_->prune(clock_.now() - config_.metrics.rawRetention);
+    if (!pruned.ok())
+      log_.warn("pruning check history failed", {{"error", pruned.error().toString()}});
+  });
+  healthPruner_->start();
+  return okStatus();
+}
+
+Status PharosApp::applyHealthConfig(const config::HealthConfig& health) {
+  auto read = health::readHealthConfig(health);
+  if (auto* problems = std::get_if<std::vector<config::Diagnostic>>(&read)) {
+    std::string message;
+    for (const auto& d : *problems)
+      message += (message.empty() ? "" : "\n") + d.toString();
+    return makeError(ErrorCode::kInvalidArgument, message);
+  }
+  auto& defs = std::get<health::HealthDefinitions>(read);
+  health_->setMaintenance(
+      std::make_shared<const health::MaintenanceCalendar>(std::move(defs.maintenance)));
+  checks_->setConfigChecks(std::move(defs.checks));
+  return okStatus();
+}
+
+Result<std::string> PharosApp::reloadConfig() {
+  std::lock_guard lock(reloadMutex_);
+  if (!configSource_) {
+    return makeError(ErrorCode::kFailedPrecondition, "pharos was started without a config file");
+  }
+  PHAROS_ASSIGN_OR_RETURN(config::Config next, config::toResult(configSource_()));
+  if (!health_) return makeError(ErrorCode::kUnavailable, "the health monitor is not running");
+  PHAROS_TRY(applyHealthConfig(next.health));
+  std::size_t checks = next.health.checks.items.size();
+  std::size_t windows = next.health.maintenance.items.size();
+  config_.health = std::move(next.health);
+  std::string message =
+      fmt::format("{} check(s) and {} maintenance window(s) from the config", checks, windows);
+  log_.info("config reloaded", {{"checks", checks}, {"maintenance_windows", windows}});
+  return message;
+}
+
 Status PharosApp::bootstrapKeys() {
   if (!config_.auth.bootstrapKey.empty()) {
     return keys_->ensureBootstrapKey(config_.auth.bootstrapKey);
@@ -281,11 +350,15 @@ Status PharosApp::startApi() {
       kVersion,
       kCommit,
       [this]() { return http_ ? http_->stats() : net::ServerStats{}; },
-      {[this](PrometheusText& out) { metrics::writeMetricsStats(metrics_->stats(), out); }}});
+      {[this](PrometheusText& out) { metrics::writeMetricsStats(metrics_->stats(), out); },
+       [this](PrometheusText& out) { health::writeEngineStats(health_->stats(), out); }}});
   gateway_->add(api::systemRoutes(*systemDeps_));
   gateway_->add(api::metricsRoutes(api::MetricsRoutesDeps{
       *metrics_, clock_,
       [this] { return scraper_ ? scraper_->status() : std::vector<metrics::TargetStatus>{}; }}));
+  gateway_->add(api::healthRoutes(api::HealthRoutesDeps{*checks_, *health_, *checkResults_,
+                                                        *metrics_, *outbound_, clock_,
+                                                        [this] { return reloadConfig(); }}));
   gateway_->add(api::keysRoutes(*keys_));
   gateway_->add(api::auditRoutes(*audit_));
   gateway_->add(api::openApiRoute(*gateway_, kVersion));
@@ -343,7 +416,7 @@ uint16_t PharosApp::httpPort() const {
   return http_ ? http_->port() : 0;
 }
 
-int runServe(const config::Config& config) {
+int runServe(const config::Config& config, PharosApp::ConfigSource source) {
   // Signals are taken synchronously by this thread; every thread the app starts inherits the
   // blocked mask, so none of them is interrupted by one.
   sigset_t signals;
@@ -362,7 +435,7 @@ int runServe(const config::Config& config) {
     files.rlim_cur = files.rlim_max;
     if (setrlimit(RLIMIT_NOFILE, &files) != 0) log.warn("cannot raise the open-file limit");
   }
-  PharosApp app(config, systemClock());
+  PharosApp app(config, systemClock(), std::move(source));
   if (Status s = app.start(); !s.ok()) {
     log.error("cannot start", {{"error", s.error().toString()}});
     fmt::print(stderr, "pharos: cannot start: {}\n", s.error().toString());
@@ -376,6 +449,12 @@ int runServe(const config::Config& config) {
       if (Status s = app.reloadTls(); !s.ok()) {
         log.error("TLS reload failed; still serving the previous certificate",
                   {{"error", s.error().toString()}});
+      }
+      // Config-as-code: checks and maintenance windows follow the file.
+      if (auto r = app.reloadConfig();
+          !r.ok() && r.error().code != ErrorCode::kFailedPrecondition) {
+        log.error("config reload failed; still running the previous checks",
+                  {{"error", r.error().toString()}});
       }
       continue;
     }

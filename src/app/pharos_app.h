@@ -1,6 +1,8 @@
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 
 #include "app/data_dir.h"
@@ -9,7 +11,11 @@
 #include "bus/bus.h"
 #include "core/clock.h"
 #include "core/config/config.h"
+#include "core/config/loader.h"
 #include "core/periodic_task.h"
+#include "health/catalog.h"
+#include "health/engine.h"
+#include "health/recorder.h"
 #include "metrics/metrics_store.h"
 #include "metrics/scraper.h"
 #include "net/http_server.h"
@@ -31,7 +37,10 @@ namespace pharos::app {
 // from the config, starts modules in dependency order and stops them in reverse.
 class PharosApp {
  public:
-  PharosApp(config::Config config, Clock& clock);
+  // Reads the config again (its file, with the same options), for reloadConfig().
+  using ConfigSource = std::function<config::LoadOutcome()>;
+
+  PharosApp(config::Config config, Clock& clock, ConfigSource source = {});
   ~PharosApp();
   PharosApp(const PharosApp&) = delete;
   PharosApp& operator=(const PharosApp&) = delete;
@@ -43,6 +52,12 @@ class PharosApp {
 
   // Re-reads the TLS certificate and key (SIGHUP); on error the old ones stay in use.
   Status reloadTls();
+
+  // Re-reads the config (SIGHUP, POST /api/v1/config/reload) and applies what can change
+  // while running: health checks and maintenance windows. An invalid config changes
+  // nothing; the error lists every problem. Other sections need a restart, and the answer
+  // says so when they differ.
+  Result<std::string> reloadConfig();
 
   // The bound HTTP port (useful with port 0). Precondition: started.
   uint16_t httpPort() const;
@@ -58,6 +73,8 @@ class PharosApp {
   Status startMetrics();
   Status startScrapes();
   Status checkScrapeTarget(const std::string& job, const std::string& target);
+  Status startHealth();
+  Status applyHealthConfig(const config::HealthConfig& health);
   Status startApi();
   Status startHttp();
   // Makes sure someone can call the API: the configured bootstrap key, or in dev a new admin
@@ -66,6 +83,8 @@ class PharosApp {
 
   config::Config config_;
   Clock& clock_;
+  ConfigSource configSource_;
+  std::mutex reloadMutex_;
   MonoTime createdAt_;
   Lifecycle lifecycle_;
   bool started_ = false;
@@ -84,6 +103,10 @@ class PharosApp {
   std::unique_ptr<metrics::MetricsStore> metrics_;
   std::unique_ptr<PeriodicTask> metricsFlusher_;
   std::unique_ptr<metrics::Scraper> scraper_;
+  std::unique_ptr<health::CheckCatalog> checks_;
+  std::unique_ptr<health::ResultRecorder> checkResults_;
+  std::unique_ptr<health::HealthEngine> health_;
+  std::unique_ptr<PeriodicTask> healthPruner_;
   std::unique_ptr<api::SystemRoutesDeps> systemDeps_;  // also read by the self-scrape
   std::unique_ptr<api::Gateway> gateway_;              // before router_: the router calls into it
   std::shared_ptr<net::Router> router_;
@@ -93,6 +116,6 @@ class PharosApp {
 
 // `pharos serve`: starts, then waits for SIGTERM or SIGINT and stops within the drain
 // timeout. Returns the process exit code.
-int runServe(const config::Config& config);
+int runServe(const config::Config& config, PharosApp::ConfigSource source = {});
 
 }  // namespace pharos::app

@@ -280,6 +280,7 @@ class Operation : public std::enable_shared_from_this<Operation> {
     phase_ = "resolving";
     phaseStart_ = SteadyClock::now();
     timings_ = OutboundTimings{};
+    certNotAfter_.reset();
     candidates_.clear();
     next_ = 0;
     resolver_.async_resolve(
@@ -400,6 +401,11 @@ class Operation : public std::enable_shared_from_this<Operation> {
     }
     timings_.tls = since(phaseStart_);
     if (mode_ == Mode::kTlsProbe) return finishProbe();
+    // An https check may ask how long the certificate has left ([CERT_EXPIRES_IN]).
+    if (X509* cert = SSL_get1_peer_certificate(tls_->native_handle()); cert != nullptr) {
+      certNotAfter_ = certTime(X509_get0_notAfter(cert));
+      X509_free(cert);
+    }
     sendRequest();
   }
 
@@ -594,6 +600,7 @@ class Operation : public std::enable_shared_from_this<Operation> {
     r.finalUrl = target_.url();
     r.address = address_;
     r.redirects = redirects_;
+    r.certNotAfter = certNotAfter_;
     timings_.total = since(start_);
     r.timings = timings_;
     finish([&] { onFetch(std::move(r)); });
@@ -643,6 +650,7 @@ class Operation : public std::enable_shared_from_this<Operation> {
   size_t next_ = 0;
   std::string lastConnectError_ = "no address to try";
   IpAddress address_;
+  std::optional<std::chrono::system_clock::time_point> certNotAfter_;
 
   std::optional<http::request<http::string_body>> httpRequest_;
   beast::flat_buffer buffer_;

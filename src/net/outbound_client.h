@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -63,6 +64,8 @@ struct OutboundResponse {
   IpAddress address;     // the address the final hop connected to
   int redirects = 0;
   OutboundTimings timings;
+  // https: the final hop's leaf certificate's expiry.
+  std::optional<std::chrono::system_clock::time_point> certNotAfter;
 
   // Case-insensitive; empty when absent.
   std::string_view header(std::string_view name) const;

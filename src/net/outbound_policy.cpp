@@ -156,6 +156,15 @@ std::string_view outboundPurposeName(OutboundPurpose purpose) {
   return "checks";
 }
 
+std::string outboundRefusalMessage(const IpAddress& address, std::string_view host,
+                                   OutboundPurpose purpose, const OutboundDecision& decision) {
+  std::string text = address.toString();
+  std::string from =
+      host.empty() || host == text ? std::string() : fmt::format(" (from '{}')", host);
+  return fmt::format("blocked by outbound policy: {}{} for {}: {}", text, from,
+                     outboundPurposeName(purpose), decision.rule);
+}
+
 OutboundPolicy::OutboundPolicy(config::Environment env) : env_(env) {}
 
 Result<OutboundPolicy::Rules> OutboundPolicy::parseRules(const config::OutboundRulesConfig& config,

@@ -27,6 +27,13 @@ struct OutboundDecision {
   std::string rule;
 };
 
+// The words of a refusal, the same from every client that connects out (OutboundClient,
+// DnsClient), for the kPermissionDenied it returns:
+//   "blocked by outbound policy: 10.0.0.1 (from 'db.internal') for checks: deny ..."
+// `host` is the name the address came from; empty or the address itself for an IP literal.
+std::string outboundRefusalMessage(const IpAddress& address, std::string_view host,
+                                   OutboundPurpose purpose, const OutboundDecision& decision);
+
 // Decides which addresses outbound connections may reach (server-side request forgery
 // protection). Monitoring tools are a classic SSRF path: whoever may create a check or a
 // receiver could otherwise make the server call a metadata service or a loopback admin port

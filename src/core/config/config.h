@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/config/node.h"
 #include "core/log.h"
 #include "core/result.h"
 #include "core/secret.h"
@@ -155,6 +156,18 @@ struct MetricsConfig {
   std::vector<ScrapeJobConfig> scrape;
 };
 
+// Health checks and maintenance windows are kept as trees and read by the health module
+// (health/health_config.h), which owns their fields; the loader checks only the shape.
+struct HealthConfig {
+  // Probes in flight at once, over all checks; more wait their turn (and count as late).
+  int64_t maxConcurrency = 256;
+  // Checks' results waiting to be written are flushed to the metrics store this often.
+  Millis flushInterval{1'000};
+  std::string file;  // where `checks` and `maintenance` came from, for diagnostics
+  Node checks;       // a list of check definitions
+  Node maintenance;  // a list of maintenance windows
+};
+
 struct Config {
   Environment env = Environment::kDev;
   std::string dataDir = "./data";
@@ -169,6 +182,7 @@ struct Config {
   RetentionConfig retention;
   MetricsConfig metrics;
   OutboundConfig outbound;
+  HealthConfig health;
 };
 
 // The built-in defaults of an environment: what `pharos serve` runs with when no file is given.

@@ -237,6 +237,39 @@ class Walker {
     out = Secret(std::move(value));
   }
 
+  // The subtree as data, for a module that reads it itself (config/node.h).
+  Node tree(const YAML::Node& v, const std::string& path) {
+    Node n;
+    YAML::Mark mark = markOf(v);
+    n.line = mark.is_null() ? 0 : mark.line + 1;
+    n.column = mark.is_null() ? 0 : mark.column + 1;
+    if (v.IsScalar()) {
+      n.kind = Node::Kind::kScalar;
+      n.raw = v.Scalar();
+      // yaml-cpp tags plain scalars "?" and quoted ones "!".
+      n.quoted = v.Tag() == "!";
+      n.fromEnv = n.raw.find("${") != std::string::npos;
+      if (auto s = expand(v, path, n.raw)) n.scalar = std::move(*s);
+    } else if (v.IsSequence()) {
+      n.kind = Node::Kind::kList;
+      for (size_t i = 0; i < v.size(); ++i)
+        n.items.push_back(tree(v[i], fmt::format("{}[{}]", path, i)));
+    } else if (v.IsMap()) {
+      n.kind = Node::Kind::kMap;
+      for (auto it = v.begin(); it != v.end(); ++it) {
+        const YAML::Node key = it->first;
+        const YAML::Node value = it->second;
+        if (!key.IsScalar()) {
+          error(key, fmt::format("{}: keys must be plain names", path));
+          continue;
+        }
+        lastKeyMark_ = key.Mark();
+        n.members.emplace_back(key.Scalar(), tree(value, join(path, key.Scalar())));
+      }
+    }
+    return n;
+  }
+
   std::optional<std::string> lookupEnv(const std::string& name) const {
     return options_.lookupEnv ? options_.lookupEnv(name) : processEnv(name);
   }
@@ -496,10 +529,27 @@ void readMetrics(Walker& w, const YAML::Node& node, MetricsConfig& m) {
         });
 }
 
-void readDocument(Walker& w, const YAML::Node& root, Config& c) {
+void readHealth(Walker& w, const YAML::Node& node, const std::string& file, HealthConfig& h) {
+  h.file = file;
+  w.map(node, "health", {"max_concurrency", "flush_interval", "checks", "maintenance"},
+        [&](std::string_view key, const YAML::Node& v, const std::string& path) {
+          if (key == "max_concurrency") w.integer(v, path, h.maxConcurrency, 1, 100'000);
+          if (key == "flush_interval")
+            w.duration(v, path, h.flushInterval, Millis(100), Millis(60'000));
+          if (key == "checks" || key == "maintenance") {
+            if (!v.IsSequence() && !v.IsNull()) {
+              w.error(v, fmt::format("{}: expected a list", path));
+              return;
+            }
+            (key == "checks" ? h.checks : h.maintenance) = w.tree(v, path);
+          }
+        });
+}
+
+void readDocument(Walker& w, const YAML::Node& root, const std::string& file, Config& c) {
   w.map(root, "",
         {"env", "data_dir", "server", "syslog", "auth", "api", "log", "store", "bus", "objects",
-         "retention", "metrics", "outbound"},
+         "retention", "metrics", "outbound", "health"},
         [&](std::string_view key, const YAML::Node& v, const std::string& path) {
           if (key == "env") return;  // read before the defaults were chosen
           if (key == "data_dir") w.string(v, path, c.dataDir);
@@ -509,6 +559,7 @@ void readDocument(Walker& w, const YAML::Node& root, Config& c) {
           if (key == "objects") readObjects(w, v, c.objects);
           if (key == "metrics") readMetrics(w, v, c.metrics);
           if (key == "outbound") readOutbound(w, v, c.outbound);
+          if (key == "health") readHealth(w, v, file, c.health);
           if (key == "syslog") {
             w.map(v, path, {"listen"},
                   [&](std::string_view, const YAML::Node& sv, const std::string& p) {
@@ -605,7 +656,7 @@ LoadOutcome loadConfigString(std::string_view yaml, std::string_view fileName,
   }
   // Defaults of the chosen environment, then the file over them, then the command line.
   out.config = defaultsFor(chooseEnvironment(w, options, &root));
-  readDocument(w, root, out.config);
+  readDocument(w, root, file, out.config);
   applyOverrides(out.config, options);
   // The bootstrap key may come from PHAROS_BOOTSTRAP_KEY without the file naming it.
   if (out.config.auth.bootstrapKey.empty()) {

@@ -1,0 +1,43 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace pharos::config {
+
+// A config subtree kept as data, with each value's place in the file, for a section that a
+// higher module reads itself: health checks come both from the file and as JSON through the
+// API, and one parser in the health module reads both, so the two cannot drift apart.
+// Scalars are already ${VAR}-expanded; `fromEnv` says a value came (partly) from the
+// environment, so an error message shows `raw` instead of it.
+struct Node {
+  enum class Kind { kNull, kScalar, kMap, kList };
+
+  Kind kind = Kind::kNull;
+  std::string scalar;                                 // kScalar: the value, expanded
+  std::string raw;                                    // kScalar: as written, with ${VAR} references
+  bool quoted = false;                                // a quoted YAML scalar, or a JSON string
+  bool fromEnv = false;                               // contains a ${VAR} reference
+  std::vector<std::pair<std::string, Node>> members;  // kMap, in document order
+  std::vector<Node> items;                            // kList
+  int line = 0;    // 1-based; 0 when the value has no place in a file (JSON)
+  int column = 0;  // 1-based, of the value's first character
+
+  bool isNull() const { return kind == Kind::kNull; }
+  bool isScalar() const { return kind == Kind::kScalar; }
+  bool isMap() const { return kind == Kind::kMap; }
+  bool isList() const { return kind == Kind::kList; }
+  // The member named `key`, or nullptr.
+  const Node* find(std::string_view key) const {
+    for (const auto& [name, value] : members) {
+      if (name == key) return &value;
+    }
+    return nullptr;
+  }
+  // What a message may show of a scalar: the raw ${VAR} text for a value from the environment.
+  const std::string& shown() const { return fromEnv ? raw : scalar; }
+};
+
+}  // namespace pharos::config

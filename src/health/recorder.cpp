@@ -1,0 +1,197 @@
+#include "health/recorder.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "bus/bus.h"
+#include "health/schema.h"
+
+namespace pharos::health {
+namespace {
+
+constexpr std::string_view kUp = "pharos_check_up";
+constexpr std::string_view kDuration = "pharos_check_duration_seconds";
+constexpr std::string_view kHttpStatus = "pharos_check_http_status";
+constexpr std::string_view kCertExpiry = "pharos_check_cert_expiry_timestamp_seconds";
+
+struct PendingSample {
+  Labels labels;
+  Sample sample;
+};
+
+void samplesOf(const RecordedResult& r, std::vector<PendingSample>& out) {
+  Labels base = r.maintenance ? r.identity.with("maintenance", "true") : r.identity;
+  std::int64_t t = toUnixMillis(r.at);
+  out.push_back({base.with(Labels::kMetricName, kUp), {t, r.result.ok ? 1.0 : 0.0}});
+  // A run that never connected has no latency to report.
+  if (r.result.latencyMs > 0 || r.result.ok) {
+    out.push_back({base.with(Labels::kMetricName, kDuration), {t, r.result.latencyMs / 1000.0}});
+  }
+  if (r.result.status) {
+    out.push_back(
+        {base.with(Labels::kMetricName, kHttpStatus), {t, static_cast<double>(*r.result.status)}});
+  }
+  if (r.result.certExpiresInMs) {
+    double expiry = static_cast<double>(t + *r.result.certExpiresInMs) / 1000.0;
+    out.push_back({base.with(Labels::kMetricName, kCertExpiry), {t, expiry}});
+  }
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ResultRecorder>> ResultRecorder::open(store::Store& store,
+                                                             metrics::MetricsStore& metrics,
+                                                             bus::Bus* bus) {
+  PHAROS_TRY(store.migrate(migrations()));
+  // Consumers (alarms) subscribe their own queues to kStateTopic; with none, a publish goes
+  // nowhere, which is right: the transitions table is the record.
+  return std::unique_ptr<ResultRecorder>(new ResultRecorder(store, metrics, bus));
+}
+
+void ResultRecorder::add(RecordedResult result) {
+  std::lock_guard lock(mutex_);
+  pending_.push_back(std::move(result));
+  ++recorded_;
+}
+
+std::uint64_t ResultRecorder::recorded() const {
+  std::lock_guard lock(const_cast<std::mutex&>(mutex_));
+  return recorded_;
+}
+
+Status ResultRecorder::flush() {
+  std::lock_guard flushLock(flushMutex_);
+  std::vector<RecordedResult> batch;
+  {
+    std::lock_guard lock(mutex_);
+    batch.swap(pending_);
+  }
+  if (batch.empty()) return okStatus();
+  Status samples = writeSamples(batch);
+  PHAROS_TRY(writeRows(batch));
+  publish(batch);
+  return samples;
+}
+
+Status ResultRecorder::writeSamples(const std::vector<RecordedResult>& batch) {
+  std::vector<PendingSample> samples;
+  samples.reserve(batch.size() * 2);
+  for (const RecordedResult& r : batch)
+    samplesOf(r, samples);
+  std::vector<metrics::MetricsStore::RefSample> known;
+  std::vector<metrics::IncomingSample> fresh;
+  std::vector<std::string> freshKeys;
+  for (PendingSample& p : samples) {
+    std::string key = p.labels.str();
+    if (auto it = refs_.find(key); it != refs_.end()) {
+      known.push_back({it->second, p.sample});
+    } else {
+      fresh.push_back({std::move(p.labels), p.sample});
+      freshKeys.push_back(std::move(key));
+    }
+  }
+  if (!known.empty()) PHAROS_TRY(metrics_.appendRefs(known));
+  if (!fresh.empty()) {
+    std::vector<metrics::SeriesRef> refs;
+    PHAROS_TRY(metrics_.append(fresh, &refs));
+    for (std::size_t i = 0; i < refs.size() && i < freshKeys.size(); ++i) {
+      if (refs[i] != 0) refs_.emplace(std::move(freshKeys[i]), refs[i]);
+    }
+  }
+  return okStatus();
+}
+
+Status ResultRecorder::writeRows(const std::vector<RecordedResult>& batch) {
+  bool any = false;
+  for (const RecordedResult& r : batch)
+    any = any || !r.result.ok || r.transition;
+  if (!any) return okStatus();
+  return store_.transaction([&](store::Session& s) -> Status {
+    for (const RecordedResult& r : batch) {
+      std::int64_t at = toUnixMillis(r.at);
+      std::int64_t maintenance = r.maintenance ? 1 : 0;
+      if (!r.result.ok) {
+        PHAROS_TRY(s.execute(
+            "INSERT OR REPLACE INTO health_failures (check_name, at_ms, reason, maintenance) "
+            "VALUES ($1, $2, $3, $4)",
+            {r.check, at, r.result.error, maintenance}));
+      }
+      if (r.transition) {
+        PHAROS_TRY(s.execute(
+            "INSERT OR REPLACE INTO health_transitions (check_name, at_ms, from_status, "
+            "to_status, reason, maintenance) VALUES ($1, $2, $3, $4, $5, $6)",
+            {r.check, at, std::string(checkStatusName(r.transition->from)),
+             std::string(checkStatusName(r.transition->to)), r.result.error, maintenance}));
+      }
+    }
+    return okStatus();
+  });
+}
+
+void ResultRecorder::publish(const std::vector<RecordedResult>& batch) {
+  if (bus_ == nullptr) return;
+  for (const RecordedResult& r : batch) {
+    if (!r.transition) continue;
+    nlohmann::json labels = nlohmann::json::object();
+    for (const Label& l : r.identity)
+      labels[l.name] = l.value;
+    nlohmann::json event{{"check", r.check},
+                         {"at_ms", toUnixMillis(r.at)},
+                         {"from", checkStatusName(r.transition->from)},
+                         {"to", checkStatusName(r.transition->to)},
+                         {"reason", r.result.error},
+                         {"maintenance", r.maintenance},
+                         {"labels", labels}};
+    // Best effort: the transition is already stored; a bus hiccup must not lose results.
+    (void)bus_->publish(kStateTopic,
+                        event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  }
+}
+
+Result<std::vector<FailureRow>> ResultRecorder::failures(const std::string& check, WallTime from,
+                                                         WallTime to, std::size_t limit) {
+  PHAROS_ASSIGN_OR_RETURN(
+      store::Rows rows,
+      store_.query(
+          "SELECT at_ms, reason, maintenance FROM health_failures WHERE check_name = $1 "
+          "AND at_ms >= $2 AND at_ms < $3 ORDER BY at_ms DESC LIMIT $4",
+          {check, toUnixMillis(from), toUnixMillis(to), static_cast<std::int64_t>(limit)}));
+  std::vector<FailureRow> out;
+  for (const store::Row& row : rows) {
+    out.push_back(
+        FailureRow{check, fromUnixMillis(row.integer(0)), row.text(1), row.integer(2) != 0});
+  }
+  return out;
+}
+
+Result<std::vector<TransitionRow>> ResultRecorder::transitions(const std::string& check,
+                                                               WallTime from, WallTime to,
+                                                               std::size_t limit) {
+  PHAROS_ASSIGN_OR_RETURN(
+      store::Rows rows,
+      store_.query(
+          "SELECT at_ms, from_status, to_status, reason, maintenance FROM "
+          "health_transitions WHERE check_name = $1 AND at_ms >= $2 AND at_ms < $3 "
+          "ORDER BY at_ms DESC LIMIT $4",
+          {check, toUnixMillis(from), toUnixMillis(to), static_cast<std::int64_t>(limit)}));
+  auto parse = [](const std::string& s) {
+    return s == "up" ? CheckStatus::kUp : s == "down" ? CheckStatus::kDown : CheckStatus::kUnknown;
+  };
+  std::vector<TransitionRow> out;
+  for (const store::Row& row : rows) {
+    out.push_back(TransitionRow{check, fromUnixMillis(row.integer(0)), parse(row.text(1)),
+                                parse(row.text(2)), row.text(3), row.integer(4) != 0});
+  }
+  return out;
+}
+
+Result<std::int64_t> ResultRecorder::prune(WallTime before) {
+  std::int64_t cutoff = toUnixMillis(before);
+  PHAROS_ASSIGN_OR_RETURN(std::int64_t a,
+                          store_.execute("DELETE FROM health_failures WHERE at_ms < $1", {cutoff}));
+  PHAROS_ASSIGN_OR_RETURN(
+      std::int64_t b, store_.execute("DELETE FROM health_transitions WHERE at_ms < $1", {cutoff}));
+  return a + b;
+}
+
+}  // namespace pharos::health

@@ -1,0 +1,43 @@
+#include "health/schema.h"
+
+namespace pharos::health {
+
+using store::ColumnType;
+
+const store::MigrationSet& migrations() {
+  static const store::MigrationSet set{
+      "health",
+      {{1,
+        "checks defined through the API, failure reasons and state changes",
+        {
+            store::Table{"health_checks",
+                         {{"name", ColumnType::kText, false},
+                          {"spec", ColumnType::kText, false},  // JSON, as the API takes it
+                          {"token_hash", ColumnType::kBlob},   // heartbeat checks
+                          {"created_at_ms", ColumnType::kInteger, false},
+                          {"updated_at_ms", ColumnType::kInteger, false}},
+                         {"name"},
+                         {}},
+            store::Table{"health_failures",
+                         {{"check_name", ColumnType::kText, false},
+                          {"at_ms", ColumnType::kInteger, false},
+                          {"reason", ColumnType::kText, false},
+                          {"maintenance", ColumnType::kInteger, false, "0"}},
+                         {"check_name", "at_ms"},
+                         // Retention deletes by age.
+                         {{"health_failures_by_at", {"at_ms"}}}},
+            store::Table{"health_transitions",
+                         {{"check_name", ColumnType::kText, false},
+                          {"at_ms", ColumnType::kInteger, false},
+                          {"from_status", ColumnType::kText, false},
+                          {"to_status", ColumnType::kText, false},
+                          {"reason", ColumnType::kText, false, "''"},
+                          {"maintenance", ColumnType::kInteger, false, "0"}},
+                         {"check_name", "at_ms"},
+                         {{"health_transitions_by_at", {"at_ms"}}}},
+        },
+        {}}}};
+  return set;
+}
+
+}  // namespace pharos::health

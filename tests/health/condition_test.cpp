@@ -1,0 +1,3 @@
+#include "health/condition.h"
+
+#include <gtest/gtest.h>
