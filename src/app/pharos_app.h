@@ -103,6 +103,7 @@ class PharosApp {
   std::unique_ptr<metrics::MetricsStore> metrics_;
   std::unique_ptr<PeriodicTask> metricsFlusher_;
   std::unique_ptr<metrics::Scraper> scraper_;
+  net::OutboundClientPtr checkClient_;  // the health checks' own: one thread, kept-alive pool
   std::unique_ptr<health::CheckCatalog> checks_;
   std::unique_ptr<health::ResultRecorder> checkResults_;
   std::unique_ptr<health::HealthEngine> health_;

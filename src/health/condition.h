@@ -67,7 +67,7 @@ class ConditionContext {
 class Condition {
  public:
   static constexpr size_t kMaxLength = 4096;  // bytes of condition text
-  static constexpr int kMaxNesting = 32;      // parentheses, and len/has/pat/any calls
+  static constexpr int kMaxNesting = 32;      // parentheses (function calls cannot nest)
 
   static std::variant<Condition, ConditionSyntaxError> parse(std::string_view text);
 

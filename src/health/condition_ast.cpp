@@ -1,6 +1,10 @@
 #include "health/condition_ast.h"
 
 #include <array>
+#include <cctype>
+#include <string>
+
+#include "core/config/suggest.h"
 
 namespace pharos::health {
 namespace {
@@ -60,8 +64,15 @@ std::optional<Placeholder> placeholderByName(std::string_view name) {
   return std::nullopt;
 }
 
-std::span<const std::string_view> placeholderNames() {
-  return kNames;
+std::optional<std::string_view> likelyPlaceholder(std::string_view name) {
+  std::string upper(name);
+  for (char& c : upper)
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  std::optional<std::string> close = config::closestMatch(upper, kNames);
+  for (std::string_view known : kNames) {
+    if (known == upper || (close && known == *close)) return known;
+  }
+  return std::nullopt;
 }
 
 std::string_view compareOpSpelling(CompareOp op) {

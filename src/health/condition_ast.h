@@ -2,7 +2,6 @@
 
 #include <cstddef>
 #include <optional>
-#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,8 +27,9 @@ enum class Placeholder {
 std::string_view placeholderName(Placeholder p);
 // By the name between the brackets ("STATUS", or Gatus' "CERTIFICATE_EXPIRATION").
 std::optional<Placeholder> placeholderByName(std::string_view name);
-// Every accepted name between the brackets, for did-you-mean hints.
-std::span<const std::string_view> placeholderNames();
+// The placeholder a misspelled name most likely meant ("status", "STATU" -> "STATUS"), for
+// did-you-mean hints.
+std::optional<std::string_view> likelyPlaceholder(std::string_view name);
 
 // One step of a JSON path: `.key` or `[index]`.
 struct PathStep {

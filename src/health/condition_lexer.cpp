@@ -34,21 +34,9 @@ bool isFunction(std::string_view word) {
   return false;
 }
 
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
 Error unknownPlaceholder(size_t offset, std::string_view name) {
   std::string hint;
-  std::string upperName = upper(name);
-  if (placeholderByName(upperName)) {
-    hint = fmt::format(" (placeholders are upper-case: [{}])", upperName);
-  } else if (auto close = config::closestMatch(upperName, placeholderNames())) {
-    hint = fmt::format(" (did you mean [{}]?)", *close);
-  }
+  if (auto likely = likelyPlaceholder(name)) hint = fmt::format(" (did you mean [{}]?)", *likely);
   return conditionSyntaxError(
       offset, fmt::format("unknown placeholder [{}]", truncateUtf8(name, kMaxDescribed)), hint);
 }

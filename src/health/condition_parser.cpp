@@ -4,7 +4,6 @@
 
 #include <fmt/format.h>
 
-#include "core/config/suggest.h"
 #include "health/condition.h"
 #include "health/condition_lexer.h"
 
@@ -40,13 +39,8 @@ bool isSpecial(const Operand& o) {
 std::string placeholderHint(const Operand& a, const Operand& b) {
   for (const Operand* o : {&a, &b}) {
     if (o->kind != OperandKind::kLiteral) continue;
-    std::string word = o->literal.text;
-    std::transform(word.begin(), word.end(), word.begin(), [](char c) {
-      return static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    });
-    if (placeholderByName(word)) return fmt::format(" (did you mean [{}]?)", word);
-    if (auto close = config::closestMatch(word, placeholderNames()))
-      return fmt::format(" (did you mean [{}]?)", *close);
+    if (auto likely = likelyPlaceholder(o->literal.text))
+      return fmt::format(" (did you mean [{}]?)", *likely);
   }
   return " (e.g. [STATUS] == 200)";
 }
@@ -221,7 +215,7 @@ class Parser {
       notePlaceholder(o.reference.placeholder);
       PHAROS_TRY(advance());
       if (token_.kind != TokenKind::kRightParen)
-        return unexpected(fmt::format(" (expected ')' to close {}()", name));
+        return unexpected(fmt::format(" ({}( is not closed)", name));
       o.source = std::string(text_.substr(o.offset, token_.offset + 1 - o.offset));
       PHAROS_TRY(advance());
       return o;

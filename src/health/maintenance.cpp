@@ -41,14 +41,14 @@ bool isRecurring(const MaintenanceWindow& window) {
   return window.every.has_value() && window.duration.count() > 0;
 }
 
-// t + d, saturating at the end of time rather than overflowing.
+// t + d and t - d (d >= 0), saturating at the ends of time rather than overflowing. In
+// milliseconds: the distance between WallTime's ends does not fit its own nanoseconds.
 WallTime plus(WallTime t, Millis d) {
-  if (d >= std::chrono::floor<Millis>(WallTime::max() - t)) return WallTime::max();
+  if (d.count() >= toUnixMillis(WallTime::max()) - toUnixMillis(t)) return WallTime::max();
   return t + d;
 }
-
 WallTime minus(WallTime t, Millis d) {
-  if (d >= std::chrono::floor<Millis>(t - WallTime::min())) return WallTime::min();
+  if (d.count() >= toUnixMillis(t) - toUnixMillis(WallTime::min())) return WallTime::min();
   return t - d;
 }
 
@@ -157,6 +157,11 @@ Status validateWindow(const MaintenanceWindow& window) {
     if (!window.every) return invalid("duration needs every (a cron expression)");
     if (window.duration.count() <= 0) return invalid("every needs a positive duration");
     if (window.duration > kLongestDuration) return invalid("duration must be at most 366d");
+    // Every satisfiable schedule matches within decades of any time.
+    if (!window.every->nextAfter(WallTime{})) {
+      return invalid(
+          fmt::format("every '{}' never matches: no month has that day", window.every->text()));
+    }
   } else {
     return invalid("needs start and end, or every and duration");
   }

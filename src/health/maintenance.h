@@ -41,7 +41,8 @@ struct MaintenanceWindow {
 };
 
 // What config loading checks: a name; exactly one of {start and end} or {every and duration};
-// start before end; a positive duration of at most a year; at least one check or matcher.
+// start before end; a positive duration of at most 366 days; a cron expression that can match
+// ("0 0 30 2 *" cannot); at least one check or matcher.
 // Errors are kInvalidArgument and name the window.
 Status validateWindow(const MaintenanceWindow& window);
 

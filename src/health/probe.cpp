@@ -119,6 +119,8 @@ void Prober::attempt(std::shared_ptr<Run> run) {
       request.timeout = left;
       request.maxRedirects = spec.maxRedirects;
       request.tls.verifyPeer = spec.verifyTls;
+      // A check every few seconds to the same target need not pay a TCP handshake each time.
+      request.keepAlive = true;
       client_.fetchAsync(std::move(request), [this, run](Result<net::OutboundResponse> r) {
         ProbeResult result;
         ProbeObservation o;

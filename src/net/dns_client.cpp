@@ -35,7 +35,9 @@ using SteadyClock = std::chrono::steady_clock;
 namespace {
 
 constexpr uint16_t kDefaultDnsPort = 53;
-constexpr size_t kMaxUdpMessage = 65'535;
+// RFC 1035 caps a UDP answer at 512 bytes and we send no EDNS to raise that; what servers
+// send beyond it in practice fits 4096. One byte more tells a larger datagram apart.
+constexpr size_t kMaxUdpAnswer = 4096;
 
 struct DnsServer {
   IpAddress address;
@@ -152,7 +154,7 @@ class DnsExchange : public std::enable_shared_from_this<DnsExchange> {
   }
 
   void receiveUdp() {
-    udp_.async_receive(asio::buffer(buffer_), [self = shared_from_this()](SysError e, size_t n) {
+    udp_.async_receive(asio::buffer(udpBuffer_), [self = shared_from_this()](SysError e, size_t n) {
       self->onUdpAnswer(e, n);
     });
   }
@@ -165,13 +167,17 @@ class DnsExchange : public std::enable_shared_from_this<DnsExchange> {
           fmt::format("nothing answers DNS on UDP {} (ICMP port unreachable)", serverText_)));
     }
     if (ec) return failWith(ec, "cannot receive the answer from");
-    std::string_view answer(buffer_.data(), n);
+    std::string_view answer(udpBuffer_.data(), n);
     std::optional<uint16_t> id = dnsMessageId(answer);
     if (!id || *id != id_) {
       // Not the answer to this query (a late answer to an earlier one, or a forgery): keep
       // waiting for ours.
       ++mismatched_;
       return receiveUdp();
+    }
+    if (n > kMaxUdpAnswer) {
+      return failBadAnswer(makeError(ErrorCode::kInvalidArgument,
+                                     fmt::format("more than {} bytes over UDP", kMaxUdpAnswer)));
     }
     Result<DnsResponse> response = parseDnsResponse(answer, id_, question_);
     if (!response.ok()) return failBadAnswer(std::move(response).error());
@@ -203,16 +209,17 @@ class DnsExchange : public std::enable_shared_from_this<DnsExchange> {
   void onTcpSent(SysError ec) {
     if (done_) return;
     if (ec) return failWith(ec, "cannot send the query over TCP to");
-    asio::async_read(tcp_, asio::buffer(buffer_.data(), 2),
+    asio::async_read(tcp_, asio::buffer(tcpLength_),
                      [self = shared_from_this()](SysError e, size_t) { self->onTcpLength(e); });
   }
 
   void onTcpLength(SysError ec) {
     if (done_) return;
     if (ec) return failWith(ec, "no TCP answer from");
-    size_t length = (static_cast<uint8_t>(buffer_[0]) << 8) | static_cast<uint8_t>(buffer_[1]);
+    size_t length = (static_cast<size_t>(tcpLength_[0]) << 8) | tcpLength_[1];
+    tcpAnswer_.resize(length);
     asio::async_read(
-        tcp_, asio::buffer(buffer_.data(), length),
+        tcp_, asio::buffer(tcpAnswer_),
         [self = shared_from_this()](SysError e, size_t n) { self->onTcpAnswer(e, n); });
   }
 
@@ -220,7 +227,7 @@ class DnsExchange : public std::enable_shared_from_this<DnsExchange> {
     if (done_) return;
     if (ec) return failWith(ec, "the TCP answer was cut off by");
     Result<DnsResponse> response =
-        parseDnsResponse(std::string_view(buffer_.data(), n), id_, question_);
+        parseDnsResponse(std::string_view(tcpAnswer_.data(), n), id_, question_);
     if (!response.ok()) return failBadAnswer(std::move(response).error());
     succeed(std::move(response).value(), true);
   }
@@ -277,7 +284,9 @@ class DnsExchange : public std::enable_shared_from_this<DnsExchange> {
   udp::socket udp_;
   tcp::socket tcp_;
   asio::steady_timer deadline_;
-  std::array<char, kMaxUdpMessage> buffer_{};
+  std::array<char, kMaxUdpAnswer + 1> udpBuffer_{};
+  std::array<uint8_t, 2> tcpLength_{};
+  std::string tcpAnswer_;
   int mismatched_ = 0;
   bool done_ = false;
   const char* phase_ = "starting the query to";

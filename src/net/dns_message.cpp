@@ -370,8 +370,9 @@ Result<std::string> encodeDnsQuery(uint16_t id, std::string_view name, DnsType t
                      fmt::format("invalid DNS name '{}': {}", name, why));
   };
   if (name.empty()) return bad("it is empty (\".\" is the root)");
+  bool root = name == ".";
   std::string_view rest = name;
-  if (rest != "." && rest.back() == '.') rest.remove_suffix(1);
+  if (!root && rest.back() == '.') rest.remove_suffix(1);
   if (rest.size() > kMaxNameTextBytes) {
     return bad(fmt::format("longer than {} bytes", kMaxNameTextBytes));
   }
@@ -383,7 +384,7 @@ Result<std::string> encodeDnsQuery(uint16_t id, std::string_view name, DnsType t
     out.push_back(static_cast<char>(v >> 8));
     out.push_back(static_cast<char>(v & 0xff));
   }
-  if (rest != ".") {
+  if (!root) {
     size_t start = 0;
     for (;;) {
       size_t dot = rest.find('.', start);

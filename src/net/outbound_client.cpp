@@ -3,6 +3,7 @@
 // <utility> before any Asio header: Boost 1.74 uses std::exchange without including it.
 #include <utility>
 
+#include <unistd.h>
 #include <zlib.h>
 
 #include <array>
@@ -160,6 +161,47 @@ class OutboundClient::Impl {
     ioc_.stop();
     for (std::thread& t : threads_)
       t.join();
+    for (auto& [key, list] : idle_) {
+      for (IdleConnection& c : list)
+        ::close(c.fd);
+    }
+  }
+
+  // An idle keep-alive connection, kept as a bare descriptor so that the next operation can
+  // adopt it on its own strand.
+  struct IdleConnection {
+    tcp::socket::native_handle_type fd;
+    tcp::socket::protocol_type protocol;
+    IpAddress address;
+    SteadyClock::time_point since;
+  };
+  static constexpr size_t kMaxIdlePerTarget = 16;
+  static constexpr auto kIdleFor = std::chrono::seconds(30);
+
+  std::optional<IdleConnection> takeIdle(const std::string& key) {
+    std::lock_guard lock(poolMutex_);
+    auto it = idle_.find(key);
+    if (it == idle_.end()) return std::nullopt;
+    auto& list = it->second;
+    auto oldest = SteadyClock::now() - kIdleFor;
+    while (!list.empty()) {
+      IdleConnection c = list.back();
+      list.pop_back();
+      // Servers close idle connections too (nginx after 75 s); an old one is likely dead.
+      if (c.since >= oldest) return c;
+      ::close(c.fd);
+    }
+    return std::nullopt;
+  }
+
+  void putIdle(const std::string& key, IdleConnection c) {
+    std::lock_guard lock(poolMutex_);
+    auto& list = idle_[key];
+    if (list.size() >= kMaxIdlePerTarget) {
+      ::close(list.front().fd);
+      list.erase(list.begin());
+    }
+    list.push_back(c);
   }
 
   asio::io_context& ioc() { return ioc_; }
@@ -205,6 +247,8 @@ class OutboundClient::Impl {
   const OutboundPolicy& policy_;
   Options options_;
   logging::Logger log_{"net"};
+  std::mutex poolMutex_;
+  std::map<std::string, std::vector<IdleConnection>> idle_;  // by poolKey()
   std::mutex contextsMutex_;
   // Declared before ioc_ so that the contexts outlive the TLS streams of pending operations,
   // which the io_context destroys with its handlers.
@@ -276,6 +320,14 @@ class Operation : public std::enable_shared_from_this<Operation> {
     socket_.close(ignored);
   }
 
+  // Keep-alive connections are shared per purpose and target: a connection judged for one
+  // purpose is never lent to another.
+  std::string poolKey() const {
+    return fmt::format("{}|{}|{}", outboundPurposeName(purpose_), target_.host, target_.port);
+  }
+
+  bool pooling() const { return mode_ == Mode::kFetch && request.keepAlive && !target_.tls; }
+
   void startHop() {
     phase_ = "resolving";
     phaseStart_ = SteadyClock::now();
@@ -283,6 +335,26 @@ class Operation : public std::enable_shared_from_this<Operation> {
     certNotAfter_.reset();
     candidates_.clear();
     next_ = 0;
+    reused_ = false;
+    if (pooling() && redirects_ == 0 && !freshOnly_) {
+      if (auto idle = impl_.takeIdle(poolKey())) {
+        SysError ec;
+        socket_.close(ec);
+        socket_.assign(idle->protocol, idle->fd, ec);
+        if (!ec) {
+          reused_ = true;
+          address_ = idle->address;
+          return sendRequest();
+        }
+        ::close(idle->fd);
+      }
+    }
+    // An address needs no lookup, nor the resolver's thread.
+    SysError literalError;
+    asio::ip::address literal = asio::ip::make_address(target_.host, literalError);
+    if (!literalError) {
+      return onEndpoints({tcp::endpoint(literal, target_.port)});
+    }
     resolver_.async_resolve(
         target_.host, std::to_string(target_.port), tcp::resolver::numeric_service,
         [self = shared_from_this()](SysError ec, tcp::resolver::results_type r) {
@@ -291,21 +363,23 @@ class Operation : public std::enable_shared_from_this<Operation> {
   }
 
   std::string refusal(const IpAddress& a, const OutboundDecision& d) const {
-    std::string address = a.toString();
-    std::string from =
-        target_.host == address ? std::string() : fmt::format(" (from '{}')", target_.host);
-    return fmt::format("blocked by outbound policy: {}{} for {}: {}", address, from,
-                       outboundPurposeName(purpose_), d.rule);
+    return outboundRefusalMessage(a, target_.host, purpose_, d);
   }
 
   void onResolve(SysError ec, const tcp::resolver::results_type& results) {
     if (done_) return;  // the deadline already answered
     if (ec) return failNet(ec, fmt::format("cannot resolve '{}'", target_.host));
+    std::vector<tcp::endpoint> endpoints;
+    for (const auto& entry : results)
+      endpoints.push_back(entry.endpoint());
+    onEndpoints(std::move(endpoints));
+  }
+
+  void onEndpoints(const std::vector<tcp::endpoint>& endpoints) {
     timings_.dns = since(phaseStart_);
     std::optional<std::string> refused;
     std::vector<IpAddress> all;
-    for (const auto& entry : results) {
-      tcp::endpoint ep = entry.endpoint();
+    for (const tcp::endpoint& ep : endpoints) {
       IpAddress a = toIp(ep.address());
       all.push_back(a);
       OutboundDecision d = impl_.policy().decide(a, target_.port, target_.host, purpose_);
@@ -462,7 +536,7 @@ class Operation : public std::enable_shared_from_this<Operation> {
     }
     if (!userAgent) req.set(http::field::user_agent, "pharos");
     if (!acceptEncoding) req.set(http::field::accept_encoding, "gzip");
-    req.set(http::field::connection, "close");
+    if (!pooling()) req.set(http::field::connection, "close");
     req.body() = request.body;
     if (!request.body.empty() || request.method == "POST" || request.method == "PUT" ||
         request.method == "PATCH") {
@@ -476,8 +550,19 @@ class Operation : public std::enable_shared_from_this<Operation> {
     });
   }
 
+  // A kept-alive connection the server closed meanwhile fails at once, before any byte of a
+  // response: the request is sent again on a new connection, as browsers do.
+  bool retryFresh(SysError ec) {
+    if (!reused_ || timedOut_ || !ec || buffer_.size() > 0) return false;
+    freshOnly_ = true;
+    closeSocket();
+    startHop();
+    return true;
+  }
+
   void onWrite(SysError ec) {
     if (done_) return;  // the deadline already answered
+    if (retryFresh(ec)) return;
     if (ec)
       return failNet(ec, fmt::format("sending the request to {} failed", target_.hostHeader()));
     sentAt_ = SteadyClock::now();
@@ -498,6 +583,7 @@ class Operation : public std::enable_shared_from_this<Operation> {
 
   void onHeader(SysError ec) {
     if (done_) return;  // the deadline already answered
+    if (retryFresh(ec)) return;
     if (ec) return failNet(ec, fmt::format("no valid response from {}", target_.hostHeader()));
     timings_.firstByte = since(sentAt_);
     int status = static_cast<int>(parser_->get().result_int());
@@ -601,6 +687,17 @@ class Operation : public std::enable_shared_from_this<Operation> {
     r.address = address_;
     r.redirects = redirects_;
     r.certNotAfter = certNotAfter_;
+    // The connection goes back to the pool when the response ended cleanly where its framing
+    // said and the server did not ask to close.
+    if (pooling() && parser_->is_done() && parser_->get().keep_alive() && !rawTruncated_ &&
+        buffer_.size() == 0 && socket_.is_open()) {
+      SysError ec;
+      tcp::socket::protocol_type protocol = socket_.local_endpoint(ec).protocol();
+      if (!ec) {
+        tcp::socket::native_handle_type fd = socket_.release(ec);
+        if (!ec) impl_.putIdle(poolKey(), {fd, protocol, address_, SteadyClock::now()});
+      }
+    }
     timings_.total = since(start_);
     r.timings = timings_;
     finish([&] { onFetch(std::move(r)); });
@@ -662,6 +759,8 @@ class Operation : public std::enable_shared_from_this<Operation> {
 
   bool done_ = false;
   bool timedOut_ = false;
+  bool reused_ = false;     // this hop runs on a kept-alive connection
+  bool freshOnly_ = false;  // a reused connection failed; do not take another
   std::string phase_ = "starting";
   SteadyClock::time_point start_;
   SteadyClock::time_point phaseStart_;

@@ -44,6 +44,10 @@ struct OutboundRequest {
   // OutboundResponse::truncated is set.
   size_t maxBodyBytes = 1 << 20;
   OutboundTlsOptions tls;
+  // Plain http: keep the connection open afterwards and reuse an idle one to the same host,
+  // port and purpose (at most 16 idle per target, closed after 30 s idle). A reused
+  // connection that turns out closed is replaced by a new one within the same timeout.
+  bool keepAlive = false;
 };
 
 // Where the time of the last hop went; `total` spans all hops. Health checks report these.
@@ -100,9 +104,9 @@ struct TlsProbeResult {
 // "blocked by outbound policy:", naming the address and the rule. Error messages never
 // contain response bodies.
 //
-// HTTP/1.1 (one request per connection) over TCP or TLS (OpenSSL: TLS 1.2+, peer and host
-// name verified by default), on Asio with one io_context run by `threads` threads: thousands
-// of requests may be in flight at once.
+// HTTP/1.1 (one request per connection, or kept alive on request) over TCP or TLS (OpenSSL:
+// TLS 1.2+, peer and host name verified by default), on Asio with one io_context run by `threads`
+// threads: thousands of requests may be in flight at once.
 //
 // Thread-safety: every method may be called from any thread, except that the blocking ones
 // (fetch, connectTcp, probeTls, validateTarget) refuse to run on the client's own threads,
