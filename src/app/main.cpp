@@ -100,7 +100,7 @@ int main(int argc, char** argv) {
       configureLogging(out.config);
       pharos::app::PharosApp::ConfigSource source;
       if (inv.configFile) source = [inv] { return load(inv); };
-      return pharos::app::runServe(out.config, std::move(source));
+      return pharos::app::runServe(std::move(out.config), std::move(source));
     }
     case pharos::cli::Command::kKeysCreate:
     case pharos::cli::Command::kKeysList:

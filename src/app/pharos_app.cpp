@@ -273,6 +273,10 @@ Status PharosApp::startHealth() {
       [this](std::vector<health::CheckSpec> all) { health_->setChecks(std::move(all)); });
   // Hands the engine the config's checks merged with those defined through the API.
   PHAROS_TRY(applyHealthConfig(config_.health));
+  // The trees are read; ten thousand checks' worth of them need not stay.
+  config_.health.checks = {};
+  config_.health.maintenance = {};
+  releaseFreeMemory();
   health_->start();
   // Failure reasons and state changes are kept as long as the raw samples they annotate.
   healthPruner_ = std::make_unique<PeriodicTask>(std::chrono::hours(1), [this] {
@@ -309,7 +313,8 @@ Result<std::string> PharosApp::reloadConfig() {
   PHAROS_TRY(applyHealthConfig(next.health));
   std::size_t checks = next.health.checks.items.size();
   std::size_t windows = next.health.maintenance.items.size();
-  config_.health = std::move(next.health);
+  next = {};
+  releaseFreeMemory();
   std::string message =
       fmt::format("{} check(s) and {} maintenance window(s) from the config", checks, windows);
   log_.info("config reloaded", {{"checks", checks}, {"maintenance_windows", windows}});
@@ -416,7 +421,7 @@ uint16_t PharosApp::httpPort() const {
   return http_ ? http_->port() : 0;
 }
 
-int runServe(const config::Config& config, PharosApp::ConfigSource source) {
+int runServe(config::Config config, PharosApp::ConfigSource source) {
   // Signals are taken synchronously by this thread; every thread the app starts inherits the
   // blocked mask, so none of them is interrupted by one.
   sigset_t signals;
@@ -435,7 +440,8 @@ int runServe(const config::Config& config, PharosApp::ConfigSource source) {
     files.rlim_cur = files.rlim_max;
     if (setrlimit(RLIMIT_NOFILE, &files) != 0) log.warn("cannot raise the open-file limit");
   }
-  PharosApp app(config, systemClock(), std::move(source));
+  Millis drainTimeout = config.server.drainTimeout;
+  PharosApp app(std::move(config), systemClock(), std::move(source));
   if (Status s = app.start(); !s.ok()) {
     log.error("cannot start", {{"error", s.error().toString()}});
     fmt::print(stderr, "pharos: cannot start: {}\n", s.error().toString());
@@ -459,7 +465,7 @@ int runServe(const config::Config& config, PharosApp::ConfigSource source) {
       continue;
     }
     log.info("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"},
-                               {"drain_timeout_ms", config.server.drainTimeout.count()}});
+                               {"drain_timeout_ms", drainTimeout.count()}});
     break;
   }
   app.stop();

@@ -117,6 +117,6 @@ class PharosApp {
 
 // `pharos serve`: starts, then waits for SIGTERM or SIGINT and stops within the drain
 // timeout. Returns the process exit code.
-int runServe(const config::Config& config, PharosApp::ConfigSource source = {});
+int runServe(config::Config config, PharosApp::ConfigSource source = {});
 
 }  // namespace pharos::app

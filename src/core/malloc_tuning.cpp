@@ -11,4 +11,8 @@ void tuneMallocForServer() {
   mallopt(M_TRIM_THRESHOLD, 256 << 20);
 }
 
+void releaseFreeMemory() {
+  malloc_trim(0);
+}
+
 }  // namespace pharos

@@ -22,6 +22,8 @@ namespace {
 
 namespace asio = boost::asio;
 
+constexpr std::int64_t kCoalesceMs = 10;
+
 // FNV-1a: a check's slot offset must not change between builds or restarts.
 std::uint64_t stableHash(std::string_view s) {
   std::uint64_t h = 14695981039346656037ULL;
@@ -40,7 +42,7 @@ bool sameDefinition(const CheckSpec& a, const CheckSpec& b) {
 
 struct HealthEngine::Entry {
   std::shared_ptr<const CheckSpec> spec;
-  Labels identity;
+  std::shared_ptr<const CheckSeries> series;
   CheckState state{3, 2};
   std::uint64_t generation = 0;
   bool running = false;
@@ -167,9 +169,9 @@ void HealthEngine::setChecks(std::vector<CheckSpec> checks) {
   {
     std::lock_guard lock(mutex_);
     std::int64_t now = toUnixMillis(clock_.now());
-    std::map<std::string, std::unique_ptr<Entry>, std::less<>> next;
+    std::map<std::string, std::shared_ptr<Entry>, std::less<>> next;
     for (CheckSpec& spec : checks) {
-      std::unique_ptr<Entry> e;
+      std::shared_ptr<Entry> e;
       if (auto it = entries_.find(spec.name); it != entries_.end()) {
         e = std::move(it->second);
         if (sameDefinition(*e->spec, spec)) {
@@ -177,10 +179,10 @@ void HealthEngine::setChecks(std::vector<CheckSpec> checks) {
           continue;
         }
       } else {
-        e = std::make_unique<Entry>();
+        e = std::make_shared<Entry>();
       }
       e->state.setThresholds(spec.failureThreshold, spec.successThreshold);
-      e->identity = spec.identity();
+      e->series = std::make_shared<const CheckSeries>(spec);
       e->generation = nextGeneration_++;
       e->running = false;
       e->skipsLeft = 0;
@@ -188,10 +190,14 @@ void HealthEngine::setChecks(std::vector<CheckSpec> checks) {
                             ? now + spec.interval.count() + spec.grace.count()
                             : firstSlot(spec, now);
       e->nextMs = at;
-      due_.push(Due{at, e->generation, spec.name});
+      due_.push(Due{at, e->generation, e});
       std::string name = spec.name;
       e->spec = std::make_shared<const CheckSpec>(std::move(spec));
       next.emplace(std::move(name), std::move(e));
+    }
+    // What is left was removed: its queued runs and probes in flight no longer count.
+    for (auto& [name, e] : entries_) {
+      if (e) e->generation = 0;
     }
     entries_ = std::move(next);
     stats_.checks = entries_.size();
@@ -220,6 +226,7 @@ void HealthEngine::armTimer() {
 }
 
 struct Launch {
+  std::shared_ptr<HealthEngine::Entry> entry;
   std::shared_ptr<const CheckSpec> spec;
   std::uint64_t generation;
   std::int64_t slotMs;
@@ -231,35 +238,34 @@ void HealthEngine::onTimer() {
     std::lock_guard lock(mutex_);
     if (stopping_) return;
     std::int64_t now = toUnixMillis(clock_.now());
-    while (!due_.empty() && due_.top().atMs <= now) {
+    // Runs due within the next few milliseconds start now, together: one wake-up for a
+    // batch instead of one per check (thousands of checks have thousands of offsets).
+    while (!due_.empty() && due_.top().atMs <= now + kCoalesceMs) {
       Due d = due_.top();
       due_.pop();
-      auto it = entries_.find(d.check);
-      if (it == entries_.end() || it->second->generation != d.generation) continue;
-      Entry& e = *it->second;
-      runDue(e, d.atMs, now);
+      if (d.entry->generation != d.generation) continue;
+      runDue(d.entry, d.atMs, now);
     }
     // runDue queued what may start; start as many as the cap allows.
     while (!waiting_.empty() && inFlight_ < options_.maxConcurrency) {
-      Waiting w = waiting_.front();
+      Waiting w = std::move(waiting_.front());
       waiting_.pop_front();
-      auto it = entries_.find(w.check);
-      if (it == entries_.end() || it->second->generation != w.generation) continue;
+      if (w.entry->generation != w.generation) continue;
       countLaunch(w.slotMs, now);
-      launches.push_back({it->second->spec, w.generation, w.slotMs});
+      launches.push_back({w.entry, w.entry->spec, w.generation, w.slotMs});
     }
     stats_.waiting = waiting_.size();
     armTimer();
   }
   for (Launch& l : launches) {
-    std::string name = l.spec->name;
-    prober_->run(l.spec, [this, name, gen = l.generation, slot = l.slotMs](ProbeResult r) {
-      onProbeDone(name, gen, slot, std::move(r));
-    });
+    prober_->run(l.spec, [this, entry = l.entry, gen = l.generation, slot = l.slotMs](
+                             ProbeResult r) { onProbeDone(entry, gen, slot, std::move(r)); });
   }
 }
 
-void HealthEngine::runDue(Entry& e, std::int64_t slotMs, std::int64_t nowMs) {
+void HealthEngine::runDue(const std::shared_ptr<Entry>& entry, std::int64_t slotMs,
+                          std::int64_t nowMs) {
+  Entry& e = *entry;
   const CheckSpec& spec = *e.spec;
   std::int64_t interval = spec.interval.count();
   if (spec.type == CheckType::kHeartbeat) {
@@ -280,7 +286,7 @@ void HealthEngine::runDue(Entry& e, std::int64_t slotMs, std::int64_t nowMs) {
     }
     std::int64_t next = slotMs + interval;
     e.nextMs = next;
-    due_.push(Due{next, e.generation, spec.name});
+    due_.push(Due{next, e.generation, entry});
     return;
   }
   std::int64_t next = slotMs + interval;
@@ -288,7 +294,7 @@ void HealthEngine::runDue(Entry& e, std::int64_t slotMs, std::int64_t nowMs) {
   // rather than firing every missed one.
   if (next <= nowMs) next = firstSlot(spec, nowMs);
   e.nextMs = next;
-  due_.push(Due{next, e.generation, spec.name});
+  due_.push(Due{next, e.generation, entry});
   if (spec.paused) return;
   if (e.running) {
     ++stats_.runsOverrun;
@@ -308,7 +314,7 @@ void HealthEngine::runDue(Entry& e, std::int64_t slotMs, std::int64_t nowMs) {
     return;
   }
   e.running = true;
-  waiting_.push_back(Waiting{spec.name, e.generation, slotMs});
+  waiting_.push_back(Waiting{entry, e.generation, slotMs});
 }
 
 void HealthEngine::countLaunch(std::int64_t slotMs, std::int64_t nowMs) {
@@ -322,19 +328,17 @@ void HealthEngine::countLaunch(std::int64_t slotMs, std::int64_t nowMs) {
   stats_.latenessSum += lateness;
 }
 
-void HealthEngine::onProbeDone(const std::string& name, std::uint64_t generation,
+void HealthEngine::onProbeDone(const std::shared_ptr<Entry>& entry, std::uint64_t generation,
                                std::int64_t slotMs, ProbeResult result) {
   {
     std::lock_guard lock(mutex_);
     --inFlight_;
     stats_.inFlight = static_cast<std::uint64_t>(inFlight_);
     (result.ok ? stats_.probesOk : stats_.probesFailed)++;
-    auto it = entries_.find(name);
     // A check redefined or removed meanwhile: this result belongs to the old definition.
-    if (it != entries_.end() && it->second->generation == generation) {
-      Entry& e = *it->second;
-      e.running = false;
-      record(e, slotMs, std::move(result));
+    if (entry->generation == generation) {
+      entry->running = false;
+      record(*entry, slotMs, std::move(result));
     }
     if (waiting_.empty()) return;
   }
@@ -343,7 +347,8 @@ void HealthEngine::onProbeDone(const std::string& name, std::uint64_t generation
 
 void HealthEngine::record(Entry& e, std::int64_t atMs, ProbeResult result) {
   WallTime at = fromUnixMillis(atMs);
-  bool maintenance = maintenance_ && maintenance_->inMaintenance(e.spec->name, e.identity, at);
+  bool maintenance =
+      maintenance_ && maintenance_->inMaintenance(e.spec->name, e.series->identity, at);
   auto transition = e.state.record(result.ok);
   e.lastRun = at;
   e.lastOk = result.ok;
@@ -362,8 +367,7 @@ void HealthEngine::record(Entry& e, std::int64_t atMs, ProbeResult result) {
                                       {"to", checkStatusName(transition->to)},
                                       {"maintenance", maintenance}});
   }
-  recorder_.add(
-      RecordedResult{e.spec->name, e.identity, at, std::move(result), maintenance, transition});
+  recorder_.add(RecordedResult{e.series, at, std::move(result), maintenance, transition});
 }
 
 Status HealthEngine::heartbeat(const std::string& check) {
@@ -386,7 +390,7 @@ Status HealthEngine::heartbeat(const std::string& check) {
     e.generation = nextGeneration_++;
     std::int64_t deadline = nowMs + e.spec->interval.count() + e.spec->grace.count();
     e.nextMs = deadline;
-    due_.push(Due{deadline, e.generation, check});
+    due_.push(Due{deadline, e.generation, it->second});
   }
   asio::post(loop_->ioc, [this] { onTimer(); });
   return okStatus();
@@ -404,7 +408,7 @@ CheckView HealthEngine::viewOf(const Entry& e) const {
   v.lastError = e.lastError;
   if (e.nextMs) v.nextRun = fromUnixMillis(*e.nextMs);
   v.inMaintenance =
-      maintenance_ && maintenance_->inMaintenance(e.spec->name, e.identity, clock_.now());
+      maintenance_ && maintenance_->inMaintenance(e.spec->name, e.series->identity, clock_.now());
   v.circuitOpen = e.skipsLeft > 0;
   v.lastBeat = e.lastBeat;
   return v;

@@ -103,22 +103,26 @@ class HealthEngine {
   EngineStats stats() const;
   bool inMaintenance(const std::string& check, const Labels& identity, WallTime t) const;
 
- private:
+ public:
   struct Entry;
+
+ private:
+  // Queue entries hold the check itself, not its name: no lookup per run. A removed or
+  // redefined check's old entries are recognised by their generation.
   struct Due {
     std::int64_t atMs;
     std::uint64_t generation;
-    std::string check;
+    std::shared_ptr<Entry> entry;
     bool operator>(const Due& o) const { return atMs > o.atMs; }
   };
 
   void armTimer();
   void onTimer();
-  void runDue(Entry& e, std::int64_t slotMs, std::int64_t nowMs);
+  void runDue(const std::shared_ptr<Entry>& entry, std::int64_t slotMs, std::int64_t nowMs);
   // Under mutex_: counts a probe in flight and how late it starts.
   void countLaunch(std::int64_t slotMs, std::int64_t nowMs);
-  void onProbeDone(const std::string& name, std::uint64_t generation, std::int64_t slotMs,
-                   ProbeResult result);
+  void onProbeDone(const std::shared_ptr<Entry>& entry, std::uint64_t generation,
+                   std::int64_t slotMs, ProbeResult result);
   void record(Entry& e, std::int64_t atMs, ProbeResult result);
   void startWaiting();
   std::int64_t firstSlot(const CheckSpec& spec, std::int64_t nowMs) const;
@@ -135,10 +139,10 @@ class HealthEngine {
   std::unique_ptr<PeriodicTask> flusher_;
 
   mutable std::mutex mutex_;
-  std::map<std::string, std::unique_ptr<Entry>, std::less<>> entries_;
+  std::map<std::string, std::shared_ptr<Entry>, std::less<>> entries_;
   std::priority_queue<Due, std::vector<Due>, std::greater<>> due_;
   struct Waiting {
-    std::string check;
+    std::shared_ptr<Entry> entry;
     std::uint64_t generation;
     std::int64_t slotMs;
   };

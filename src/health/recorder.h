@@ -1,16 +1,17 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "core/clock.h"
 #include "core/labels.h"
 #include "core/result.h"
+#include "health/check_spec.h"
 #include "health/check_state.h"
 #include "health/probe.h"
 #include "metrics/metrics_store.h"
@@ -22,11 +23,23 @@ class Bus;
 
 namespace pharos::health {
 
-// One run's outcome as it is kept.
-struct RecordedResult {
+// The series of one check definition: its labels, made once, and the series refs the
+// recorder learns on the first append, so that steady-state appends skip every label
+// lookup and allocation (thousands of results a second).
+struct CheckSeries {
+  explicit CheckSeries(const CheckSpec& spec) : check(spec.name), identity(spec.identity()) {}
+
   std::string check;
   Labels identity;  // CheckSpec::identity()
-  WallTime at;      // the run's scheduled slot: regular, so cheap to store
+  // Per metric, for results outside and inside maintenance; 0 until learned. Written and
+  // read only under the recorder's flush lock.
+  mutable std::array<metrics::SeriesRef, 8> refs{};
+};
+
+// One run's outcome as it is kept.
+struct RecordedResult {
+  std::shared_ptr<const CheckSeries> series;
+  WallTime at;  // the run's scheduled slot: regular, so cheap to store
   ProbeResult result;
   bool maintenance = false;
   std::optional<CheckState::Transition> transition;
@@ -85,7 +98,7 @@ class ResultRecorder {
  private:
   ResultRecorder(store::Store& store, metrics::MetricsStore& metrics, bus::Bus* bus)
       : store_(store), metrics_(metrics), bus_(bus) {}
-  Status writeSamples(const std::vector<RecordedResult>& batch);
+  Status writeSamples(const std::vector<RecordedResult>& batch);  // under flushMutex_
   Status writeRows(const std::vector<RecordedResult>& batch);
   void publish(const std::vector<RecordedResult>& batch);
 
@@ -94,10 +107,8 @@ class ResultRecorder {
   bus::Bus* bus_;
   std::mutex mutex_;
   std::vector<RecordedResult> pending_;  // under mutex_
-  std::mutex flushMutex_;                // one flush at a time
-  // Series refs by label set text, so steady-state appends skip the label lookup.
-  std::unordered_map<std::string, metrics::SeriesRef> refs_;  // under flushMutex_
-  std::uint64_t recorded_ = 0;                                // under mutex_
+  std::mutex flushMutex_;                // one flush at a time; guards CheckSeries::refs
+  std::uint64_t recorded_ = 0;           // under mutex_
 };
 
 }  // namespace pharos::health

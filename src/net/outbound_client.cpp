@@ -344,6 +344,7 @@ class Operation : public std::enable_shared_from_this<Operation> {
         if (!ec) {
           reused_ = true;
           address_ = idle->address;
+          protocol_ = idle->protocol;
           return sendRequest();
         }
         ::close(idle->fd);
@@ -433,6 +434,7 @@ class Operation : public std::enable_shared_from_this<Operation> {
     }
     timings_.connect = since(phaseStart_);
     address_ = toIp(ep.address());
+    protocol_ = ep.protocol();
     if (mode_ == Mode::kTcp) {
       TcpConnectResult r{address_, timings_.dns, timings_.connect};
       return finish([&] { onTcp(std::move(r)); });
@@ -692,11 +694,8 @@ class Operation : public std::enable_shared_from_this<Operation> {
     if (pooling() && parser_->is_done() && parser_->get().keep_alive() && !rawTruncated_ &&
         buffer_.size() == 0 && socket_.is_open()) {
       SysError ec;
-      tcp::socket::protocol_type protocol = socket_.local_endpoint(ec).protocol();
-      if (!ec) {
-        tcp::socket::native_handle_type fd = socket_.release(ec);
-        if (!ec) impl_.putIdle(poolKey(), {fd, protocol, address_, SteadyClock::now()});
-      }
+      tcp::socket::native_handle_type fd = socket_.release(ec);
+      if (!ec) impl_.putIdle(poolKey(), {fd, protocol_, address_, SteadyClock::now()});
     }
     timings_.total = since(start_);
     r.timings = timings_;
@@ -747,6 +746,7 @@ class Operation : public std::enable_shared_from_this<Operation> {
   size_t next_ = 0;
   std::string lastConnectError_ = "no address to try";
   IpAddress address_;
+  tcp::socket::protocol_type protocol_ = tcp::v4();
   std::optional<std::chrono::system_clock::time_point> certNotAfter_;
 
   std::optional<http::request<http::string_body>> httpRequest_;
