@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 
@@ -316,7 +317,8 @@ net::HttpResponse checkUptime(const HealthRoutesDeps& d, const net::HttpRequest&
   WallTime now = d.clock.now();
   auto matcher = equal("check", name);
   if (!matcher.ok()) return errorResponse(matcher.error());
-  auto figures = health::uptimeByCheck(d.metrics, {*matcher}, now - Millis(window), now);
+  auto figures = d.uptimeDays.uptime(d.metrics, {*matcher}, std::set<std::string>{name},
+                                     now - Millis(window), now);
   if (!figures.ok()) return errorResponse(figures.error());
   json out = uptimeJson((*figures)[name]);
   out["check"] = name;
@@ -335,6 +337,23 @@ Result<std::vector<promql::Matcher>> labelSelector(const Params& params) {
         fmt::format("labels: expected label matchers like team=\"db\", not '{}'", *text));
   }
   return expr->matchers;
+}
+
+bool matchesAll(const std::vector<promql::Matcher>& selector, const Labels& labels) {
+  return std::all_of(selector.begin(), selector.end(),
+                     [&](const promql::Matcher& m) { return m.matches(labels.get(m.name)); });
+}
+
+// The checks a label selector picks, by their current definitions (nullopt: no selector, so
+// every check, including removed ones that still have history).
+std::optional<std::set<std::string>> checksMatching(const HealthRoutesDeps& d,
+                                                    const std::vector<promql::Matcher>& selector) {
+  if (selector.empty()) return std::nullopt;
+  std::set<std::string> names;
+  for (const health::OwnedCheck& c : d.catalog.all()) {
+    if (matchesAll(selector, c.spec.identity())) names.insert(c.spec.name);
+  }
+  return names;
 }
 
 std::string csvField(std::string_view s) {
@@ -362,7 +381,8 @@ net::HttpResponse uptimeReport(const HealthRoutesDeps& d, const net::HttpRequest
   if (!selector.ok()) return errorResponse(selector.error());
   auto [start, end] = health::periodBounds(*period, at);
   WallTime until = std::min(end, d.clock.now());
-  auto figures = health::uptimeByCheck(d.metrics, *selector, start, std::max(until, start));
+  auto figures = d.uptimeDays.uptime(d.metrics, *selector, checksMatching(d, *selector), start,
+                                     std::max(until, start));
   if (!figures.ok()) return errorResponse(figures.error());
   std::map<std::string, Millis> intervals;
   for (const health::OwnedCheck& c : d.catalog.all())
@@ -435,6 +455,22 @@ std::string badgeSvg(std::string_view label, std::string_view value, std::string
       lw + vw, lw, vw, escape(label), escape(value), colour, lw + 5);
 }
 
+net::HttpResponse svgResponse(std::string svg) {
+  net::HttpResponse r = net::HttpResponse::text(200, std::move(svg));
+  r.headers.clear();
+  r.headers.emplace_back("Content-Type", "image/svg+xml");
+  r.headers.emplace_back("Cache-Control", "max-age=30");
+  return r;
+}
+
+std::pair<std::string, std::string> uptimeBadgeValue(std::optional<double> ratio) {
+  std::string colour = !ratio            ? "#9f9f9f"
+                       : *ratio >= 0.999 ? "#4c1"
+                       : *ratio >= 0.99  ? "#dfb317"
+                                         : "#e05d44";
+  return {ratio ? fmt::format("{:.2f}%", *ratio * 100) : "no data", colour};
+}
+
 net::HttpResponse checkBadge(const HealthRoutesDeps& d, const net::HttpRequest& request) {
   std::string name(request.pathParam("name"));
   if (!d.catalog.find(name)) return net::HttpResponse::error(404, "not_found", "no such check");
@@ -448,11 +484,10 @@ net::HttpResponse checkBadge(const HealthRoutesDeps& d, const net::HttpRequest& 
     auto matcher = equal("check", name);
     if (!matcher.ok()) return errorResponse(matcher.error());
     WallTime now = d.clock.now();
-    auto figures = health::uptimeByCheck(d.metrics, {*matcher}, now - Millis(*window), now);
+    auto figures = d.uptimeDays.uptime(d.metrics, {*matcher}, std::set<std::string>{name},
+                                       now - Millis(*window), now);
     if (!figures.ok()) return errorResponse(figures.error());
-    auto ratio = (*figures)[name].ratio();
-    value = ratio ? fmt::format("{:.2f}%", *ratio * 100) : "no data";
-    colour = !ratio ? "#9f9f9f" : *ratio >= 0.999 ? "#4c1" : *ratio >= 0.99 ? "#dfb317" : "#e05d44";
+    std::tie(value, colour) = uptimeBadgeValue((*figures)[name].ratio());
   } else {
     auto view = d.engine.check(name);
     health::CheckStatus s = view ? view->status : health::CheckStatus::kUnknown;
@@ -462,11 +497,47 @@ net::HttpResponse checkBadge(const HealthRoutesDeps& d, const net::HttpRequest& 
              : s == health::CheckStatus::kDown ? "#e05d44"
                                                : "#9f9f9f";
   }
-  net::HttpResponse r = net::HttpResponse::text(200, badgeSvg(name, value, colour));
-  r.headers.clear();
-  r.headers.emplace_back("Content-Type", "image/svg+xml");
-  r.headers.emplace_back("Cache-Control", "max-age=30");
-  return r;
+  return svgResponse(badgeSvg(name, value, colour));
+}
+
+// A badge for a group of checks chosen by label matchers: "3/3 up" (or how many are down),
+// or with window= the group's uptime (all their runs together).
+net::HttpResponse groupBadge(const HealthRoutesDeps& d, const net::HttpRequest& request) {
+  auto params = parseQuery(request.query);
+  if (!params) return badRequest("malformed query string");
+  auto selector = labelSelector(*params);
+  if (!selector.ok()) return errorResponse(selector.error());
+  if (selector->empty()) return badRequest("labels: give the group's label matchers");
+  std::string label = param(*params, "label").value_or("checks");
+  std::string value;
+  std::string colour;
+  if (auto w = param(*params, "window")) {
+    auto window = promql::parseDurationParam(*w);
+    if (!window.ok() || *window <= 0) return badRequest("window: expected a duration like 30d");
+    WallTime now = d.clock.now();
+    auto figures = d.uptimeDays.uptime(d.metrics, *selector, checksMatching(d, *selector),
+                                       now - Millis(*window), now);
+    if (!figures.ok()) return errorResponse(figures.error());
+    health::UptimeFigures all;
+    for (const auto& [check, f] : *figures) {
+      all.runs += f.runs;
+      all.upRuns += f.upRuns;
+    }
+    std::tie(value, colour) = uptimeBadgeValue(all.ratio());
+  } else {
+    int total = 0;
+    int down = 0;
+    for (const health::CheckView& v : d.engine.checks()) {
+      if (!matchesAll(*selector, v.spec->identity())) continue;
+      ++total;
+      if (v.status == health::CheckStatus::kDown) ++down;
+    }
+    value = total == 0  ? "no checks"
+            : down == 0 ? fmt::format("{}/{} up", total, total)
+                        : fmt::format("{} down", down);
+    colour = total == 0 ? "#9f9f9f" : down == 0 ? "#4c1" : "#e05d44";
+  }
+  return svgResponse(badgeSvg(label, value, colour));
 }
 
 net::HttpResponse heartbeat(const HealthRoutesDeps& d, const net::HttpRequest& request) {
@@ -539,6 +610,11 @@ std::vector<RouteSpec> healthRoutes(HealthRoutesDeps deps) {
                          "An SVG status badge (or uptime with window=)",
                          [d](net::HttpRequest& r) { return checkBadge(*d, r); });
   badge.responseContentType = "image/svg+xml";
+  RouteSpec& group = add("GET", "/api/v1/badges", auth::Scope::kRead,
+                         "An SVG badge for the checks matching labels= (how many are up, or "
+                         "their uptime with window=)",
+                         [d](net::HttpRequest& r) { return groupBadge(*d, r); });
+  group.responseContentType = "image/svg+xml";
   RouteSpec& report = add("GET", "/api/v1/reports/uptime", auth::Scope::kRead,
                           "Uptime per check over a calendar period (day, week, month, quarter, "
                           "year), maintenance excluded; format=csv for CSV",

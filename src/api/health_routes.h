@@ -8,6 +8,7 @@
 #include "health/catalog.h"
 #include "health/engine.h"
 #include "health/recorder.h"
+#include "health/uptime_days.h"
 #include "net/outbound_client.h"
 #include "promql/queryable.h"
 
@@ -32,6 +33,7 @@ struct HealthRoutesDeps {
   health::CheckCatalog& catalog;
   health::HealthEngine& engine;
   health::ResultRecorder& recorder;
+  health::UptimeDays& uptimeDays;
   promql::Queryable& metrics;
   net::OutboundClient& outbound;
   const Clock& clock;

@@ -362,7 +362,7 @@ Status PharosApp::startApi() {
       *metrics_, clock_,
       [this] { return scraper_ ? scraper_->status() : std::vector<metrics::TargetStatus>{}; }}));
   gateway_->add(api::healthRoutes(api::HealthRoutesDeps{*checks_, *health_, *checkResults_,
-                                                        *metrics_, *outbound_, clock_,
+                                                        *uptimeDays_, *metrics_, *outbound_, clock_,
                                                         [this] { return reloadConfig(); }}));
   gateway_->add(api::keysRoutes(*keys_));
   gateway_->add(api::auditRoutes(*audit_));

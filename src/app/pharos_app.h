@@ -16,6 +16,7 @@
 #include "health/catalog.h"
 #include "health/engine.h"
 #include "health/recorder.h"
+#include "health/uptime_days.h"
 #include "metrics/metrics_store.h"
 #include "metrics/scraper.h"
 #include "net/http_server.h"
@@ -106,6 +107,7 @@ class PharosApp {
   net::OutboundClientPtr checkClient_;  // the health checks' own: one thread, kept-alive pool
   std::unique_ptr<health::CheckCatalog> checks_;
   std::unique_ptr<health::ResultRecorder> checkResults_;
+  std::unique_ptr<health::UptimeDays> uptimeDays_;
   std::unique_ptr<health::HealthEngine> health_;
   std::unique_ptr<PeriodicTask> healthPruner_;
   std::unique_ptr<api::SystemRoutesDeps> systemDeps_;  // also read by the self-scrape

@@ -36,6 +36,23 @@ const store::MigrationSet& migrations() {
                          {"check_name", "at_ms"},
                          {{"health_transitions_by_at", {"at_ms"}}}},
         },
+        {}},
+       {2,
+        "each completed day's uptime per check, for reports over long periods",
+        {
+            store::Table{"health_uptime_days",
+                         {{"check_name", ColumnType::kText, false},
+                          {"day_ms", ColumnType::kInteger, false},
+                          {"runs", ColumnType::kInteger, false},
+                          {"up_runs", ColumnType::kInteger, false},
+                          {"maintenance_runs", ColumnType::kInteger, false}},
+                         {"day_ms", "check_name"},
+                         {}},
+            store::Table{"health_uptime_days_done",
+                         {{"day_ms", ColumnType::kInteger, false}},
+                         {"day_ms"},
+                         {}},
+        },
         {}}}};
   return set;
 }

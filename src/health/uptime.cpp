@@ -54,7 +54,7 @@ Status addHours(promql::Queryable& source, const std::vector<promql::Matcher>& m
                 std::int64_t to, bool maintenance, std::map<std::string, UptimeFigures>& out) {
   if (from >= to) return okStatus();
   PHAROS_ASSIGN_OR_RETURN(std::vector<promql::RollupSeries> series,
-                          source.selectRollups(m, from, to - kHourMs, kHourMs));
+                          source.selectRollupsWithoutSketches(m, from, to - kHourMs, kHourMs));
   for (const auto& s : series) {
     UptimeFigures& f = out[std::string(s.labels.get("check"))];
     for (const promql::RollupPoint& p : s.points) {

@@ -40,10 +40,11 @@ Status insertChunk(store::Session& session, std::uint32_t ref, std::int64_t reso
                    const std::string& data);
 
 Result<std::vector<StoredSeries>> loadSeries(store::Store& store);
-// Chunks of one series and resolution overlapping [minT, maxT], oldest first.
+// Chunks of one series and resolution overlapping [minT, maxT], oldest first; no chunk spans
+// more than `maxSpan` ms (its window).
 Result<std::vector<StoredChunk>> readChunks(store::Store& store, std::uint32_t ref,
                                             std::int64_t resolution, std::int64_t minT,
-                                            std::int64_t maxT);
+                                            std::int64_t maxT, std::int64_t maxSpan);
 // Deletes chunks of `resolution` that end before `cutoff`; returns how many.
 Result<std::int64_t> deleteChunksBefore(store::Store& store, std::int64_t resolution,
                                         std::int64_t cutoff);

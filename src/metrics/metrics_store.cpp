@@ -582,9 +582,9 @@ Result<std::vector<promql::SeriesSamples>> MetricsStore::select(
     bool needStore = persistedUpTo != kNoTime && minT <= persistedUpTo &&
                      (firstInMemory == kNoTime || minT < firstInMemory);
     if (needStore) {
-      PHAROS_ASSIGN_OR_RETURN(
-          std::vector<StoredChunk> stored,
-          readChunks(store_, ref, kRawResolution, minT, std::min(maxT, persistedUpTo)));
+      PHAROS_ASSIGN_OR_RETURN(std::vector<StoredChunk> stored,
+                              readChunks(store_, ref, kRawResolution, minT,
+                                         std::min(maxT, persistedUpTo), options_.chunkWindowMs));
       for (const auto& c : stored) {
         if (c.maxT > persistedUpTo) continue;  // persisted after we looked: in `memory` too
         PHAROS_TRY(appendXorChunkRange(c.data, minT, maxT, result.samples));
@@ -613,6 +613,18 @@ std::optional<std::int64_t> MetricsStore::rollupResolution(std::int64_t minT, st
 Result<std::vector<promql::RollupSeries>> MetricsStore::selectRollups(
     const std::vector<promql::Matcher>& matchers, std::int64_t minT, std::int64_t maxT,
     std::int64_t resolution) {
+  return readRollups(matchers, minT, maxT, resolution, true);
+}
+
+Result<std::vector<promql::RollupSeries>> MetricsStore::selectRollupsWithoutSketches(
+    const std::vector<promql::Matcher>& matchers, std::int64_t minT, std::int64_t maxT,
+    std::int64_t resolution) {
+  return readRollups(matchers, minT, maxT, resolution, false);
+}
+
+Result<std::vector<promql::RollupSeries>> MetricsStore::readRollups(
+    const std::vector<promql::Matcher>& matchers, std::int64_t minT, std::int64_t maxT,
+    std::int64_t resolution, bool sketches) {
   std::vector<promql::RollupSeries> out;
   struct MemoryChunk {
     std::string bytes;
@@ -639,18 +651,20 @@ Result<std::vector<promql::RollupSeries>> MetricsStore::selectRollups(
       // up to one resolution before them.
       std::int64_t from = minT - resolution;
       std::int64_t to = std::min(maxT + resolution, persistedUpTo);
-      PHAROS_ASSIGN_OR_RETURN(std::vector<StoredChunk> stored,
-                              readChunks(store_, ref, resolution, from, to));
+      PHAROS_ASSIGN_OR_RETURN(
+          std::vector<StoredChunk> stored,
+          readChunks(store_, ref, resolution, from, to, options_.chunkWindowMs));
       for (const auto& c : stored) {
         if (c.maxT > persistedUpTo) continue;
-        PHAROS_ASSIGN_OR_RETURN(std::vector<RollupPoint> decoded, decodeRollups(c.data));
+        PHAROS_ASSIGN_OR_RETURN(std::vector<RollupPoint> decoded, decodeRollups(c.data, sketches));
         std::move(decoded.begin(), decoded.end(), std::back_inserter(points));
       }
       if (resolution == kMinuteMs) {
         // Still raw on disk: build the 1-minute points from the raw chunks, each chunk's
         // first increase starting from the chunk before it.
-        PHAROS_ASSIGN_OR_RETURN(std::vector<StoredChunk> raw,
-                                readChunks(store_, ref, kRawResolution, from - resolution, to));
+        PHAROS_ASSIGN_OR_RETURN(
+            std::vector<StoredChunk> raw,
+            readChunks(store_, ref, kRawResolution, from - resolution, to, options_.chunkWindowMs));
         std::optional<Sample> before;
         for (const auto& c : raw) {
           if (c.maxT > persistedUpTo) continue;

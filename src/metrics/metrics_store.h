@@ -122,6 +122,9 @@ class MetricsStore final : public promql::Queryable {
   Result<std::vector<promql::RollupSeries>> selectRollups(
       const std::vector<promql::Matcher>& matchers, std::int64_t minT, std::int64_t maxT,
       std::int64_t resolution) override;
+  Result<std::vector<promql::RollupSeries>> selectRollupsWithoutSketches(
+      const std::vector<promql::Matcher>& matchers, std::int64_t minT, std::int64_t maxT,
+      std::int64_t resolution) override;
 
   // For the /series, /labels and /label/{name}/values APIs: every series in the index.
   std::vector<Labels> series(const std::vector<promql::Matcher>& matchers) const;
@@ -162,6 +165,9 @@ class MetricsStore final : public promql::Queryable {
   // Series pointers stay valid for the store's life (series are never removed).
   std::vector<MemSeries*> selectSeries(const std::vector<promql::Matcher>& matchers) const;
   std::vector<MemSeries*> allSeries() const;
+  Result<std::vector<promql::RollupSeries>> readRollups(
+      const std::vector<promql::Matcher>& matchers, std::int64_t minT, std::int64_t maxT,
+      std::int64_t resolution, bool sketches);
   Status persistSealed(std::int64_t now);
   Status checkpoint(std::uint64_t segment);
   // Bytes of samples held in memory: open chunks and sealed ones not yet persisted.

@@ -139,7 +139,7 @@ std::string encodeRollups(std::span<const RollupPoint> points) {
   return out;
 }
 
-Result<std::vector<RollupPoint>> decodeRollups(std::string_view bytes) {
+Result<std::vector<RollupPoint>> decodeRollups(std::string_view bytes, bool sketches) {
   std::string_view in = bytes;
   if (in.empty()) return malformed("empty");
   if (static_cast<std::uint8_t>(in[0]) != kVersion) {
@@ -173,6 +173,7 @@ Result<std::vector<RollupPoint>> decodeRollups(std::string_view bytes) {
   for (auto& p : points) {
     std::string_view sketch;
     if (!takeSection(section, sketch)) return malformed("sketch truncated");
+    if (!sketches) continue;
     auto decoded = QuantileSketch::deserialize(sketch);
     if (!decoded.ok()) return malformed("bad sketch: " + decoded.error().message);
     p.sketch = std::move(decoded).value();

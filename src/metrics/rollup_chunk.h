@@ -23,6 +23,8 @@ namespace pharos::metrics {
 // exact bits, NaN payloads included. Every length is checked, so damage is kDataLoss, never
 // a read past the input.
 std::string encodeRollups(std::span<const RollupPoint> points);
-Result<std::vector<RollupPoint>> decodeRollups(std::string_view bytes);
+// Without `sketches`, the sketch column is skipped (its framing still checked) and every
+// point's sketch is left empty.
+Result<std::vector<RollupPoint>> decodeRollups(std::string_view bytes, bool sketches = true);
 
 }  // namespace pharos::metrics

@@ -52,6 +52,13 @@ class Queryable {
   virtual Result<std::vector<RollupSeries>> selectRollups(const std::vector<Matcher>& matchers,
                                                           std::int64_t minT, std::int64_t maxT,
                                                           std::int64_t resolution) = 0;
+  // The same with empty sketches: for callers that need counts and sums but no quantiles
+  // (uptime over a month of a thousand checks), which a store may read far more cheaply.
+  virtual Result<std::vector<RollupSeries>> selectRollupsWithoutSketches(
+      const std::vector<Matcher>& matchers, std::int64_t minT, std::int64_t maxT,
+      std::int64_t resolution) {
+    return selectRollups(matchers, minT, maxT, resolution);
+  }
 };
 
 }  // namespace pharos::promql

@@ -1,0 +1,118 @@
+#include "health/uptime_days.h"
+
+#include <algorithm>
+
+#include "health/schema.h"
+
+namespace pharos::health {
+namespace {
+
+constexpr std::int64_t kDayMs = 86'400'000;
+
+std::int64_t floorDay(std::int64_t t) {
+  return t - ((t % kDayMs) + kDayMs) % kDayMs;
+}
+
+void add(UptimeFigures& into, const UptimeFigures& f) {
+  into.runs += f.runs;
+  into.upRuns += f.upRuns;
+  into.maintenanceRuns += f.maintenanceRuns;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<UptimeDays>> UptimeDays::open(store::Store& store) {
+  PHAROS_TRY(store.migrate(migrations()));
+  return std::unique_ptr<UptimeDays>(new UptimeDays(store));
+}
+
+Result<std::optional<std::pair<std::int64_t, std::int64_t>>> UptimeDays::writtenDays() {
+  PHAROS_ASSIGN_OR_RETURN(
+      store::Rows rows,
+      store_.query("SELECT MIN(day_ms), MAX(day_ms), COUNT(*) FROM health_uptime_days_done"));
+  if (rows.empty() || !std::holds_alternative<std::int64_t>(rows[0].at(0))) {
+    return std::optional<std::pair<std::int64_t, std::int64_t>>();
+  }
+  std::int64_t first = rows[0].integer(0);
+  std::int64_t last = rows[0].integer(1);
+  // compact() writes days in order from the first; a gap would mean someone else wrote.
+  if ((last - first) / kDayMs + 1 != rows[0].integer(2)) {
+    return makeError(ErrorCode::kDataLoss, "health_uptime_days_done has gaps");
+  }
+  return std::optional(std::pair(first, last + kDayMs));
+}
+
+Result<int> UptimeDays::compact(promql::Queryable& source, WallTime since, WallTime now) {
+  PHAROS_ASSIGN_OR_RETURN(auto written, writtenDays());
+  std::int64_t today = floorDay(toUnixMillis(now));
+  std::int64_t day = written ? written->second : floorDay(toUnixMillis(since));
+  int count = 0;
+  for (; day < today; day += kDayMs) {
+    PHAROS_ASSIGN_OR_RETURN(
+        auto figures, uptimeByCheck(source, {}, fromUnixMillis(day), fromUnixMillis(day + kDayMs)));
+    PHAROS_TRY(store_.transaction([&](store::Session& s) -> Status {
+      for (const auto& [check, f] : figures) {
+        PHAROS_TRY(s.execute(
+            "INSERT OR REPLACE INTO health_uptime_days (check_name, day_ms, runs, up_runs, "
+            "maintenance_runs) VALUES ($1, $2, $3, $4, $5)",
+            {check, day, static_cast<std::int64_t>(f.runs), static_cast<std::int64_t>(f.upRuns),
+             static_cast<std::int64_t>(f.maintenanceRuns)}));
+      }
+      PHAROS_TRY(
+          s.execute("INSERT OR REPLACE INTO health_uptime_days_done (day_ms) VALUES ($1)", {day}));
+      return okStatus();
+    }));
+    ++count;
+  }
+  return count;
+}
+
+Result<std::map<std::string, UptimeFigures>> UptimeDays::uptime(
+    promql::Queryable& source, const std::vector<promql::Matcher>& selector,
+    const std::optional<std::set<std::string>>& checks, WallTime fromTime, WallTime toTime) {
+  std::int64_t from = toUnixMillis(fromTime);
+  std::int64_t to = toUnixMillis(toTime);
+  std::map<std::string, UptimeFigures> out;
+  if (from >= to) return out;
+  // Whole written days inside the range come from rows.
+  std::int64_t daysFrom = floorDay(from + kDayMs - 1);
+  std::int64_t daysTo = floorDay(to);
+  PHAROS_ASSIGN_OR_RETURN(auto written, writtenDays());
+  if (written) {
+    daysFrom = std::max(daysFrom, written->first);
+    daysTo = std::min(daysTo, written->second);
+  }
+  if (!written || daysFrom >= daysTo) {
+    daysFrom = daysTo = from;  // nothing from rows: all of it from the source
+  }
+  auto keep = [&](const std::string& check) { return !checks || checks->contains(check); };
+  auto live = [&](std::int64_t a, std::int64_t b) -> Status {
+    if (a >= b) return okStatus();
+    PHAROS_ASSIGN_OR_RETURN(auto figures,
+                            uptimeByCheck(source, selector, fromUnixMillis(a), fromUnixMillis(b)));
+    for (const auto& [check, f] : figures) {
+      if (keep(check)) add(out[check], f);
+    }
+    return okStatus();
+  };
+  PHAROS_TRY(live(from, daysFrom));
+  if (daysFrom < daysTo) {
+    PHAROS_ASSIGN_OR_RETURN(
+        store::Rows rows,
+        store_.query("SELECT check_name, SUM(runs), SUM(up_runs), SUM(maintenance_runs) FROM "
+                     "health_uptime_days WHERE day_ms >= $1 AND day_ms < $2 GROUP BY check_name",
+                     {daysFrom, daysTo}));
+    for (const store::Row& row : rows) {
+      if (!keep(row.text(0))) continue;
+      UptimeFigures f;
+      f.runs = static_cast<std::uint64_t>(row.integer(1));
+      f.upRuns = static_cast<std::uint64_t>(row.integer(2));
+      f.maintenanceRuns = static_cast<std::uint64_t>(row.integer(3));
+      add(out[row.text(0)], f);
+    }
+  }
+  PHAROS_TRY(live(std::max(daysTo, daysFrom), to));
+  return out;
+}
+
+}  // namespace pharos::health
