@@ -482,7 +482,7 @@ Node nodeFromJson(const nlohmann::json& value) {
     case nlohmann::json::value_t::object:
       n.kind = Node::Kind::kMap;
       for (const auto& [k, v] : value.items())
-        n.members.emplace_back(k, nodeFromJson(v));
+        n.members.push_back(config::NodeMember{k, nodeFromJson(v)});
       break;
     case nlohmann::json::value_t::array:
       n.kind = Node::Kind::kList;

@@ -46,7 +46,8 @@ struct HealthEngine::Entry {
   CheckState state{3, 2};
   std::uint64_t generation = 0;
   bool running = false;
-  int skipsLeft = 0;  // slots the open circuit still skips
+  int skipsLeft = 0;     // slots the open circuit still skips
+  int breakerLevel = 0;  // probes failed with the circuit open, plus one; 0: closed
   std::optional<std::int64_t> nextMs;
   std::optional<WallTime> lastRun;
   bool lastOk = false;
@@ -186,6 +187,7 @@ void HealthEngine::setChecks(std::vector<CheckSpec> checks) {
       e->generation = nextGeneration_++;
       e->running = false;
       e->skipsLeft = 0;
+      e->breakerLevel = 0;
       std::int64_t at = spec.type == CheckType::kHeartbeat
                             ? now + spec.interval.count() + spec.grace.count()
                             : firstSlot(spec, now);
@@ -357,9 +359,12 @@ void HealthEngine::record(Entry& e, std::int64_t atMs, ProbeResult result) {
   bool probed = result.attempts > 0;
   if (result.ok) {
     e.skipsLeft = 0;
+    e.breakerLevel = 0;
   } else if (probed && e.state.consecutiveFailures() >= kBreakerAfter) {
-    int level = std::min(e.state.consecutiveFailures() - kBreakerAfter + 1, 5);
-    e.skipsLeft = (1 << level) - 1;
+    // Each failed probe doubles the gap. Counted per probe, not from consecutiveFailures,
+    // which also counts the skipped slots and so would jump from every 2nd to every 8th.
+    e.breakerLevel = std::min(e.breakerLevel + 1, 5);
+    e.skipsLeft = (1 << e.breakerLevel) - 1;
   }
   if (transition) {
     log_.info("check state changed", {{"check", e.spec->name},

@@ -105,7 +105,9 @@ void Prober::finish(std::shared_ptr<Run> run, ProbeResult result) {
 void Prober::attempt(std::shared_ptr<Run> run) {
   ++run->attempts;
   const CheckSpec& spec = *run->spec;
-  auto left = std::chrono::duration_cast<Millis>(run->deadline - SteadyClock::now());
+  // Rounded up: the first attempt gets the whole timeout, so a reason says "after 1000 ms"
+  // for a check whose timeout is 1s, not "999 ms".
+  auto left = std::chrono::ceil<Millis>(run->deadline - SteadyClock::now());
   left = std::max(left, Millis(1));
   switch (spec.type) {
     case CheckType::kHttp: {
@@ -121,7 +123,8 @@ void Prober::attempt(std::shared_ptr<Run> run) {
       request.tls.verifyPeer = spec.verifyTls;
       // A check every few seconds to the same target need not pay a TCP handshake each time.
       request.keepAlive = true;
-      client_.fetchAsync(std::move(request), [this, run](Result<net::OutboundResponse> r) {
+      std::size_t bodyCap = request.maxBodyBytes;
+      client_.fetchAsync(std::move(request), [this, run, bodyCap](Result<net::OutboundResponse> r) {
         ProbeResult result;
         ProbeObservation o;
         if (!r.ok()) {
@@ -145,6 +148,12 @@ void Prober::attempt(std::shared_ptr<Run> run) {
           o.certExpiresInMs = result.certExpiresInMs;
         }
         judge(*run->spec, o, result);
+        // Conditions saw only the start of a longer body: say so, or "[BODY] is not JSON"
+        // would send the reader looking for a malformed document.
+        if (!result.ok && r->truncated) {
+          result.error +=
+              fmt::format(" (the body was cut at {} KiB; the response was longer)", bodyCap / 1024);
+        }
         finish(run, std::move(result));
       });
       return;

@@ -28,6 +28,8 @@ namespace pharos::health {
 // lookup and allocation (thousands of results a second).
 struct CheckSeries {
   explicit CheckSeries(const CheckSpec& spec) : check(spec.name), identity(spec.identity()) {}
+  CheckSeries(std::string check, Labels identity)
+      : check(std::move(check)), identity(std::move(identity)) {}
 
   std::string check;
   Labels identity;  // CheckSpec::identity()

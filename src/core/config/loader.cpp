@@ -264,7 +264,7 @@ class Walker {
           continue;
         }
         lastKeyMark_ = key.Mark();
-        n.members.emplace_back(key.Scalar(), tree(value, join(path, key.Scalar())));
+        n.members.push_back(NodeMember{key.Scalar(), tree(value, join(path, key.Scalar()))});
       }
     }
     return n;

@@ -2,10 +2,11 @@
 
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 namespace pharos::config {
+
+struct NodeMember;
 
 // A config subtree kept as data, with each value's place in the file, for a section that a
 // higher module reads itself: health checks come both from the file and as JSON through the
@@ -16,28 +17,37 @@ struct Node {
   enum class Kind { kNull, kScalar, kMap, kList };
 
   Kind kind = Kind::kNull;
-  std::string scalar;                                 // kScalar: the value, expanded
-  std::string raw;                                    // kScalar: as written, with ${VAR} references
-  bool quoted = false;                                // a quoted YAML scalar, or a JSON string
-  bool fromEnv = false;                               // contains a ${VAR} reference
-  std::vector<std::pair<std::string, Node>> members;  // kMap, in document order
-  std::vector<Node> items;                            // kList
-  int line = 0;    // 1-based; 0 when the value has no place in a file (JSON)
-  int column = 0;  // 1-based, of the value's first character
+  std::string scalar;               // kScalar: the value, expanded
+  std::string raw;                  // kScalar: as written, with ${VAR} references
+  bool quoted = false;              // a quoted YAML scalar, or a JSON string
+  bool fromEnv = false;             // contains a ${VAR} reference
+  std::vector<NodeMember> members;  // kMap, in document order
+  std::vector<Node> items;          // kList
+  int line = 0;                     // 1-based; 0 when the value has no place in a file (JSON)
+  int column = 0;                   // 1-based, of the value's first character
 
   bool isNull() const { return kind == Kind::kNull; }
   bool isScalar() const { return kind == Kind::kScalar; }
   bool isMap() const { return kind == Kind::kMap; }
   bool isList() const { return kind == Kind::kList; }
   // The member named `key`, or nullptr.
-  const Node* find(std::string_view key) const {
-    for (const auto& [name, value] : members) {
-      if (name == key) return &value;
-    }
-    return nullptr;
-  }
+  const Node* find(std::string_view key) const;
   // What a message may show of a scalar: the raw ${VAR} text for a value from the environment.
   const std::string& shown() const { return fromEnv ? raw : scalar; }
 };
+
+// One key of a mapping and its value (a struct, not a pair: a vector of pairs of an
+// incomplete Node does not compile with every standard library).
+struct NodeMember {
+  std::string key;
+  Node value;
+};
+
+inline const Node* Node::find(std::string_view key) const {
+  for (const NodeMember& m : members) {
+    if (m.key == key) return &m.value;
+  }
+  return nullptr;
+}
 
 }  // namespace pharos::config
