@@ -401,9 +401,7 @@ net::HttpResponse uptimeReport(const HealthRoutesDeps& d, const net::HttpRequest
                          ratio ? fmt::format("{:.4f}", *ratio * 100) : std::string(), f.runs,
                          f.runs - f.upRuns, f.maintenanceRuns, downtime);
     }
-    net::HttpResponse r = net::HttpResponse::text(200, std::move(csv));
-    r.headers.clear();
-    r.headers.emplace_back("Content-Type", "text/csv; charset=utf-8");
+    net::HttpResponse r = net::HttpResponse::text(200, std::move(csv), "text/csv; charset=utf-8");
     r.headers.emplace_back("Content-Disposition", "attachment; filename=\"uptime.csv\"");
     return r;
   }
@@ -456,9 +454,7 @@ std::string badgeSvg(std::string_view label, std::string_view value, std::string
 }
 
 net::HttpResponse svgResponse(std::string svg) {
-  net::HttpResponse r = net::HttpResponse::text(200, std::move(svg));
-  r.headers.clear();
-  r.headers.emplace_back("Content-Type", "image/svg+xml");
+  net::HttpResponse r = net::HttpResponse::text(200, std::move(svg), "image/svg+xml");
   r.headers.emplace_back("Cache-Control", "max-age=30");
   return r;
 }

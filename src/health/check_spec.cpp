@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -136,9 +137,9 @@ class Reader {
       return;
     }
     const auto& e = std::get<ConditionSyntaxError>(parsed);
-    // Point at the character in the file: past the opening quote of a quoted scalar.
+    // Point at the character in the file.
     Node at = v;
-    if (at.line > 0) at.column += static_cast<int>(e.offset) + (v.quoted ? 1 : 0);
+    std::tie(at.line, at.column) = v.positionOf(e.offset);
     problem(at, f, fmt::format("{}: {}", f, e.message));
   }
 

@@ -13,11 +13,13 @@ namespace pharos::testing {
 // Starts `pharos serve` on an ephemeral port and reads the port back from its log.
 class Server {
  public:
-  explicit Server(const std::string& dataDir, std::vector<std::string> extra = {}) {
+  // `env`: NAME=value settings the server gets besides the test's own environment.
+  explicit Server(const std::string& dataDir, std::vector<std::string> extra = {},
+                  std::vector<std::string> env = {}) {
     std::vector<std::string> args{PHAROS_BINARY, "serve",    "--data",
                                   dataDir,       "--listen", "127.0.0.1:0"};
     args.insert(args.end(), extra.begin(), extra.end());
-    process_ = std::make_unique<Process>(args);
+    process_ = std::make_unique<Process>(args, std::move(env));
     if (process_->waitForOutput("pharos started", std::chrono::seconds(20))) {
       std::smatch m;
       static const std::regex portRe(R"(http=127\.0\.0\.1:(\d+))");

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -50,19 +51,30 @@ void Process::drain(int timeoutMs) {
   if (n > 0) output_.append(buf, static_cast<size_t>(n));
 }
 
+bool Process::reaped() {
+  int status = 0;
+  if (waitpid(pid_, &status, WNOHANG) != pid_) return false;
+  exited_ = true;
+  exitCode_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return true;
+}
+
+bool Process::running() {
+  for (size_t before = SIZE_MAX; before != output_.size();) {
+    before = output_.size();
+    drain(0);
+  }
+  return !exited_ && !reaped();
+}
+
 bool Process::waitForOutput(const std::string& needle, std::chrono::milliseconds timeout) {
   auto deadline = Clock::now() + timeout;
   while (output_.find(needle) == std::string::npos) {
     if (Clock::now() >= deadline) return false;
     drain(20);
-    if (!exited_) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        exited_ = true;
-        exitCode_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-        drain(0);
-        return output_.find(needle) != std::string::npos;
-      }
+    if (!exited_ && reaped()) {
+      drain(0);
+      return output_.find(needle) != std::string::npos;
     }
   }
   return true;
@@ -72,12 +84,7 @@ int Process::wait(std::chrono::milliseconds timeout) {
   auto deadline = Clock::now() + timeout;
   while (!exited_) {
     drain(10);
-    int status = 0;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      exited_ = true;
-      exitCode_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      break;
-    }
+    if (reaped()) break;
     if (Clock::now() >= deadline) {
       kill(pid_, SIGKILL);
       waitpid(pid_, nullptr, 0);

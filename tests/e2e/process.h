@@ -24,11 +24,16 @@ class Process {
   int signalAndWait(int sig, std::chrono::milliseconds timeout);
   // Waits for the exit without sending anything.
   int wait(std::chrono::milliseconds timeout);
+  // Whether the child has not exited yet; reads what output has arrived meanwhile, so a
+  // chatty child polled with this never blocks on a full pipe.
+  bool running();
   const std::string& output() const { return output_; }
   pid_t pid() const { return pid_; }
 
  private:
   void drain(int timeoutMs);
+  // Notes the exit if the child has exited; true when it has.
+  bool reaped();
   pid_t pid_ = -1;
   int fd_ = -1;
   bool exited_ = false;

@@ -165,17 +165,33 @@ inline std::optional<Response> httpGet(uint16_t port, std::string_view path,
   return c.read();
 }
 
-// One POST with `body` on a fresh connection; `headers` as for httpGet.
-inline std::optional<Response> httpPost(uint16_t port, std::string_view path, std::string_view body,
-                                        std::string_view headers = "") {
+// One request with `method` and `body` on a fresh connection; `headers` as for httpGet.
+inline std::optional<Response> httpRequest(uint16_t port, std::string_view method,
+                                           std::string_view path, std::string_view body,
+                                           std::string_view headers = "") {
   Client c(port);
   if (!c.connected()) return std::nullopt;
-  std::string request = "POST " + std::string(path) +
+  std::string request = std::string(method) + " " + std::string(path) +
                         " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: " +
                         std::to_string(body.size()) + "\r\n" + std::string(headers) + "\r\n" +
                         std::string(body);
   if (!c.send(request)) return std::nullopt;
   return c.read();
+}
+
+inline std::optional<Response> httpPost(uint16_t port, std::string_view path, std::string_view body,
+                                        std::string_view headers = "") {
+  return httpRequest(port, "POST", path, body, headers);
+}
+
+inline std::optional<Response> httpPut(uint16_t port, std::string_view path, std::string_view body,
+                                       std::string_view headers = "") {
+  return httpRequest(port, "PUT", path, body, headers);
+}
+
+inline std::optional<Response> httpDelete(uint16_t port, std::string_view path,
+                                          std::string_view headers = "") {
+  return httpRequest(port, "DELETE", path, "", headers);
 }
 
 }  // namespace pharos::testing

@@ -23,8 +23,10 @@ using KeyList = std::initializer_list<std::string_view>;
 // Walks a parsed YAML document, filling a Config and collecting diagnostics with positions.
 class Walker {
  public:
-  Walker(std::string file, const LoadOptions& options, std::vector<Diagnostic>& out)
-      : file_(std::move(file)), options_(options), out_(out) {}
+  // `text`: the document, for the source lines of subtrees kept as data.
+  Walker(std::string file, std::string_view text, const LoadOptions& options,
+         std::vector<Diagnostic>& out)
+      : file_(std::move(file)), text_(text), options_(options), out_(out) {}
 
   void error(const YAML::Mark& mark, std::string message) {
     out_.push_back(Diagnostic{file_, mark.line + 1, mark.column + 1, std::move(message)});
@@ -250,6 +252,10 @@ class Walker {
       n.quoted = v.Tag() == "!";
       n.fromEnv = n.raw.find("${") != std::string::npos;
       if (auto s = expand(v, path, n.raw)) n.scalar = std::move(*s);
+      if (!mark.is_null() && mark.pos >= 0 && static_cast<size_t>(mark.pos) < text_.size()) {
+        std::string_view rest = text_.substr(static_cast<size_t>(mark.pos));
+        n.sourceLine = std::string(rest.substr(0, rest.find_first_of("\r\n")));
+      }
     } else if (v.IsSequence()) {
       n.kind = Node::Kind::kList;
       for (size_t i = 0; i < v.size(); ++i)
@@ -293,6 +299,7 @@ class Walker {
   }
 
   std::string file_;
+  std::string_view text_;
   const LoadOptions& options_;
   std::vector<Diagnostic>& out_;
   YAML::Mark lastKeyMark_ = YAML::Mark::null_mark();
@@ -641,7 +648,7 @@ LoadOutcome loadConfigString(std::string_view yaml, std::string_view fileName,
                              const LoadOptions& options) {
   LoadOutcome out;
   std::string file(fileName);
-  Walker w(file, options, out.diagnostics);
+  Walker w(file, yaml, options, out.diagnostics);
   YAML::Node root;
   try {
     root = YAML::Load(std::string(yaml));

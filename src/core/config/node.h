@@ -2,6 +2,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace pharos::config {
@@ -25,6 +26,9 @@ struct Node {
   std::vector<Node> items;          // kList
   int line = 0;                     // 1-based; 0 when the value has no place in a file (JSON)
   int column = 0;                   // 1-based, of the value's first character
+  // kScalar from a file: the file's text from the value's first character (its opening
+  // quote, if any) to the end of that line.
+  std::string sourceLine;
 
   bool isNull() const { return kind == Kind::kNull; }
   bool isScalar() const { return kind == Kind::kScalar; }
@@ -34,6 +38,11 @@ struct Node {
   const Node* find(std::string_view key) const;
   // What a message may show of a scalar: the raw ${VAR} text for a value from the environment.
   const std::string& shown() const { return fromEnv ? raw : scalar; }
+  // The line and column in the file of byte `offset` of `scalar`, past quotes and escapes, so
+  // an error inside a value points at its character. Exact for a value written on one line
+  // (plain, 'single' or "double" quoted); the value's own position for one that spans lines
+  // (block scalars, folded quotes) or comes partly from ${VAR}.
+  std::pair<int, int> positionOf(size_t offset) const;
 };
 
 // One key of a mapping and its value (a struct, not a pair: a vector of pairs of an
@@ -42,12 +51,5 @@ struct NodeMember {
   std::string key;
   Node value;
 };
-
-inline const Node* Node::find(std::string_view key) const {
-  for (const NodeMember& m : members) {
-    if (m.key == key) return &m.value;
-  }
-  return nullptr;
-}
 
 }  // namespace pharos::config
