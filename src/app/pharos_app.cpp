@@ -270,7 +270,7 @@ Status PharosApp::startHealth() {
   health_ = std::make_unique<health::HealthEngine>(o, *outbound_, *outboundPolicy_, *checkResults_,
                                                    clock_);
   checks_->onChange(
-      [this](std::vector<health::CheckSpec> all) { health_->setChecks(std::move(all)); });
+      [this](std::vector<health::SharedCheck> all) { health_->setChecks(std::move(all)); });
   // Hands the engine the config's checks merged with those defined through the API.
   PHAROS_TRY(applyHealthConfig(config_.health));
   // The trees are read; ten thousand checks' worth of them need not stay.

@@ -56,21 +56,24 @@ Status CheckCatalog::load() {
     if (const auto* hash = std::get_if<store::Blob>(&row.at(2))) {
       tokens_[hash->bytes] = spec.name;
     }
-    api_.emplace(spec.name, std::move(spec));
+    std::string name = spec.name;
+    api_.emplace(std::move(name), std::make_shared<const CheckSpec>(std::move(spec)));
   }
   return okStatus();
 }
 
-void CheckCatalog::onChange(std::function<void(std::vector<CheckSpec>)> listener) {
+void CheckCatalog::onChange(std::function<void(std::vector<SharedCheck>)> listener) {
   std::lock_guard lock(mutex_);
   listener_ = std::move(listener);
 }
 
-std::vector<CheckSpec> CheckCatalog::mergedLocked() const {
-  std::map<std::string, CheckSpec, std::less<>> merged = api_;
+std::vector<SharedCheck> CheckCatalog::mergedLocked() const {
+  std::map<std::string_view, SharedCheck> merged;
+  for (const auto& [name, spec] : api_)
+    merged.emplace(name, spec);
   for (const auto& [name, spec] : config_)
     merged.insert_or_assign(name, spec);
-  std::vector<CheckSpec> out;
+  std::vector<SharedCheck> out;
   out.reserve(merged.size());
   for (auto& [name, spec] : merged)
     out.push_back(std::move(spec));
@@ -78,8 +81,8 @@ std::vector<CheckSpec> CheckCatalog::mergedLocked() const {
 }
 
 void CheckCatalog::changed() {
-  std::function<void(std::vector<CheckSpec>)> listener;
-  std::vector<CheckSpec> merged;
+  std::function<void(std::vector<SharedCheck>)> listener;
+  std::vector<SharedCheck> merged;
   {
     std::lock_guard lock(mutex_);
     listener = listener_;
@@ -97,7 +100,7 @@ void CheckCatalog::setConfigChecks(std::vector<CheckSpec> checks) {
     for (CheckSpec& spec : checks) {
       if (!spec.token.empty()) tokens_[heartbeatTokenHash(spec.token)] = spec.name;
       std::string name = spec.name;
-      config_.emplace(std::move(name), std::move(spec));
+      config_.emplace(std::move(name), std::make_shared<const CheckSpec>(std::move(spec)));
     }
   }
   changed();
@@ -106,9 +109,9 @@ void CheckCatalog::setConfigChecks(std::vector<CheckSpec> checks) {
 std::vector<OwnedCheck> CheckCatalog::all() const {
   std::lock_guard lock(mutex_);
   std::vector<OwnedCheck> out;
-  for (CheckSpec& spec : mergedLocked()) {
-    CheckOwner owner = config_.contains(spec.name) ? CheckOwner::kConfig : CheckOwner::kApi;
-    out.push_back(OwnedCheck{std::move(spec), owner});
+  for (const SharedCheck& spec : mergedLocked()) {
+    CheckOwner owner = config_.contains(spec->name) ? CheckOwner::kConfig : CheckOwner::kApi;
+    out.push_back(OwnedCheck{*spec, owner});
   }
   return out;
 }
@@ -116,9 +119,9 @@ std::vector<OwnedCheck> CheckCatalog::all() const {
 std::optional<OwnedCheck> CheckCatalog::find(const std::string& name) const {
   std::lock_guard lock(mutex_);
   if (auto it = config_.find(name); it != config_.end()) {
-    return OwnedCheck{it->second, CheckOwner::kConfig};
+    return OwnedCheck{*it->second, CheckOwner::kConfig};
   }
-  if (auto it = api_.find(name); it != api_.end()) return OwnedCheck{it->second, CheckOwner::kApi};
+  if (auto it = api_.find(name); it != api_.end()) return OwnedCheck{*it->second, CheckOwner::kApi};
   return std::nullopt;
 }
 
@@ -144,7 +147,7 @@ Result<std::optional<std::string>> CheckCatalog::create(CheckSpec spec) {
         {spec.name, checkSpecToJson(spec, true).dump(), hash, now}));
     spec.token.clear();  // API tokens live only as hashes
     std::string name = spec.name;
-    api_.emplace(std::move(name), std::move(spec));
+    api_.emplace(std::move(name), std::make_shared<const CheckSpec>(std::move(spec)));
   }
   changed();
   return token;
@@ -162,14 +165,14 @@ Status CheckCatalog::replace(CheckSpec spec) {
     if (it == api_.end()) {
       return makeError(ErrorCode::kNotFound, fmt::format("no check named '{}'", spec.name));
     }
-    if (it->second.type != spec.type) {
+    if (it->second->type != spec.type) {
       return makeError(ErrorCode::kInvalidArgument,
                        "type cannot change; delete the check and create it again");
     }
     PHAROS_TRY(store_.execute(
         "UPDATE health_checks SET spec = $2, updated_at_ms = $3 WHERE name = $1",
         {spec.name, checkSpecToJson(spec, true).dump(), toUnixMillis(clock_.now())}));
-    it->second = std::move(spec);
+    it->second = std::make_shared<const CheckSpec>(std::move(spec));
   }
   changed();
   return okStatus();

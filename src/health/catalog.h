@@ -32,7 +32,7 @@ class CheckCatalog {
   static Result<std::unique_ptr<CheckCatalog>> open(store::Store& store, const Clock& clock);
 
   // Called after every change with the merged definitions.
-  void onChange(std::function<void(std::vector<CheckSpec>)> listener);
+  void onChange(std::function<void(std::vector<SharedCheck>)> listener);
 
   void setConfigChecks(std::vector<CheckSpec> checks);
 
@@ -53,15 +53,15 @@ class CheckCatalog {
   CheckCatalog(store::Store& store, const Clock& clock) : store_(store), clock_(clock) {}
   Status load();
   void changed();  // calls the listener without holding mutex_
-  std::vector<CheckSpec> mergedLocked() const;
+  std::vector<SharedCheck> mergedLocked() const;
 
   store::Store& store_;
   const Clock& clock_;
   mutable std::mutex mutex_;
-  std::map<std::string, CheckSpec, std::less<>> config_;
-  std::map<std::string, CheckSpec, std::less<>> api_;
+  std::map<std::string, SharedCheck, std::less<>> config_;
+  std::map<std::string, SharedCheck, std::less<>> api_;
   std::map<std::string, std::string, std::less<>> tokens_;  // token hash -> check
-  std::function<void(std::vector<CheckSpec>)> listener_;
+  std::function<void(std::vector<SharedCheck>)> listener_;
 };
 
 // A heartbeat token's hash as stored (BLAKE2b-256, hex).

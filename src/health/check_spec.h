@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -60,6 +61,10 @@ struct CheckSpec {
   // Every label the check's metrics and alerts carry: its labels plus check and type.
   Labels identity() const;
 };
+
+// Definitions are shared, not copied, between the catalog and the engine: ten thousand
+// checks are ten thousand parsed definitions, once.
+using SharedCheck = std::shared_ptr<const CheckSpec>;
 
 // A field that is wrong, located in the file when the definition came from one.
 struct SpecProblem {

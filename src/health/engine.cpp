@@ -167,16 +167,26 @@ std::int64_t HealthEngine::firstSlot(const CheckSpec& spec, std::int64_t nowMs) 
 }
 
 void HealthEngine::setChecks(std::vector<CheckSpec> checks) {
+  std::vector<SharedCheck> shared;
+  shared.reserve(checks.size());
+  for (CheckSpec& spec : checks)
+    shared.push_back(std::make_shared<const CheckSpec>(std::move(spec)));
+  setChecks(std::move(shared));
+}
+
+void HealthEngine::setChecks(std::vector<SharedCheck> checks) {
   {
     std::lock_guard lock(mutex_);
     std::int64_t now = toUnixMillis(clock_.now());
     std::map<std::string, std::shared_ptr<Entry>, std::less<>> next;
-    for (CheckSpec& spec : checks) {
+    for (SharedCheck& shared : checks) {
+      const CheckSpec& spec = *shared;
       std::shared_ptr<Entry> e;
       if (auto it = entries_.find(spec.name); it != entries_.end()) {
         e = std::move(it->second);
-        if (sameDefinition(*e->spec, spec)) {
-          next.emplace(spec.name, std::move(e));
+        if (e->spec == shared || sameDefinition(*e->spec, spec)) {
+          e->spec = std::move(shared);  // the same definition: share the caller's copy
+          next.emplace(e->spec->name, std::move(e));
           continue;
         }
       } else {
@@ -194,7 +204,7 @@ void HealthEngine::setChecks(std::vector<CheckSpec> checks) {
       e->nextMs = at;
       due_.push(Due{at, e->generation, e});
       std::string name = spec.name;
-      e->spec = std::make_shared<const CheckSpec>(std::move(spec));
+      e->spec = std::move(shared);
       next.emplace(std::move(name), std::move(e));
     }
     // What is left was removed: its queued runs and probes in flight no longer count.

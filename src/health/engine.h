@@ -92,7 +92,8 @@ class HealthEngine {
 
   // Replaces the set of checks. A check whose definition is unchanged keeps its state and
   // schedule; a changed one keeps its state and starts on its new schedule.
-  void setChecks(std::vector<CheckSpec> checks);
+  void setChecks(std::vector<SharedCheck> checks);
+  void setChecks(std::vector<CheckSpec> checks);  // the same, for definitions not yet shared
   void setMaintenance(std::shared_ptr<const MaintenanceCalendar> calendar);
 
   // A beat for a heartbeat check: kNotFound when no heartbeat check has that name.

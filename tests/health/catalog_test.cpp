@@ -52,9 +52,11 @@ class CatalogTest : public ::testing::Test {
     auto catalog = CheckCatalog::open(*store_, clock_);
     ASSERT_TRUE(catalog.ok()) << catalog.error().toString();
     catalog_ = std::move(catalog).value();
-    catalog_->onChange([this](std::vector<CheckSpec> merged) {
+    catalog_->onChange([this](std::vector<SharedCheck> merged) {
       ++changes_;
-      merged_ = std::move(merged);
+      merged_.clear();
+      for (const SharedCheck& spec : merged)
+        merged_.push_back(*spec);
     });
   }
 
