@@ -86,6 +86,8 @@ void PharosApp::declareServices() {
     healthPruner_.reset();
     if (health_) health_->stop();
     health_.reset();
+    checkClient_.reset();
+    uptimeDays_.reset();
     checkResults_.reset();
     checks_.reset();
   });
@@ -264,11 +266,16 @@ Status PharosApp::startHealth() {
   PHAROS_ASSIGN_OR_RETURN(checks_, health::CheckCatalog::open(*store_, clock_));
   PHAROS_ASSIGN_OR_RETURN(checkResults_,
                           health::ResultRecorder::open(*store_, *metrics_, bus_.get()));
+  PHAROS_ASSIGN_OR_RETURN(uptimeDays_, health::UptimeDays::open(*store_));
   health::HealthEngine::Options o;
   o.maxConcurrency = static_cast<int>(config_.health.maxConcurrency);
   o.flushInterval = config_.health.flushInterval;
-  health_ = std::make_unique<health::HealthEngine>(o, *outbound_, *outboundPolicy_, *checkResults_,
-                                                   clock_);
+  // The checks' own client with one thread: probes spend their time waiting, and a second
+  // thread would only add wake-ups and lock hand-offs.
+  checkClient_ =
+      std::make_unique<net::OutboundClient>(*outboundPolicy_, net::OutboundClient::Options{1});
+  health_ = std::make_unique<health::HealthEngine>(o, *checkClient_, *outboundPolicy_,
+                                                   *checkResults_, clock_);
   checks_->onChange(
       [this](std::vector<health::SharedCheck> all) { health_->setChecks(std::move(all)); });
   // Hands the engine the config's checks merged with those defined through the API.
@@ -278,11 +285,17 @@ Status PharosApp::startHealth() {
   config_.health.maintenance = {};
   releaseFreeMemory();
   health_->start();
-  // Failure reasons and state changes are kept as long as the raw samples they annotate.
+  // Hourly: failure reasons and state changes are kept as long as the raw samples they
+  // annotate, and each completed day's uptime is written once, for long reports.
   healthPruner_ = std::make_unique<PeriodicTask>(std::chrono::hours(1), [this] {
     auto pruned = checkResults_->prune(clock_.now() - config_.metrics.rawRetention);
     if (!pruned.ok())
       log_.warn("pruning check history failed", {{"error", pruned.error().toString()}});
+    // A day is written ten minutes after it ends, once its last results are surely flushed.
+    WallTime now = clock_.now();
+    auto days = uptimeDays_->compact(*metrics_, now - config_.metrics.hourRetention,
+                                     now - std::chrono::minutes(10));
+    if (!days.ok()) log_.warn("writing daily uptime failed", {{"error", days.error().toString()}});
   });
   healthPruner_->start();
   return okStatus();
