@@ -394,7 +394,10 @@ Status HealthEngine::heartbeat(const std::string& check) {
     }
     Entry& e = *it->second;
     WallTime now = clock_.now();
+    // A check's results need strictly rising times: a beat in the same millisecond as the
+    // missed deadline it answers is stamped just after it, or one would replace the other.
     std::int64_t nowMs = toUnixMillis(now);
+    if (e.lastRun) nowMs = std::max(nowMs, toUnixMillis(*e.lastRun) + 1);
     ++stats_.heartbeats;
     e.lastBeat = now;
     ProbeResult beat;
