@@ -3,6 +3,13 @@
 #include <cstddef>
 
 namespace pharos {
+
+int hexDigitValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
 namespace {
 
 // Length of the valid UTF-8 sequence starting at s[i], or 0 when it is not one. Messages may

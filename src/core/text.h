@@ -16,6 +16,9 @@ bool istartsWith(std::string_view s, std::string_view prefix);
 // Without leading and trailing spaces and tabs (HTTP's optional white space).
 std::string_view trimSpaces(std::string_view s);
 
+// The value of a hexadecimal digit (either case), or -1 for any other character.
+int hexDigitValue(char c);
+
 // Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF.
 bool isValidUtf8(std::string_view s);
 

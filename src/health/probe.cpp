@@ -102,6 +102,12 @@ void Prober::finish(std::shared_ptr<Run> run, ProbeResult result) {
   run->done(std::move(result));
 }
 
+void Prober::unreachable(std::shared_ptr<Run> run, const Error& error) {
+  ProbeResult result;
+  result.error = error.message;
+  finish(std::move(run), std::move(result));
+}
+
 void Prober::attempt(std::shared_ptr<Run> run) {
   ++run->attempts;
   const CheckSpec& spec = *run->spec;
@@ -125,15 +131,9 @@ void Prober::attempt(std::shared_ptr<Run> run) {
       request.keepAlive = true;
       std::size_t bodyCap = request.maxBodyBytes;
       client_.fetchAsync(std::move(request), [this, run, bodyCap](Result<net::OutboundResponse> r) {
+        if (!r.ok()) return unreachable(run, r.error());
         ProbeResult result;
         ProbeObservation o;
-        if (!r.ok()) {
-          result.error = r.error().message;
-          o.connected = false;
-          result.ok = false;
-          finish(run, std::move(result));
-          return;
-        }
         result.latencyMs = toMs(r->timings.total);
         result.status = r->status;
         o.connected = true;
@@ -161,14 +161,10 @@ void Prober::attempt(std::shared_ptr<Run> run) {
     case CheckType::kTcp:
       client_.connectTcpAsync(spec.host, spec.port, net::OutboundPurpose::kChecks, left,
                               [this, run](Result<net::TcpConnectResult> r) {
+                                if (!r.ok()) return unreachable(run, r.error());
                                 ProbeResult result;
                                 ProbeObservation o;
-                                o.connected = r.ok();
-                                if (!r.ok()) {
-                                  result.error = r.error().message;
-                                  finish(run, std::move(result));
-                                  return;
-                                }
+                                o.connected = true;
                                 result.latencyMs = toMs(r->dns + r->connect);
                                 o.responseTimeMs = result.latencyMs;
                                 o.ip = r->address.toString();
@@ -181,14 +177,10 @@ void Prober::attempt(std::shared_ptr<Run> run) {
       tls.verifyPeer = spec.verifyTls;
       client_.probeTlsAsync(spec.host, spec.port, net::OutboundPurpose::kChecks, left, tls,
                             [this, run](Result<net::TlsProbeResult> r) {
+                              if (!r.ok()) return unreachable(run, r.error());
                               ProbeResult result;
                               ProbeObservation o;
-                              o.connected = r.ok();
-                              if (!r.ok()) {
-                                result.error = r.error().message;
-                                finish(run, std::move(result));
-                                return;
-                              }
+                              o.connected = true;
                               result.latencyMs = toMs(r->dns + r->connect + r->handshake);
                               result.certExpiresInMs = expiresInMs(r->notAfter);
                               o.responseTimeMs = result.latencyMs;
@@ -217,14 +209,10 @@ void Prober::attempt(std::shared_ptr<Run> run) {
       q.type = spec.record;
       q.timeout = left;
       dns_.queryAsync(std::move(q), [this, run](Result<net::DnsResult> r) {
+        if (!r.ok()) return unreachable(run, r.error());
         ProbeResult result;
         ProbeObservation o;
-        o.connected = r.ok();
-        if (!r.ok()) {
-          result.error = r.error().message;
-          finish(run, std::move(result));
-          return;
-        }
+        o.connected = true;
         result.latencyMs = toMs(r->elapsed);
         o.responseTimeMs = result.latencyMs;
         o.dnsRcode = r->rcode;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/error.h"
 #include "health/check_spec.h"
 #include "health/condition.h"
 
@@ -47,6 +48,8 @@ class Prober {
   struct Run;
   void attempt(std::shared_ptr<Run> run);
   void finish(std::shared_ptr<Run> run, ProbeResult result);
+  // A run that did not get an answer (refused, unreachable, timed out): the error is why.
+  void unreachable(std::shared_ptr<Run> run, const Error& error);
 
   net::OutboundClient& client_;
   net::DnsClient& dns_;

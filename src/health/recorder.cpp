@@ -57,7 +57,7 @@ void ResultRecorder::add(RecordedResult result) {
 }
 
 std::uint64_t ResultRecorder::recorded() const {
-  std::lock_guard lock(const_cast<std::mutex&>(mutex_));
+  std::lock_guard lock(mutex_);
   return recorded_;
 }
 

@@ -107,7 +107,7 @@ class ResultRecorder {
   store::Store& store_;
   metrics::MetricsStore& metrics_;
   bus::Bus* bus_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::vector<RecordedResult> pending_;  // under mutex_
   std::mutex flushMutex_;                // one flush at a time; guards CheckSeries::refs
   std::uint64_t recorded_ = 0;           // under mutex_

@@ -31,13 +31,6 @@ std::string_view view(beast::string_view s) {
   return {s.data(), s.size()};
 }
 
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // false on a malformed escape or an encoded NUL.
 bool percentDecode(std::string_view in, std::string& out) {
   if (in.find('%') == std::string_view::npos) {
@@ -52,8 +45,8 @@ bool percentDecode(std::string_view in, std::string& out) {
       continue;
     }
     if (i + 2 >= in.size()) return false;
-    int hi = hexValue(in[i + 1]);
-    int lo = hexValue(in[i + 2]);
+    int hi = hexDigitValue(in[i + 1]);
+    int lo = hexDigitValue(in[i + 2]);
     if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) return false;
     out.push_back(static_cast<char>(hi * 16 + lo));
     i += 2;

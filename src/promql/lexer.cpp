@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "core/error.h"
+#include "core/text.h"
 
 namespace pharos::promql {
 namespace {
@@ -42,13 +43,6 @@ std::size_t durationLength(std::string_view s) {
     any = true;
   }
   return any ? i : 0;
-}
-
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 void appendUtf8(std::string& out, std::uint32_t cp) {
@@ -192,7 +186,7 @@ class Lexer {
     if (peek() == '0' && (peek(1) == 'x' || peek(1) == 'X')) {
       hex = true;
       i_ += 2;
-      while (i_ < q_.size() && hexValue(q_[i_]) >= 0)
+      while (i_ < q_.size() && hexDigitValue(q_[i_]) >= 0)
         ++i_;
     } else {
       while (i_ < q_.size() && isDigit(q_[i_]))
@@ -317,7 +311,7 @@ class Lexer {
         int digits = c == 'x' ? 2 : c == 'u' ? 4 : 8;
         std::uint32_t v = 0;
         for (int k = 0; k < digits; ++k) {
-          int h = i_ < q_.size() ? hexValue(q_[i_]) : -1;
+          int h = i_ < q_.size() ? hexDigitValue(q_[i_]) : -1;
           if (h < 0) return syntaxError(q_, at, "invalid escape sequence in string");
           v = v * 16 + static_cast<std::uint32_t>(h);
           ++i_;

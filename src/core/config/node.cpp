@@ -1,17 +1,11 @@
 #include "core/config/node.h"
+#include "core/text.h"
 
 #include <algorithm>
 #include <tuple>
 
 namespace pharos::config {
 namespace {
-
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 // A double-quoted escape at the start of `s` (which begins with '\'): the bytes it takes in
 // the file and the bytes it stands for in the value (UTF-8 for \u and \U).
@@ -20,7 +14,7 @@ std::pair<size_t, size_t> escapeSize(std::string_view s) {
   if (digits == 0) return {2, 1};
   unsigned long code = 0;
   for (size_t i = 2; i < 2 + digits && i < s.size(); ++i)
-    code = code * 16 + static_cast<unsigned long>(std::max(hexValue(s[i]), 0));
+    code = code * 16 + static_cast<unsigned long>(std::max(hexDigitValue(s[i]), 0));
   size_t bytes = digits == 2 || code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
   return {2 + digits, bytes};
 }
