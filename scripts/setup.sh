@@ -16,6 +16,9 @@ PACKAGES=(
   # health checks are tested against real servers: nginx (HTTP, TLS) and dnsmasq (DNS); the
   # health benchmark compares with Prometheus' blackbox_exporter
   nginx-light dnsmasq-base prometheus-blackbox-exporter
+  # the log pipeline: simdjson parses JSON on the ingest path, snappy decodes Loki's protobuf
+  # pushes; rsyslog forwards to the syslog listener in tests and is the ingest benchmark's peer
+  libsimdjson-dev libsnappy-dev rsyslog
 )
 
 missing=()
