@@ -11,32 +11,19 @@
 #include <filesystem>
 #include <vector>
 
-#include "core/crc32c.h"
 #include "core/error.h"
+#include "core/framed_records.h"
 
 namespace pharos::metrics {
 namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::size_t kHeaderBytes = 8;
 // Segments roll over at this size so replay reads bounded files and a checkpoint can drop
 // them piece by piece.
 constexpr std::uint64_t kMaxSegmentBytes = 128ull << 20;
 constexpr std::string_view kSegmentSuffix = ".wal";
 constexpr std::string_view kCheckpointPrefix = "checkpoint.";
-
-void putU32(std::string& out, std::uint32_t v) {
-  for (int i = 0; i < 4; ++i)
-    out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-
-std::uint32_t getU32(const char* p) {
-  std::uint32_t v = 0;
-  for (int i = 3; i >= 0; --i)
-    v = (v << 8) | static_cast<unsigned char>(p[i]);
-  return v;
-}
 
 std::optional<std::uint64_t> parseNumber(std::string_view digits) {
   std::uint64_t n = 0;
@@ -91,18 +78,15 @@ Result<std::string> readWhole(const std::string& path) {
 Result<std::uint64_t> replayBuffer(std::string_view data,
                                    const std::function<Status(std::string_view)>& onRecord,
                                    std::uint64_t& records) {
-  std::size_t at = 0;
-  while (data.size() - at >= kHeaderBytes) {
-    std::uint32_t length = getU32(data.data() + at);
-    std::uint32_t crc = getU32(data.data() + at + 4);
-    if (length > data.size() - at - kHeaderBytes) break;  // torn: the tail never made it
-    std::string_view payload = data.substr(at + kHeaderBytes, length);
-    if (crc32c(payload) != crc) break;
-    PHAROS_TRY(onRecord(payload));
+  Status failed = okStatus();
+  std::size_t consumed = scanFramedRecords(data, [&](std::string_view payload) {
+    failed = onRecord(payload);
+    if (!failed.ok()) return false;
     ++records;
-    at += kHeaderBytes + length;
-  }
-  return data.size() - at;
+    return true;
+  });
+  PHAROS_TRY(std::move(failed));
+  return data.size() - consumed;
 }
 
 }  // namespace
@@ -161,16 +145,14 @@ Result<Wal::ReplayStats> Wal::replay(const std::function<Status(std::string_view
 }
 
 void Wal::appendRecord(std::string& out, std::string_view payload) {
-  putU32(out, static_cast<std::uint32_t>(payload.size()));
-  putU32(out, crc32c(payload));
-  out.append(payload);
+  appendFramedRecord(out, payload);
 }
 
 Result<std::uint64_t> Wal::append(std::initializer_list<std::string_view> payloads) {
   std::string framed;
   std::size_t total = 0;
   for (auto p : payloads)
-    total += kHeaderBytes + p.size();
+    total += kFramedRecordHeaderBytes + p.size();
   framed.reserve(total);
   for (auto p : payloads)
     appendRecord(framed, p);
