@@ -154,8 +154,8 @@ Result<IngestChunk> IngestLog::read(std::uint64_t from, std::size_t maxBytes) co
   {
     std::lock_guard lock(mutex_);
     if (!sealed_.empty() ? from < sealed_.front().begin : from < openBegin_) {
-      return makeError(ErrorCode::kNotFound, "position " + std::to_string(from) +
-                                                 " lies in a segment that was removed");
+      return makeError(ErrorCode::kNotFound,
+                       "position " + std::to_string(from) + " lies in a segment that was removed");
     }
     const SegmentInfo* found = nullptr;
     for (const auto& s : sealed_) {
@@ -188,13 +188,13 @@ Result<IngestChunk> IngestLog::read(std::uint64_t from, std::size_t maxBytes) co
   if (used == 0) {
     // The first record is bigger than maxBytes: read exactly it.
     if (chunk.bytes.size() < kFramedRecordHeaderBytes) {
-      return makeError(ErrorCode::kDataLoss, "ingest log: position " + std::to_string(from) +
-                                                 " is not a batch boundary");
+      return makeError(ErrorCode::kDataLoss,
+                       "ingest log: position " + std::to_string(from) + " is not a batch boundary");
     }
     std::size_t whole = kFramedRecordHeaderBytes + getU32Le(chunk.bytes.data());
     if (whole > limit - from) {
-      return makeError(ErrorCode::kDataLoss, "ingest log: position " + std::to_string(from) +
-                                                 " is not a batch boundary");
+      return makeError(ErrorCode::kDataLoss,
+                       "ingest log: position " + std::to_string(from) + " is not a batch boundary");
     }
     PHAROS_ASSIGN_OR_RETURN(chunk.bytes, readFile(path, from - segmentBegin, whole));
     used = scanFramedRecords(chunk.bytes, [&](std::string_view payload) {
@@ -227,7 +227,8 @@ Status IngestLog::removeSegment(std::uint64_t begin) {
     path = it->path;
     sealed_.erase(it);
   }
-  if (::unlink(path.c_str()) != 0 && errno != ENOENT) return ioError(errno, "unlink " + path, kContext);
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+    return ioError(errno, "unlink " + path, kContext);
   return syncDirectory(dir_.c_str(), kContext);
 }
 

@@ -21,7 +21,9 @@ std::int64_t dayNumber(std::int64_t ns) {
 }
 
 // Block ids order by partition day, then by insertion: a cursor compares them directly.
-std::int64_t blockId(std::int64_t dayNo, std::int64_t local) { return (dayNo << 32) | local; }
+std::int64_t blockId(std::int64_t dayNo, std::int64_t local) {
+  return (dayNo << 32) | local;
+}
 
 std::int64_t dayStartNs(const std::string& day) {
   std::tm tm{};
@@ -84,7 +86,8 @@ std::string blockDocument(std::span<const Record> records,
 }
 
 bool validDay(std::string_view day) {
-  return day.size() == 8 && std::all_of(day.begin(), day.end(), [](char c) { return c >= '0' && c <= '9'; });
+  return day.size() == 8 &&
+         std::all_of(day.begin(), day.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 }  // namespace
@@ -152,10 +155,14 @@ Status LogIndex::ensurePartition(const std::string& day) {
   PHAROS_TRY(writer_->exec(
       "CREATE TABLE IF NOT EXISTS blocks_" + day +
       " (id INTEGER PRIMARY KEY, min_ts INTEGER, max_ts INTEGER, n INTEGER, data BLOB);"
-      "CREATE INDEX IF NOT EXISTS blocks_" + day + "_max_ts ON blocks_" + day + " (max_ts);"
-      "CREATE VIRTUAL TABLE IF NOT EXISTS fts_" + day +
+      "CREATE INDEX IF NOT EXISTS blocks_" +
+      day + "_max_ts ON blocks_" + day +
+      " (max_ts);"
+      "CREATE VIRTUAL TABLE IF NOT EXISTS fts_" +
+      day +
       " USING fts5(doc, content='', columnsize=0, detail=none, tokenize=\"ascii tokenchars '_'\");"
-      "INSERT OR IGNORE INTO partitions VALUES ('" + day + "', NULL, NULL, 0, 0);"));
+      "INSERT OR IGNORE INTO partitions VALUES ('" +
+      day + "', NULL, NULL, 0, 0);"));
   knownPartitions_.push_back(day);
   return okStatus();
 }
@@ -216,11 +223,13 @@ Status LogIndex::write(std::span<const Record> records, std::uint64_t processedU
     }
     auto part = writer_->prepare(
         "UPDATE partitions SET min_ts = min(coalesce(min_ts, ?2), ?2), max_ts = "
-        "max(coalesce(max_ts, ?3), ?3), records = records + ?4, blocks = blocks + ?5 WHERE day = ?1");
+        "max(coalesce(max_ts, ?3), ?3), records = records + ?4, blocks = blocks + ?5 WHERE day = "
+        "?1");
     if (!part.ok()) return fail(part.error());
-    part->bind(1, day).bind(2, minTs).bind(3, maxTs).bind(4, static_cast<std::int64_t>(rows.size()));
+    part->bind(1, day).bind(2, minTs).bind(3, maxTs).bind(4,
+                                                          static_cast<std::int64_t>(rows.size()));
     part->bind(5, static_cast<std::int64_t>((rows.size() + options_.blockRecords - 1) /
-                                             options_.blockRecords));
+                                            options_.blockRecords));
     if (auto s = part->run(); !s.ok()) return fail(std::move(s));
     for (const auto& [key, st] : stats) {
       auto sep = key.find('\0');
@@ -237,18 +246,21 @@ Status LogIndex::write(std::span<const Record> records, std::uint64_t processedU
   }
   // One cached statement, so each use is scoped: it must be reset before it is bound again.
   auto putMeta = [&](std::string_view key, auto bindValue) -> Status {
-    PHAROS_ASSIGN_OR_RETURN(auto stmt, writer_->prepare("INSERT OR REPLACE INTO meta VALUES (?1, ?2)"));
+    PHAROS_ASSIGN_OR_RETURN(auto stmt,
+                            writer_->prepare("INSERT OR REPLACE INTO meta VALUES (?1, ?2)"));
     stmt.bind(1, key);
     bindValue(stmt);
     return stmt.run();
   };
-  if (auto s = putMeta(kProcessedKey,
-                       [&](sqlite::Statement& st) { st.bind(2, static_cast<std::int64_t>(processedUpTo)); });
+  if (auto s = putMeta(
+          kProcessedKey,
+          [&](sqlite::Statement& st) { st.bind(2, static_cast<std::int64_t>(processedUpTo)); });
       !s.ok()) {
     return fail(std::move(s));
   }
   if (!stateKey.empty()) {
-    if (auto s = putMeta(stateKey, [&](sqlite::Statement& st) { st.bindBlob(2, state); }); !s.ok()) {
+    if (auto s = putMeta(stateKey, [&](sqlite::Statement& st) { st.bindBlob(2, state); });
+        !s.ok()) {
       return fail(std::move(s));
     }
   }
@@ -294,15 +306,17 @@ void LogIndex::returnReader(sqlite::ConnectionPtr conn) {
 
 Result<std::vector<PartitionInfo>> LogIndex::partitions() {
   std::lock_guard lock(writeMutex_);
-  PHAROS_ASSIGN_OR_RETURN(auto stmt, writer_->prepare(
-      "SELECT day, coalesce(min_ts, 0), coalesce(max_ts, 0), records, blocks FROM partitions "
-      "ORDER BY day"));
+  PHAROS_ASSIGN_OR_RETURN(
+      auto stmt,
+      writer_->prepare(
+          "SELECT day, coalesce(min_ts, 0), coalesce(max_ts, 0), records, blocks FROM partitions "
+          "ORDER BY day"));
   std::vector<PartitionInfo> out;
   while (true) {
     PHAROS_ASSIGN_OR_RETURN(bool row, stmt.step());
     if (!row) break;
-    out.push_back({std::string(stmt.text(0)), stmt.int64(1), stmt.int64(2), stmt.int64(3),
-                   stmt.int64(4)});
+    out.push_back(
+        {std::string(stmt.text(0)), stmt.int64(1), stmt.int64(2), stmt.int64(3), stmt.int64(4)});
   }
   return out;
 }
@@ -314,9 +328,10 @@ Result<std::size_t> LogIndex::dropPartitionsBefore(std::int64_t cutoffNs) {
   for (const auto& p : parts) {
     if (!validDay(p.day) || dayStartNs(p.day) + kNsPerDay > cutoffNs) continue;
     PHAROS_TRY(writer_->begin());
-    Status s = writer_->exec("DROP TABLE IF EXISTS fts_" + p.day + "; DROP TABLE IF EXISTS blocks_" +
-                             p.day + "; DELETE FROM partitions WHERE day = '" + p.day +
-                             "'; DELETE FROM template_stats WHERE day = '" + p.day + "';");
+    Status s =
+        writer_->exec("DROP TABLE IF EXISTS fts_" + p.day + "; DROP TABLE IF EXISTS blocks_" +
+                      p.day + "; DELETE FROM partitions WHERE day = '" + p.day +
+                      "'; DELETE FROM template_stats WHERE day = '" + p.day + "';");
     if (!s.ok()) {
       (void)writer_->rollback();
       return s.error();
@@ -348,7 +363,8 @@ Result<SearchPage> LogIndex::search(const SearchRequest& request,
   for (const auto& p : parts) {
     if (!validDay(p.day) || p.records == 0) continue;
     if (p.maxTimestampNs < request.startNs || p.minTimestampNs > request.endNs) continue;
-    std::string sql = "SELECT id, max_ts FROM blocks_" + p.day + " WHERE max_ts >= ?1 AND min_ts <= ?2";
+    std::string sql =
+        "SELECT id, max_ts FROM blocks_" + p.day + " WHERE max_ts >= ?1 AND min_ts <= ?2";
     if (!request.ftsExpression.empty()) {
       sql += " AND id IN (SELECT rowid FROM fts_" + p.day + " WHERE fts_" + p.day + " MATCH ?3)";
     }
@@ -400,9 +416,10 @@ Result<SearchPage> LogIndex::search(const SearchRequest& request,
       std::nth_element(hits.begin(), hits.begin() + static_cast<long>(request.limit - 1),
                        hits.end(), newer);
       hits.resize(request.limit);
-      std::int64_t kth = std::min_element(hits.begin(), hits.end(), [&](const Hit& a, const Hit& b) {
-                           return newer(b, a);
-                         })->ts;
+      std::int64_t kth =
+          std::min_element(hits.begin(), hits.end(), [&](const Hit& a, const Hit& b) {
+            return newer(b, a);
+          })->ts;
       if (cand.maxTs < kth) break;
     }
     if (page.recordsScanned >= request.maxScanned) {
@@ -439,7 +456,8 @@ Result<SearchPage> LogIndex::search(const SearchRequest& request,
   return finish(std::move(page));
 }
 
-Result<std::vector<TemplateCount>> LogIndex::templateCounts(std::int64_t startNs, std::int64_t endNs,
+Result<std::vector<TemplateCount>> LogIndex::templateCounts(std::int64_t startNs,
+                                                            std::int64_t endNs,
                                                             std::string_view service) {
   PHAROS_ASSIGN_OR_RETURN(auto conn, borrowReader());
   auto stmt = conn->prepare(

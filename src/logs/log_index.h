@@ -33,8 +33,8 @@ struct SearchCursor {
 };
 
 struct SearchRequest {
-  std::int64_t startNs = 0;  // inclusive
-  std::int64_t endNs = 0;    // inclusive
+  std::int64_t startNs = 0;   // inclusive
+  std::int64_t endNs = 0;     // inclusive
   std::string ftsExpression;  // FTS5 MATCH over block documents; empty: scan by time
   std::size_t limit = 100;
   std::optional<SearchCursor> after;

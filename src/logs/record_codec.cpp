@@ -86,7 +86,7 @@ Status decodeRecordBlock(std::string_view bytes, std::vector<Record>& out) {
     auto level = static_cast<std::uint8_t>(in.front());
     in.remove_prefix(1);
     r.level = level <= static_cast<std::uint8_t>(Level::kFatal) ? static_cast<Level>(level)
-                                                                 : Level::kUnknown;
+                                                                : Level::kUnknown;
     if (!getString(in, r.message) || !getVarint(in, status) || !getVarint(in, latencyBits) ||
         !getString(in, r.traceId) || !getString(in, r.host) || !getVarint(in, r.templateId) ||
         !getVarint(in, attributes) || attributes > in.size()) {

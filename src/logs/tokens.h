@@ -11,8 +11,8 @@ namespace pharos::logs {
 template <typename OnToken>
 void forEachToken(std::string_view text, OnToken&& onToken) {
   auto isTokenByte = [](unsigned char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c >= 0x80;
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c >= 0x80;
   };
   std::size_t i = 0, n = text.size();
   while (i < n) {

@@ -174,6 +174,7 @@ bool isCompressibleType(std::string_view contentType) {
 
 void compressResponse(HttpResponse& response, bool clientAcceptsGzip) {
   if (response.status == 204 || response.status == 304 || response.status < 200) return;
+  if (response.stream) return;  // written as it comes; gzip would hold it back
   if (response.body.size() < kMinCompressBytes || !isCompressibleType(response.contentType)) {
     return;
   }

@@ -21,6 +21,54 @@ std::string_view HttpRequest::pathParam(std::string_view name) const {
   return {};
 }
 
+bool ResponseStream::push(std::string_view chunk) {
+  std::function<void()> wake;
+  {
+    std::lock_guard lock(mutex_);
+    if (cancelled_ || closed_) return false;
+    if (buffer_.size() + chunk.size() > maxBuffered_) return false;
+    bool wasEmpty = buffer_.empty();
+    buffer_.append(chunk);
+    if (wasEmpty) wake = wake_;
+  }
+  if (wake) wake();
+  return true;
+}
+
+void ResponseStream::close() {
+  std::function<void()> wake;
+  {
+    std::lock_guard lock(mutex_);
+    if (closed_) return;
+    closed_ = true;
+    wake = wake_;
+  }
+  if (wake) wake();
+}
+
+bool ResponseStream::clientGone() const {
+  std::lock_guard lock(mutex_);
+  return cancelled_;
+}
+
+void ResponseStream::setWake(std::function<void()> wake) {
+  std::lock_guard lock(mutex_);
+  wake_ = std::move(wake);
+}
+
+bool ResponseStream::take(std::string& out) {
+  std::lock_guard lock(mutex_);
+  out.clear();
+  out.swap(buffer_);
+  return !(closed_ && out.empty());
+}
+
+void ResponseStream::cancel() {
+  std::lock_guard lock(mutex_);
+  cancelled_ = true;
+  wake_ = nullptr;
+}
+
 HttpResponse HttpResponse::text(int status, std::string body, std::string contentType) {
   HttpResponse r;
   r.status = status;

@@ -2,6 +2,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -29,6 +31,35 @@ struct HttpRequest {
   std::string_view pathParam(std::string_view name) const;
 };
 
+// A response body written over time (Server-Sent Events: the live tail). A handler returns
+// a response with `stream` set; the server sends the head without Content-Length and with
+// Connection: close, then each chunk the producer pushes, until the producer closes the
+// stream or the client goes away. The buffer is bounded: a client that does not read loses
+// chunks (push says so) instead of growing the server's memory.
+class ResponseStream {
+ public:
+  explicit ResponseStream(size_t maxBufferedBytes = 1 << 20) : maxBuffered_(maxBufferedBytes) {}
+
+  // Producer side, any thread. False when the client is gone or the chunk did not fit.
+  bool push(std::string_view chunk);
+  void close();
+  bool clientGone() const;
+
+  // Server side. `wake` runs (on the producer's thread) when data or the close arrives.
+  void setWake(std::function<void()> wake);
+  // Moves what is buffered into `out` (replacing it); false once closed and drained.
+  bool take(std::string& out);
+  void cancel();  // the client went away
+
+ private:
+  mutable std::mutex mutex_;
+  std::string buffer_;
+  size_t maxBuffered_;
+  bool closed_ = false;
+  bool cancelled_ = false;
+  std::function<void()> wake_;
+};
+
 // What a handler returns. The server owns the framing: it writes Content-Length, Server and
 // Connection itself and drops those names (and any header with CR/LF) from `headers`. For a
 // HEAD request it sends the head with the Content-Length of `body` but not the body.
@@ -37,6 +68,7 @@ struct HttpResponse {
   std::string contentType = "application/json";
   Headers headers;
   std::string body;
+  std::shared_ptr<ResponseStream> stream;  // set: `body` is ignored, see ResponseStream
 
   static HttpResponse text(int status, std::string body,
                            std::string contentType = "text/plain; charset=utf-8");

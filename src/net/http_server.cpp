@@ -188,6 +188,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void handleRequest();
   void send(HttpResponse&& response, bool headRequest, bool keepAlive, bool http10);
   void onWrite(const SysError& ec);
+  void startStream(std::shared_ptr<ResponseStream> stream);
+  void pumpStream();
+  void watchStreamClient();
   void lingerThenClose();
   void lingerRead();
   void armTimer(Millis after);
@@ -207,6 +210,10 @@ class Session : public std::enable_shared_from_this<Session> {
   bool timedOut_ = false;
   bool firstRequest_ = true;
   bool closeAfterWrite_ = false;
+  std::shared_ptr<ResponseStream> streamOut_;  // a streaming response in progress
+  std::string streamChunk_;
+  bool streamWriting_ = false;
+  char streamProbe_[512];
 };
 
 // Everything HttpServer does. Sessions reach back into it to count themselves, to find the
@@ -369,6 +376,10 @@ void Session::onServerStopping() {
   // response (marked Connection: close) until the drain deadline. A lingering one has nothing
   // unread (its read would have completed), so closing sends FIN, not a reset.
   if (phase_ == Phase::kIdle || phase_ == Phase::kLingering) close();
+  if (streamOut_) {  // a stream has no end of its own to wait for
+    streamOut_->cancel();
+    close();
+  }
 }
 
 void Session::close() {
@@ -541,7 +552,7 @@ void Session::send(HttpResponse&& response, bool headRequest, bool keepAlive, bo
     response = HttpResponse::error(500, "internal", "internal error");
   }
   int status = response.status;
-  closeAfterWrite_ = !keepAlive;
+  closeAfterWrite_ = !keepAlive || response.stream != nullptr;
   bool bodyless = status == 204 || status == 304;
 
   head_.clear();
@@ -558,9 +569,13 @@ void Session::send(HttpResponse&& response, bool headRequest, bool keepAlive, bo
       head_ += response.contentType;
       head_ += "\r\n";
     }
-    head_ += "Content-Length: ";
-    appendInt(head_, response.body.size());
-    head_ += "\r\n";
+    if (response.stream) {
+      head_ += "Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\n";
+    } else {
+      head_ += "Content-Length: ";
+      appendInt(head_, response.body.size());
+      head_ += "\r\n";
+    }
   }
   for (const auto& [name, value] : response.headers) {
     if (!isHttpToken(name) || !isHttpFieldValue(value)) {
@@ -579,6 +594,10 @@ void Session::send(HttpResponse&& response, bool headRequest, bool keepAlive, bo
     head_ += "Connection: keep-alive\r\n";
   }
   head_ += "\r\n";
+  if (response.stream && !headRequest && !bodyless) {
+    startStream(std::move(response.stream));
+    return;
+  }
   if (!headRequest && !bodyless) body_ = std::move(response.body);
 
   phase_ = Phase::kWriting;
@@ -601,6 +620,73 @@ void Session::onWrite(const SysError& ec) {
   }
   firstRequest_ = false;
   waitForRequest();
+}
+
+// A streaming response: the head, then chunks as the producer pushes them. A read on the
+// socket runs beside the writes so a client that hangs up is noticed (and the producer told)
+// even when nothing is being written.
+void Session::startStream(std::shared_ptr<ResponseStream> stream) {
+  streamOut_ = std::move(stream);
+  phase_ = Phase::kWriting;
+  std::weak_ptr<Session> weak = weak_from_this();
+  auto executor = this->executor();
+  streamOut_->setWake([weak, executor] {
+    asio::post(executor, [weak] {
+      if (auto self = weak.lock()) self->pumpStream();
+    });
+  });
+  streamChunk_ = std::move(head_);
+  streamWriting_ = true;
+  armTimer(server_.options().writeTimeout);
+  stream_.asyncWrite(asio::buffer(streamChunk_),
+                     [self = shared_from_this()](const SysError& ec, size_t) {
+                       self->streamWriting_ = false;
+                       if (ec || self->phase_ == Phase::kClosed) {
+                         self->streamOut_->cancel();
+                         self->close();
+                         return;
+                       }
+                       self->watchStreamClient();
+                       self->pumpStream();
+                     });
+}
+
+void Session::pumpStream() {
+  if (phase_ == Phase::kClosed || streamWriting_ || !streamOut_) return;
+  bool open = streamOut_->take(streamChunk_);
+  if (streamChunk_.empty()) {
+    ++timerGeneration_;  // idle between chunks is not a stuck write
+    if (!open || server_.stopping()) {
+      streamOut_->cancel();
+      close();
+    }
+    return;
+  }
+  streamWriting_ = true;
+  armTimer(server_.options().writeTimeout);
+  stream_.asyncWrite(asio::buffer(streamChunk_),
+                     [self = shared_from_this()](const SysError& ec, size_t) {
+                       self->streamWriting_ = false;
+                       if (ec || self->phase_ == Phase::kClosed) {
+                         self->streamOut_->cancel();
+                         self->close();
+                         return;
+                       }
+                       self->pumpStream();
+                     });
+}
+
+void Session::watchStreamClient() {
+  stream_.asyncReadSome(asio::buffer(streamProbe_),
+                        [self = shared_from_this()](const SysError& ec, size_t) {
+                          if (self->phase_ == Phase::kClosed) return;
+                          if (ec) {  // the client hung up (or the server is closing it)
+                            self->streamOut_->cancel();
+                            self->close();
+                            return;
+                          }
+                          self->watchStreamClient();  // bytes after the request are ignored
+                        });
 }
 
 void Session::lingerThenClose() {

@@ -15,6 +15,7 @@
 #include <boost/beast/http/string_body.hpp>
 
 #include "net/gzip.h"
+#include "net/zstd_inflate.h"
 
 namespace pharos::net {
 
@@ -54,7 +55,7 @@ bool percentDecode(std::string_view in, std::string& out) {
   return true;
 }
 
-enum class Coding { kIdentity, kGzip, kUnknown };
+enum class Coding { kIdentity, kGzip, kZstd, kUnknown };
 
 // The request's content coding. Several fields, or a list ("gzip, br"), are not supported:
 // no client we know of stacks codings on a request body.
@@ -65,6 +66,7 @@ Coding contentCoding(const http::request<http::string_body>& message) {
   std::string_view value = trimSpaces(view(begin->value()));
   if (value.empty() || iequals(value, "identity")) return Coding::kIdentity;
   if (iequals(value, "gzip") || iequals(value, "x-gzip")) return Coding::kGzip;
+  if (iequals(value, "zstd")) return Coding::kZstd;
   return Coding::kUnknown;
 }
 
@@ -167,10 +169,11 @@ void RequestParser::onHeader() {
 
   Coding coding = contentCoding(header);
   if (coding == Coding::kUnknown) {
-    fail(415, "unsupported_encoding", "Content-Encoding must be gzip or identity");
+    fail(415, "unsupported_encoding", "Content-Encoding must be gzip, zstd or identity");
     return;
   }
   gzip_ = coding == Coding::kGzip;
+  zstd_ = coding == Coding::kZstd;
 
   if (router_ != nullptr) {
     bodyLimit_ = router_->bodyLimitFor(request_.method, request_.path).value_or(bodyLimit_);
@@ -195,8 +198,9 @@ void RequestParser::onComplete() {
   }
   request_.body = std::move(message.body());
 
-  if (gzip_ && !request_.body.empty()) {
-    Result<std::string> inflated = gzipInflate(request_.body, bodyLimit_);
+  if ((gzip_ || zstd_) && !request_.body.empty()) {
+    Result<std::string> inflated =
+        gzip_ ? gzipInflate(request_.body, bodyLimit_) : zstdInflate(request_.body, bodyLimit_);
     if (!inflated.ok()) {
       if (inflated.error().code == ErrorCode::kResourceExhausted) {
         failBodyTooLarge();

@@ -77,6 +77,7 @@ class RequestParser {
   ParseStatus status_ = ParseStatus::kNeedMore;
   bool headerSeen_ = false;
   bool gzip_ = false;
+  bool zstd_ = false;
   bool keepAlive_ = false;
   bool http10_ = false;
   size_t bodyLimit_;

@@ -45,17 +45,20 @@ TEST(LogIndexTest, FindsARareTermNewestFirstAndPagesWithACursor) {
   ASSERT_TRUE(index.ok()) << index.error().toString();
   std::vector<Record> records;
   for (int i = 0; i < 1000; ++i) {
-    records.push_back(line(kBase + i * 1'000'000, "api", "request served in " + std::to_string(i) + " ms"));
+    records.push_back(
+        line(kBase + i * 1'000'000, "api", "request served in " + std::to_string(i) + " ms"));
   }
   records[100].message = "disk almost full on sda1";
   records[700].message = "Disk failure imminent";
   ASSERT_TRUE((*index)->write(records, 4242).ok());
   EXPECT_EQ(*(*index)->processedUpTo(), 4242u);
 
-  SearchRequest req{.startNs = kBase, .endNs = kBase + kDay, .ftsExpression = "\"disk\"", .limit = 10};
+  SearchRequest req{
+      .startNs = kBase, .endNs = kBase + kDay, .ftsExpression = "\"disk\"", .limit = 10};
   auto page = (*index)->search(req, containsWord("disk"));
   ASSERT_TRUE(page.ok()) << page.error().toString();
-  EXPECT_EQ(messages(*page), (std::vector<std::string>{"Disk failure imminent", "disk almost full on sda1"}));
+  EXPECT_EQ(messages(*page),
+            (std::vector<std::string>{"Disk failure imminent", "disk almost full on sda1"}));
   EXPECT_EQ(page->blocksRead, 2u);  // only the two blocks that hold the term
 
   // Pages of 300 over everything, newest first, with no line twice or missed.
@@ -83,8 +86,10 @@ TEST(LogIndexTest, FieldTokensAndTimeRangeNarrowTheSearch) {
                                  line(kBase + 2, "web", "boom", Level::kInfo),
                                  line(kBase + 3 * kDay, "api", "boom later", Level::kError)};
   ASSERT_TRUE((*index)->write(records, 1).ok());
-  auto page = (*index)->search({.startNs = kBase, .endNs = kBase + kDay, .ftsExpression = "\"service_api\" AND \"level_error\""},
-                                 [](const Record& r) { return r.service == "api"; });
+  auto page = (*index)->search({.startNs = kBase,
+                                .endNs = kBase + kDay,
+                                .ftsExpression = "\"service_api\" AND \"level_error\""},
+                               [](const Record& r) { return r.service == "api"; });
   ASSERT_TRUE(page.ok());
   EXPECT_EQ(messages(*page), (std::vector<std::string>{"boom"}));
   EXPECT_EQ(page->records[0].service, "api");

@@ -168,6 +168,25 @@ struct HealthConfig {
   Node maintenance;  // a list of maintenance windows
 };
 
+// The log pipeline (see docs/CONFIG.md, "Logs").
+struct LogsConfig {
+  // A longer message (or attribute value) is cut here, counted as sanitised.
+  int64_t maxLineBytes = 256 << 10;
+  // Body limit of the ingest routes (after decompression).
+  int64_t maxBodyBytes = 16 << 20;
+  // Once this many ingested bytes wait for processing, ingest answers 429 with Retry-After
+  // and syslog TCP stops reading: the backlog lives on disk, so memory stays flat.
+  int64_t maxBacklogBytes = 1LL << 30;
+  // The ingest log rolls over to a new segment (one archive object) at this size.
+  int64_t segmentBytes = 64 << 20;
+  // Searchable lines are kept this long (whole days are dropped).
+  Millis retention{7LL * 86'400'000};
+  // Attributes whose values are indexed for `key:value` search besides the built-in fields.
+  std::vector<std::string> indexedAttributes;
+  // zstd level of the raw archive (objects under archive/logs/).
+  int64_t archiveLevel = 9;
+};
+
 struct Config {
   Environment env = Environment::kDev;
   std::string dataDir = "./data";
@@ -183,6 +202,7 @@ struct Config {
   MetricsConfig metrics;
   OutboundConfig outbound;
   HealthConfig health;
+  LogsConfig logs;
 };
 
 // The built-in defaults of an environment: what `pharos serve` runs with when no file is given.

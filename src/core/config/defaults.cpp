@@ -57,6 +57,7 @@ Config defaultsFor(Environment env) {
   c.api.keyRateLimit = {50, 100};
   c.api.ipRateLimit = {10, 20};
   c.retention.archive = Millis((env == Environment::kProd ? 30 : 14) * kDayMs);
+  c.logs.retention = Millis((env == Environment::kProd ? 30 : 14) * kDayMs);
   c.metrics.rawRetention = Millis((env == Environment::kProd ? 30 : 15) * kDayMs);
   c.metrics.minuteRetention = Millis((env == Environment::kProd ? 180 : 90) * kDayMs);
   c.metrics.hourRetention = Millis((env == Environment::kProd ? 730 : 365) * kDayMs);

@@ -553,10 +553,27 @@ void readHealth(Walker& w, const YAML::Node& node, const std::string& file, Heal
         });
 }
 
+void readLogs(Walker& w, const YAML::Node& node, LogsConfig& l) {
+  w.map(node, "logs",
+        {"max_line_bytes", "max_body_bytes", "max_backlog_bytes", "segment_bytes", "retention",
+         "indexed_attributes", "archive_level"},
+        [&](std::string_view key, const YAML::Node& v, const std::string& path) {
+          if (key == "max_line_bytes") w.integer(v, path, l.maxLineBytes, 1024, 16LL << 20);
+          if (key == "max_body_bytes") w.integer(v, path, l.maxBodyBytes, 1024, 1LL << 30);
+          if (key == "max_backlog_bytes")
+            w.integer(v, path, l.maxBacklogBytes, 1LL << 20, 1LL << 40);
+          if (key == "segment_bytes") w.integer(v, path, l.segmentBytes, 1LL << 20, 1LL << 30);
+          if (key == "retention")
+            w.duration(v, path, l.retention, Millis(86'400'000), kMaxDuration);
+          if (key == "indexed_attributes") w.stringList(v, path, l.indexedAttributes);
+          if (key == "archive_level") w.integer(v, path, l.archiveLevel, 1, 19);
+        });
+}
+
 void readDocument(Walker& w, const YAML::Node& root, const std::string& file, Config& c) {
   w.map(root, "",
         {"env", "data_dir", "server", "syslog", "auth", "api", "log", "store", "bus", "objects",
-         "retention", "metrics", "outbound", "health"},
+         "retention", "metrics", "outbound", "health", "logs"},
         [&](std::string_view key, const YAML::Node& v, const std::string& path) {
           if (key == "env") return;  // read before the defaults were chosen
           if (key == "data_dir") w.string(v, path, c.dataDir);
@@ -567,6 +584,7 @@ void readDocument(Walker& w, const YAML::Node& root, const std::string& file, Co
           if (key == "metrics") readMetrics(w, v, c.metrics);
           if (key == "outbound") readOutbound(w, v, c.outbound);
           if (key == "health") readHealth(w, v, file, c.health);
+          if (key == "logs") readLogs(w, v, c.logs);
           if (key == "syslog") {
             w.map(v, path, {"listen"},
                   [&](std::string_view, const YAML::Node& sv, const std::string& p) {

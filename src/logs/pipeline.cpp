@@ -1,0 +1,365 @@
+#include "logs/pipeline.h"
+
+#include <zstd.h>
+
+#include <charconv>
+
+#include "core/error.h"
+#include "core/log.h"
+#include "logs/line_parser.h"
+#include "logs/template_miner.h"
+
+namespace pharos::logs {
+namespace {
+
+constexpr char kMinerStateKey[] = "template_miner";
+constexpr char kArchivePrefix[] = "archive/logs/";
+constexpr std::size_t kReadBytes = 4u << 20;  // one processing step: ~20,000 lines
+constexpr Millis kDerivedFlush{15'000};
+
+logging::Logger& log() {
+  static logging::Logger logger("logs");
+  return logger;
+}
+
+std::string archiveKey(std::uint64_t begin) {
+  std::string digits = std::to_string(begin);
+  return std::string(kArchivePrefix) +
+         std::string(20 - std::min<std::size_t>(20, digits.size()), '0') + digits + ".zst";
+}
+
+std::int64_t nowNs(const Clock& clock) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(clock.now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+LogPipeline::LogPipeline(const config::LogsConfig& config, bus::Bus& bus,
+                         objects::ObjectStore& objects, metrics::MetricsStore* metrics,
+                         const Clock& clock)
+    : config_(config), bus_(bus), objects_(objects), metrics_(metrics), clock_(clock) {}
+
+LogPipeline::~LogPipeline() {
+  stop();
+}
+
+Result<std::unique_ptr<LogPipeline>> LogPipeline::open(const std::string& dir,
+                                                       const config::LogsConfig& config,
+                                                       bus::Bus& bus, objects::ObjectStore& objects,
+                                                       metrics::MetricsStore* metrics,
+                                                       const Clock& clock) {
+  std::unique_ptr<LogPipeline> p(new LogPipeline(config, bus, objects, metrics, clock));
+  PHAROS_ASSIGN_OR_RETURN(
+      p->log_, IngestLog::open(dir + "/ingest",
+                               {.segmentBytes = static_cast<std::uint64_t>(config.segmentBytes)}));
+  if (p->log_->truncatedBytesAtOpen() > 0) {
+    log().warn(
+        "cut a torn tail off the ingest log (a crash mid-write; those bytes were never "
+        "acknowledged)",
+        {{"bytes", p->log_->truncatedBytesAtOpen()}});
+  }
+  LogIndexOptions indexOptions;
+  indexOptions.indexedAttributes = config.indexedAttributes;
+  PHAROS_ASSIGN_OR_RETURN(p->index_, LogIndex::open(dir + "/index.db", indexOptions));
+  PHAROS_ASSIGN_OR_RETURN(auto state, p->index_->state(kMinerStateKey));
+  if (state) {
+    auto miner = TemplateMiner::restore(*state, MinerOptions{});
+    if (!miner.ok()) return std::move(miner).error().withContext("log template miner state");
+    p->miner_ = std::make_unique<TemplateMiner>(std::move(*miner));
+  } else {
+    p->miner_ = std::make_unique<TemplateMiner>(MinerOptions{});
+  }
+  p->templates_ = p->miner_->clusterCount();
+  PHAROS_ASSIGN_OR_RETURN(std::uint64_t processed, p->index_->processedUpTo());
+  // Processing resumes where the index says it stopped; a position before the ingest log's
+  // first segment means those segments were processed and removed.
+  p->processed_ = std::max(processed, p->log_->begin());
+  PHAROS_TRY(bus.declareQueue(kQueue, bus::QueueOptions{}));
+  return p;
+}
+
+void LogPipeline::start() {
+  if (running_.exchange(true)) return;
+  {
+    // Whatever is durable but not processed (a crash before the message was sent) is
+    // announced again; a duplicate message is harmless, the processor goes by position.
+    std::lock_guard lock(wakeMutex_);
+    publishedUpTo_ = processed_.load();
+  }
+  wake_.notify_all();
+  publisher_ = std::thread([this] { publishLoop(); });
+  processor_ = std::thread([this] { processLoop(); });
+  maintenance_ = std::thread([this] { maintenanceLoop(); });
+}
+
+void LogPipeline::stop() {
+  if (!running_.exchange(false)) return;
+  wake_.notify_all();
+  processedCv_.notify_all();
+  for (auto* t : {&publisher_, &processor_, &maintenance_}) {
+    if (t->joinable()) t->join();
+  }
+}
+
+bool LogPipeline::accepting() const {
+  return backlogBytes() < static_cast<std::uint64_t>(config_.maxBacklogBytes);
+}
+
+std::uint64_t LogPipeline::backlogBytes() const {
+  std::uint64_t end = log_->durableEnd(), done = processed_.load();
+  return end > done ? end - done : 0;
+}
+
+Status LogPipeline::ingest(BatchEncoder&& batch) {
+  std::size_t lines = batch.count();
+  const SanitiseCounts counts = batch.sanitised();
+  std::string bytes = std::move(batch).finish();
+  PHAROS_TRY(log_->append(bytes));
+  ingestedBatches_.fetch_add(1, std::memory_order_relaxed);
+  ingestedLines_.fetch_add(lines, std::memory_order_relaxed);
+  ingestedBytes_.fetch_add(bytes.size(), std::memory_order_relaxed);
+  if (counts.invalidUtf8) sanitisedUtf8_.fetch_add(counts.invalidUtf8, std::memory_order_relaxed);
+  if (counts.nulBytes) sanitisedNul_.fetch_add(counts.nulBytes, std::memory_order_relaxed);
+  if (counts.truncated) truncated_.fetch_add(counts.truncated, std::memory_order_relaxed);
+  wake_.notify_all();
+  return okStatus();
+}
+
+void LogPipeline::countRejected(RejectReason reason, std::uint64_t lines) {
+  rejected_[static_cast<int>(reason)].fetch_add(lines, std::memory_order_relaxed);
+}
+
+std::string LogPipeline::templateText(std::uint64_t id) const {
+  std::lock_guard lock(minerMutex_);
+  return miner_->templateText(miner_->resolve(id));
+}
+
+// Sends `{"to": N}` for each new durable end, coalescing what arrives within a few ms.
+void LogPipeline::publishLoop() {
+  while (running_) {
+    std::uint64_t end = 0;
+    {
+      std::unique_lock lock(wakeMutex_);
+      wake_.wait_for(lock, Millis(200),
+                     [&] { return !running_ || log_->durableEnd() > publishedUpTo_; });
+      if (!running_) return;
+      end = log_->durableEnd();
+      if (end <= publishedUpTo_) continue;
+    }
+    std::this_thread::sleep_for(Millis(5));
+    end = log_->durableEnd();
+    auto sent = bus_.send(kQueue, "{\"to\":" + std::to_string(end) + "}");
+    if (!sent.ok()) {
+      log().warn("could not announce a log batch; the processor will find it by position",
+                 {{"error", sent.error().toString()}});
+      std::this_thread::sleep_for(Millis(500));
+      continue;
+    }
+    std::lock_guard lock(wakeMutex_);
+    publishedUpTo_ = end;
+  }
+}
+
+void LogPipeline::processLoop() {
+  auto lastDerived = clock_.monotonic();
+  auto idleSince = clock_.monotonic();
+  while (running_) {
+    auto messages = bus_.receive(kQueue, 256, Millis(200));
+    std::uint64_t target = 0;
+    std::vector<std::string> receipts;
+    if (messages.ok()) {
+      for (const auto& m : *messages) {
+        std::string_view body = m.body;
+        auto colon = body.find(':');
+        std::uint64_t to = 0;
+        if (colon != std::string_view::npos) {
+          std::from_chars(body.data() + colon + 1, body.data() + body.size(), to);
+        }
+        target = std::max(target, to);
+        receipts.push_back(m.receipt);
+      }
+    }
+    // A message lost in a crash must not strand lines: after a second without one, what is
+    // durable is processed anyway.
+    if (target == 0 && backlogBytes() > 0 && clock_.monotonic() - idleSince > Millis(1'000)) {
+      target = log_->durableEnd();
+    }
+    if (target > processed_) {
+      Status s = processUpTo(std::min(target, log_->durableEnd()));
+      if (!s.ok()) {
+        processErrors_.fetch_add(1, std::memory_order_relaxed);
+        log().error("log processing failed; retrying", {{"error", s.error().toString()}});
+        std::this_thread::sleep_for(Millis(500));
+        continue;  // not acked: delivered again
+      }
+    }
+    if (target == 0) {
+      if (backlogBytes() == 0) idleSince = clock_.monotonic();
+    } else {
+      idleSince = clock_.monotonic();
+    }
+    if (!receipts.empty()) (void)bus_.ack(receipts);
+    if (metrics_ != nullptr && clock_.monotonic() - lastDerived >= kDerivedFlush) {
+      lastDerived = clock_.monotonic();
+      // Derived metrics are observations: one failed write is logged, not retried.
+      if (auto s = derived_.flush(*metrics_, toUnixMillis(clock_.now())); !s.ok()) {
+        log().warn("could not write derived log metrics", {{"error", s.error().toString()}});
+      }
+    }
+  }
+}
+
+Status LogPipeline::processUpTo(std::uint64_t target) {
+  LineParser parser;
+  std::vector<Record> records;
+  while (processed_ < target && running_) {
+    std::uint64_t from = processed_;
+    auto chunk = log_->read(from, kReadBytes);
+    if (!chunk.ok() && chunk.error().code == ErrorCode::kNotFound) {
+      processed_ = log_->begin();  // removed meanwhile; cannot happen unless processed
+      continue;
+    }
+    if (!chunk.ok()) return chunk.error();
+    if (chunk->batches.empty()) break;
+    records.clear();
+    bool minerChanged = false;
+    std::string minerState;
+    {
+      std::lock_guard lock(minerMutex_);
+      for (auto bytes : chunk->batches) {
+        auto reader = BatchReader::open(bytes);
+        if (!reader.ok()) return reader.error();
+        EntryView entry;
+        while (true) {
+          PHAROS_ASSIGN_OR_RETURN(bool more, reader->next(entry));
+          if (!more) break;
+          Record& r = records.emplace_back();
+          parser.parse(reader->source(), reader->receivedAtNs(), entry, r);
+          MinedTemplate mined = miner_->add(r.message);
+          r.templateId = mined.id;
+          minerChanged |= mined.created || mined.changed;
+          derived_.add(r, mined.created);
+        }
+      }
+      if (minerChanged) {
+        minerState = miner_->snapshot();
+        templates_ = miner_->clusterCount();
+      }
+    }
+    PHAROS_TRY(index_->write(records, chunk->end,
+                             minerChanged ? std::string_view(kMinerStateKey) : std::string_view(),
+                             minerState));
+    processed_ = chunk->end;
+    processedLines_.fetch_add(records.size(), std::memory_order_relaxed);
+    tail_.publish(records);
+    processedCv_.notify_all();
+  }
+  return okStatus();
+}
+
+bool LogPipeline::waitProcessed(Millis timeout) {
+  std::uint64_t target = log_->durableEnd();
+  wake_.notify_all();
+  std::unique_lock lock(wakeMutex_);
+  return processedCv_.wait_for(lock, timeout, [&] { return processed_ >= target || !running_; }) &&
+         processed_ >= target;
+}
+
+Status LogPipeline::archiveSealed() {
+  for (const auto& seg : log_->sealedSegments()) {
+    std::string key = archiveKey(seg.begin);
+    if (!objects_.stat(key).ok()) {
+      auto chunk = log_->read(seg.begin, static_cast<std::size_t>(seg.end - seg.begin));
+      if (!chunk.ok()) return chunk.error();
+      // The segment file as written (every record with its framing), compressed whole.
+      std::string compressed(ZSTD_compressBound(chunk->bytes.size()), '\0');
+      std::size_t n = ZSTD_compress(compressed.data(), compressed.size(), chunk->bytes.data(),
+                                    chunk->bytes.size(), static_cast<int>(config_.archiveLevel));
+      if (ZSTD_isError(n)) {
+        return makeError(ErrorCode::kInternal, std::string("zstd: ") + ZSTD_getErrorName(n));
+      }
+      compressed.resize(n);
+      PHAROS_TRY(objects_.put(key, compressed));
+      archivedSegments_.fetch_add(1, std::memory_order_relaxed);
+      archivedBytes_.fetch_add(n, std::memory_order_relaxed);
+      archivedInputBytes_.fetch_add(chunk->bytes.size(), std::memory_order_relaxed);
+    }
+    if (processed_ >= seg.end) PHAROS_TRY(log_->removeSegment(seg.begin));
+  }
+  return okStatus();
+}
+
+void LogPipeline::maintenanceLoop() {
+  auto lastRetention = clock_.monotonic() - Millis(3'600'000);
+  while (running_) {
+    {
+      std::unique_lock lock(wakeMutex_);
+      wake_.wait_for(lock, Millis(2'000), [&] { return !running_; });
+    }
+    if (!running_) return;
+    if (auto s = archiveSealed(); !s.ok()) {
+      log().error("archiving the ingest log failed; will retry", {{"error", s.error().toString()}});
+    }
+    if (clock_.monotonic() - lastRetention >= Millis(3'600'000)) {
+      lastRetention = clock_.monotonic();
+      std::int64_t cutoff = nowNs(clock_) - config_.retention.count() * 1'000'000;
+      auto dropped = index_->dropPartitionsBefore(cutoff);
+      if (!dropped.ok()) {
+        log().error("dropping expired log partitions failed",
+                    {{"error", dropped.error().toString()}});
+      } else if (*dropped > 0) {
+        log().info("dropped expired log partitions",
+                   {{"partitions", static_cast<std::uint64_t>(*dropped)}});
+      }
+    }
+  }
+}
+
+void LogPipeline::writeStats(PrometheusText& out) const {
+  auto counter = [&](std::string_view name, std::string_view help, double v) {
+    out.family(name, help, "counter");
+    out.sample(name, {}, v);
+  };
+  auto gauge = [&](std::string_view name, std::string_view help, double v) {
+    out.family(name, help, "gauge");
+    out.sample(name, {}, v);
+  };
+  counter("pharos_logs_ingested_lines_total", "Lines made durable by ingest.",
+          static_cast<double>(ingestedLines_.load()));
+  counter("pharos_logs_ingested_bytes_total", "Encoded bytes made durable by ingest.",
+          static_cast<double>(ingestedBytes_.load()));
+  counter("pharos_logs_ingested_batches_total", "Batches made durable by ingest.",
+          static_cast<double>(ingestedBatches_.load()));
+  counter("pharos_logs_processed_lines_total", "Lines parsed, mined and indexed.",
+          static_cast<double>(processedLines_.load()));
+  counter("pharos_logs_process_errors_total", "Processing steps that failed and were retried.",
+          static_cast<double>(processErrors_.load()));
+  gauge("pharos_logs_backlog_bytes", "Durable bytes waiting for processing.",
+        static_cast<double>(backlogBytes()));
+  gauge("pharos_logs_templates", "Log templates known to the miner.",
+        static_cast<double>(templates_.load()));
+  gauge("pharos_logs_tail_subscribers", "Live tails open.",
+        static_cast<double>(tail_.subscribers()));
+  out.family("pharos_logs_sanitised_total", "Lines changed on the way in, by reason.", "counter");
+  out.sample("pharos_logs_sanitised_total", {{"reason", "invalid_utf8"}},
+             static_cast<double>(sanitisedUtf8_.load()));
+  out.sample("pharos_logs_sanitised_total", {{"reason", "nul_byte"}},
+             static_cast<double>(sanitisedNul_.load()));
+  out.sample("pharos_logs_sanitised_total", {{"reason", "truncated"}},
+             static_cast<double>(truncated_.load()));
+  out.family("pharos_logs_rejected_total", "Lines refused by ingest, by reason.", "counter");
+  const char* names[] = {"malformed", "too_large", "overloaded", "udp_dropped"};
+  for (int i = 0; i < static_cast<int>(RejectReason::kCount); ++i) {
+    out.sample("pharos_logs_rejected_total", {{"reason", names[i]}},
+               static_cast<double>(rejected_[i].load()));
+  }
+  counter("pharos_logs_archived_segments_total", "Ingest-log segments written to the raw archive.",
+          static_cast<double>(archivedSegments_.load()));
+  counter("pharos_logs_archived_bytes_total", "Compressed bytes written to the raw archive.",
+          static_cast<double>(archivedBytes_.load()));
+  counter("pharos_logs_archived_input_bytes_total", "Ingest-log bytes the raw archive compressed.",
+          static_cast<double>(archivedInputBytes_.load()));
+}
+
+}  // namespace pharos::logs

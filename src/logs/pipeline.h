@@ -1,0 +1,106 @@
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "bus/bus.h"
+#include "core/clock.h"
+#include "core/config/config.h"
+#include "core/prometheus_text.h"
+#include "core/result.h"
+#include "logs/derived_metrics.h"
+#include "logs/ingest_log.h"
+#include "logs/log_batch.h"
+#include "logs/log_index.h"
+#include "logs/tail_hub.h"
+#include "metrics/metrics_store.h"
+#include "objects/object_store.h"
+
+namespace pharos::logs {
+
+class TemplateMiner;
+
+// Why ingest refused lines, for pharos_logs_rejected_total{reason}.
+enum class RejectReason { kMalformed, kTooLarge, kOverloaded, kUdpDropped, kCount };
+
+// The log pipeline of one process. Ingest (HTTP routes, the syslog listeners) hands it
+// encoded batches; ingest() returns once a batch is durable in the ingest log, and only then
+// is the client acknowledged. A `logs.batch` message on the bus names the new end; the
+// processor thread consumes those, parses, mines templates, indexes for search, derives
+// metrics and feeds live tails. A maintenance thread turns sealed segments into zstd objects
+// under archive/logs/ (the raw archive), deletes segments both archived and processed, and
+// drops index partitions past retention.
+class LogPipeline {
+ public:
+  static constexpr char kQueue[] = "logs.batch";
+
+  // `metrics` may be null (no derived metrics), e.g. in tests.
+  static Result<std::unique_ptr<LogPipeline>> open(const std::string& dir,
+                                                   const config::LogsConfig& config, bus::Bus& bus,
+                                                   objects::ObjectStore& objects,
+                                                   metrics::MetricsStore* metrics,
+                                                   const Clock& clock);
+  ~LogPipeline();
+
+  void start();
+  void stop();
+
+  // False while the unprocessed backlog is over its limit: callers answer 429 / stop reading.
+  bool accepting() const;
+  // Makes the batch durable and counts its lines and sanitisations.
+  Status ingest(BatchEncoder&& batch);
+  void countRejected(RejectReason reason, std::uint64_t lines);
+
+  std::size_t maxLineBytes() const { return static_cast<std::size_t>(config_.maxLineBytes); }
+  LogIndex& index() { return *index_; }
+  TailHub& tail() { return tail_; }
+  std::string templateText(std::uint64_t id) const;
+
+  // Blocks until everything ingested so far is processed and searchable, or the timeout.
+  bool waitProcessed(Millis timeout);
+  std::uint64_t backlogBytes() const;
+  void writeStats(PrometheusText& out) const;
+
+ private:
+  LogPipeline(const config::LogsConfig& config, bus::Bus& bus, objects::ObjectStore& objects,
+              metrics::MetricsStore* metrics, const Clock& clock);
+  void publishLoop();
+  void processLoop();
+  Status processUpTo(std::uint64_t target);
+  void maintenanceLoop();
+  Status archiveSealed();
+
+  config::LogsConfig config_;
+  bus::Bus& bus_;
+  objects::ObjectStore& objects_;
+  metrics::MetricsStore* metrics_;
+  const Clock& clock_;
+  std::unique_ptr<IngestLog> log_;
+  std::unique_ptr<LogIndex> index_;
+  std::unique_ptr<TemplateMiner> miner_;  // the processor's; templateText() reads under minerMutex_
+  mutable std::mutex minerMutex_;
+  TailHub tail_;
+  DerivedMetrics derived_;  // the processor thread's
+
+  std::atomic<std::uint64_t> processed_{0};
+  std::atomic<bool> running_{false};
+  std::mutex wakeMutex_;
+  std::condition_variable wake_;  // publisher: a new end; maintenance: stop
+  std::condition_variable processedCv_;
+  std::uint64_t publishedUpTo_ = 0;  // under wakeMutex_
+  std::thread publisher_, processor_, maintenance_;
+
+  std::atomic<std::uint64_t> ingestedLines_{0}, ingestedBytes_{0}, ingestedBatches_{0};
+  std::atomic<std::uint64_t> processedLines_{0}, processErrors_{0};
+  std::atomic<std::uint64_t> sanitisedUtf8_{0}, sanitisedNul_{0}, truncated_{0};
+  std::atomic<std::uint64_t> rejected_[static_cast<int>(RejectReason::kCount)] = {};
+  std::atomic<std::uint64_t> archivedSegments_{0}, archivedBytes_{0}, archivedInputBytes_{0};
+  std::atomic<std::uint64_t> templates_{0};
+};
+
+}  // namespace pharos::logs
