@@ -30,12 +30,6 @@ net::HttpResponse badRequest(std::string message) {
   return net::HttpResponse::error(400, "invalid_argument", std::move(message));
 }
 
-std::optional<std::string> param(const Params& params, std::string_view name) {
-  for (const auto& [k, v] : params) {
-    if (k == name) return v;
-  }
-  return std::nullopt;
-}
 
 json timeOrNull(const std::optional<WallTime>& t) {
   return t ? json(formatTime(*t)) : json(nullptr);
@@ -178,28 +172,16 @@ struct Range {
 
 Result<Range> rangeOf(const Params& params, std::int64_t now, std::int64_t defaultSpan) {
   Range r{now - defaultSpan, now + 1};
-  if (auto to = param(params, "to")) {
+  if (auto to = queryParam(params, "to")) {
     PHAROS_ASSIGN_OR_RETURN(r.to, promql::parseTimeParam(*to));
   }
-  if (auto from = param(params, "from")) {
+  if (auto from = queryParam(params, "from")) {
     PHAROS_ASSIGN_OR_RETURN(r.from, promql::parseTimeParam(*from));
   } else {
     r.from = r.to - defaultSpan;
   }
   if (r.from >= r.to) return makeError(ErrorCode::kInvalidArgument, "from must be before to");
   return r;
-}
-
-Result<std::size_t> limitOf(const Params& params, std::size_t fallback, std::size_t max) {
-  auto text = param(params, "limit");
-  if (!text) return fallback;
-  char* end = nullptr;
-  long long n = std::strtoll(text->c_str(), &end, 10);
-  if (text->empty() || *end != '\0' || n < 1 || static_cast<std::size_t>(n) > max) {
-    return makeError(ErrorCode::kInvalidArgument,
-                     fmt::format("limit must be an integer from 1 to {}", max));
-  }
-  return static_cast<std::size_t>(n);
 }
 
 Result<promql::Matcher> equal(std::string name, std::string value) {
@@ -230,9 +212,9 @@ net::HttpResponse checkResults(const HealthRoutesDeps& d, const net::HttpRequest
   if (!params) return badRequest("malformed query string");
   auto range = rangeOf(*params, toUnixMillis(d.clock.now()), kDefaultResultsRangeMs);
   if (!range.ok()) return errorResponse(range.error());
-  auto limit = limitOf(*params, 100, kMaxResults);
+  auto limit = queryLimit(*params, 100, kMaxResults);
   if (!limit.ok()) return errorResponse(limit.error());
-  if (auto before = param(*params, "before")) {
+  if (auto before = queryParam(*params, "before")) {
     auto t = promql::parseTimeParam(*before);
     if (!t.ok()) return errorResponse(t.error());
     range->to = std::min(range->to, *t);
@@ -279,7 +261,7 @@ net::HttpResponse checkTransitions(const HealthRoutesDeps& d, const net::HttpReq
   if (!params) return badRequest("malformed query string");
   auto range = rangeOf(*params, toUnixMillis(d.clock.now()), 30 * kDefaultResultsRangeMs);
   if (!range.ok()) return errorResponse(range.error());
-  auto limit = limitOf(*params, 100, kMaxResults);
+  auto limit = queryLimit(*params, 100, kMaxResults);
   if (!limit.ok()) return errorResponse(limit.error());
   auto rows =
       d.recorder.transitions(name, fromUnixMillis(range->from), fromUnixMillis(range->to), *limit);
@@ -309,7 +291,7 @@ net::HttpResponse checkUptime(const HealthRoutesDeps& d, const net::HttpRequest&
   auto params = parseQuery(request.query);
   if (!params) return badRequest("malformed query string");
   std::int64_t window = 30 * kDefaultResultsRangeMs;
-  if (auto w = param(*params, "window")) {
+  if (auto w = queryParam(*params, "window")) {
     auto parsed = promql::parseDurationParam(*w);
     if (!parsed.ok() || *parsed <= 0) return badRequest("window: expected a duration like 30d");
     window = *parsed;
@@ -327,7 +309,7 @@ net::HttpResponse checkUptime(const HealthRoutesDeps& d, const net::HttpRequest&
 }
 
 Result<std::vector<promql::Matcher>> labelSelector(const Params& params) {
-  auto text = param(params, "labels");
+  auto text = queryParam(params, "labels");
   if (!text || text->empty()) return std::vector<promql::Matcher>{};
   std::string selector = text->front() == '{' ? *text : "{" + *text + "}";
   PHAROS_ASSIGN_OR_RETURN(promql::ExprPtr expr, promql::parse(selector));
@@ -369,10 +351,10 @@ std::string csvField(std::string_view s) {
 net::HttpResponse uptimeReport(const HealthRoutesDeps& d, const net::HttpRequest& request) {
   auto params = parseQuery(request.query);
   if (!params) return badRequest("malformed query string");
-  auto period = health::parseReportPeriod(param(*params, "period").value_or("month"));
+  auto period = health::parseReportPeriod(queryParam(*params, "period").value_or("month"));
   if (!period.ok()) return errorResponse(period.error());
   WallTime at = d.clock.now();
-  if (auto a = param(*params, "at")) {
+  if (auto a = queryParam(*params, "at")) {
     auto t = promql::parseTimeParam(*a);
     if (!t.ok()) return errorResponse(t.error());
     at = fromUnixMillis(*t);
@@ -387,7 +369,7 @@ net::HttpResponse uptimeReport(const HealthRoutesDeps& d, const net::HttpRequest
   std::map<std::string, Millis> intervals;
   for (const health::OwnedCheck& c : d.catalog.all())
     intervals[c.spec.name] = c.spec.interval;
-  std::string format = param(*params, "format").value_or("json");
+  std::string format = queryParam(*params, "format").value_or("json");
   if (format == "csv") {
     std::string csv = "check,uptime_percent,runs,failed_runs,maintenance_runs,downtime_seconds\n";
     for (const auto& [check, f] : *figures) {
@@ -415,7 +397,7 @@ net::HttpResponse uptimeReport(const HealthRoutesDeps& d, const net::HttpRequest
     }
     checks.push_back(std::move(row));
   }
-  json out{{"period", param(*params, "period").value_or("month")},
+  json out{{"period", queryParam(*params, "period").value_or("month")},
            {"start", formatTime(start)},
            {"end", formatTime(end)},
            {"checks", std::move(checks)}};
@@ -474,7 +456,7 @@ net::HttpResponse checkBadge(const HealthRoutesDeps& d, const net::HttpRequest& 
   if (!params) return badRequest("malformed query string");
   std::string value;
   std::string colour;
-  if (auto w = param(*params, "window")) {
+  if (auto w = queryParam(*params, "window")) {
     auto window = promql::parseDurationParam(*w);
     if (!window.ok() || *window <= 0) return badRequest("window: expected a duration like 30d");
     auto matcher = equal("check", name);
@@ -504,10 +486,10 @@ net::HttpResponse groupBadge(const HealthRoutesDeps& d, const net::HttpRequest& 
   auto selector = labelSelector(*params);
   if (!selector.ok()) return errorResponse(selector.error());
   if (selector->empty()) return badRequest("labels: give the group's label matchers");
-  std::string label = param(*params, "label").value_or("checks");
+  std::string label = queryParam(*params, "label").value_or("checks");
   std::string value;
   std::string colour;
-  if (auto w = param(*params, "window")) {
+  if (auto w = queryParam(*params, "window")) {
     auto window = promql::parseDurationParam(*w);
     if (!window.ok() || *window <= 0) return badRequest("window: expected a duration like 30d");
     WallTime now = d.clock.now();

@@ -1,4 +1,8 @@
 #include "api/query.h"
+
+#include <cstdlib>
+
+#include "core/error.h"
 #include "core/text.h"
 
 namespace pharos::api {
@@ -41,6 +45,25 @@ std::optional<std::vector<std::pair<std::string, std::string>>> parseQuery(std::
     out.emplace_back(std::move(*name), std::move(*value));
   }
   return out;
+}
+
+std::optional<std::string> queryParam(const QueryParams& params, std::string_view name) {
+  for (const auto& [k, v] : params) {
+    if (k == name) return v;
+  }
+  return std::nullopt;
+}
+
+Result<std::size_t> queryLimit(const QueryParams& params, std::size_t fallback, std::size_t max) {
+  auto text = queryParam(params, "limit");
+  if (!text) return fallback;
+  char* end = nullptr;
+  long long n = std::strtoll(text->c_str(), &end, 10);
+  if (text->empty() || *end != '\0' || n < 1 || static_cast<std::size_t>(n) > max) {
+    return makeError(ErrorCode::kInvalidArgument,
+                     "limit must be an integer from 1 to " + std::to_string(max));
+  }
+  return static_cast<std::size_t>(n);
 }
 
 }  // namespace pharos::api

@@ -1,5 +1,7 @@
 #include "api/route_table.h"
 
+#include <sodium.h>
+
 #include <algorithm>
 #include <array>
 #include <exception>
@@ -11,6 +13,7 @@
 
 #include "api/cors.h"
 #include "api/rate_limiter.h"
+#include "core/text.h"
 #include "api/response_cache.h"
 #include "core/log.h"
 
@@ -31,28 +34,37 @@ const logging::Logger& log() {
   return logger;
 }
 
-bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return (x | 0x20) == (y | 0x20);
-         });
-}
-
-std::string_view trimmed(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
-
-// The API key of a request: `Authorization: Bearer <key>`, else `X-API-Key: <key>`.
-std::string_view tokenOf(const net::HttpRequest& request) {
-  std::string_view authz = trimmed(request.header("Authorization"));
-  constexpr std::string_view kBearer = "bearer ";
-  if (authz.size() > kBearer.size() && equalsIgnoreCase(authz.substr(0, kBearer.size()), kBearer)) {
-    return trimmed(authz.substr(kBearer.size()));
+// The password part of base64("<user>:<password>"), or the whole decoded text without a
+// colon; empty when it is not base64.
+std::string secretOfBase64Pair(std::string_view encoded) {
+  std::string decoded(encoded.size(), '\0');
+  size_t length = 0;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(decoded.data()), decoded.size(),
+                        encoded.data(), encoded.size(), nullptr, &length, nullptr,
+                        sodium_base64_VARIANT_ORIGINAL) != 0) {
+    return {};
   }
-  return trimmed(request.header("X-API-Key"));
+  decoded.resize(length);
+  auto colon = decoded.find(':');
+  return colon == std::string::npos ? decoded : decoded.substr(colon + 1);
+}
+
+// The API key of a request, in each form API clients and log shippers send one:
+//   Authorization: Bearer <key>
+//   Authorization: Basic base64(<any user>:<key>)  (Loki and Elasticsearch clients' user and
+//                                                   password: the password is the key)
+//   Authorization: ApiKey base64(<id>:<key>)       (Elasticsearch clients' api_key)
+//   X-API-Key: <key>
+std::string tokenOf(const net::HttpRequest& request) {
+  std::string_view authz = trimSpaces(request.header("Authorization"));
+  for (std::string_view scheme : {"bearer ", "basic ", "apikey "}) {
+    if (authz.size() > scheme.size() && istartsWith(authz, scheme)) {
+      std::string_view credential = trimSpaces(authz.substr(scheme.size()));
+      if (scheme == "bearer ") return std::string(credential);
+      return secretOfBase64Pair(credential);
+    }
+  }
+  return std::string(trimSpaces(request.header("X-API-Key")));
 }
 
 bool isRead(std::string_view method) {
@@ -178,7 +190,7 @@ net::HttpResponse Gateway::handle(const RouteSpec& spec, net::HttpRequest& reque
   if (!spec.scope || !authEnabled_) {
     response = authorizedHandle(spec, request, nullptr);
   } else {
-    std::string_view token = tokenOf(request);
+    std::string token = tokenOf(request);
     Result<auth::Principal> principal =
         token.empty() ? Result<auth::Principal>(makeError(ErrorCode::kUnauthenticated, "no key"))
                       : keys_.authenticate(token);
@@ -215,9 +227,12 @@ net::HttpResponse Gateway::handle(const RouteSpec& spec, net::HttpRequest& reque
 
 net::HttpResponse Gateway::authorizedHandle(const RouteSpec& spec, net::HttpRequest& request,
                                             const auth::Principal* principal) {
-  RateLimitDecision limit = principal != nullptr ? keyLimiter_->take("key:" + principal->keyId)
-                                                 : ipLimiter_->take("ip:" + request.remoteAddress);
-  if (!limit.allowed) return rateLimited(limit);
+  std::optional<RateLimitDecision> limit;
+  if (spec.rateLimited) {
+    limit = principal != nullptr ? keyLimiter_->take("key:" + principal->keyId)
+                                 : ipLimiter_->take("ip:" + request.remoteAddress);
+    if (!limit->allowed) return rateLimited(*limit);
+  }
 
   net::HttpResponse response;
   bool readOnly = isRead(request.method);
@@ -246,7 +261,7 @@ net::HttpResponse Gateway::authorizedHandle(const RouteSpec& spec, net::HttpRequ
             spec.method + " " + spec.pattern, statusClass(response.status));
     }
   }
-  addRateHeaders(response, limit);
+  if (limit) addRateHeaders(response, *limit);
   return response;
 }
 

@@ -37,6 +37,10 @@ struct RouteSpec {
   // Writes are audited. Not a route whose path carries a secret and that is called
   // constantly (a heartbeat's token): the audit log would keep the secret and drown in it.
   bool audited = true;
+  // Calls spend the caller's rate-limit budget. Not the log ingest routes: a shipper sends
+  // many requests a second, and ingest pushes back on its own (429 once the processing
+  // backlog is full).
+  bool rateLimited = true;
   // For the OpenAPI document: the success status and its media type.
   int successStatus = 200;
   std::string responseContentType = "application/json";

@@ -57,6 +57,7 @@ class LogPipeline {
   void countRejected(RejectReason reason, std::uint64_t lines);
 
   std::size_t maxLineBytes() const { return static_cast<std::size_t>(config_.maxLineBytes); }
+  std::int64_t maxBodyBytes() const { return config_.maxBodyBytes; }
   LogIndex& index() { return *index_; }
   TailHub& tail() { return tail_; }
   std::string templateText(std::uint64_t id) const;
