@@ -30,7 +30,6 @@ net::HttpResponse badRequest(std::string message) {
   return net::HttpResponse::error(400, "invalid_argument", std::move(message));
 }
 
-
 json timeOrNull(const std::optional<WallTime>& t) {
   return t ? json(formatTime(*t)) : json(nullptr);
 }

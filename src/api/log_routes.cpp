@@ -11,13 +11,14 @@
 #include "core/varint.h"
 #include "logs/ingest_decoders.h"
 #include "logs/log_query.h"
+#include "logs/record_json.h"
 #include "promql/api_params.h"
 
 namespace pharos::api {
 namespace {
 
-using nlohmann::json;
 using logs::Source;
+using nlohmann::json;
 
 constexpr std::int64_t kNsPerMs = 1'000'000;
 constexpr std::int64_t kDefaultRangeNs = 3'600'000'000'000;  // the last hour, as Loki
@@ -58,11 +59,12 @@ net::HttpResponse ingest(logs::LogPipeline& pipeline, const Clock& clock, Source
     pipeline.countRejected(logs::RejectReason::kMalformed, 1);
     return errorResponse(decoded.error());
   }
-  if (decoded->rejected > 0) pipeline.countRejected(logs::RejectReason::kMalformed, decoded->rejected);
+  if (decoded->rejected > 0)
+    pipeline.countRejected(logs::RejectReason::kMalformed, decoded->rejected);
   if (!batch.empty()) {
     if (auto s = pipeline.ingest(std::move(batch)); !s.ok()) {
-      auto r = net::HttpResponse::error(503, "unavailable",
-                                        "the lines could not be made durable: " + s.error().message);
+      auto r = net::HttpResponse::error(
+          503, "unavailable", "the lines could not be made durable: " + s.error().message);
       r.headers.emplace_back("Retry-After", "1");
       return r;
     }
@@ -77,14 +79,15 @@ json acceptedJson(const logs::DecodeResult& r) {
 }
 
 net::HttpResponse nativeIngest(const LogRoutesDeps& d, const net::HttpRequest& request) {
-  return ingest(d.pipeline, d.clock, Source::kNative,
-                [&](logs::BatchEncoder& b) {
-                  return logs::decodeNative(request.body, mediaType(request), b, {});
-                },
-                [](const logs::DecodeResult& r) {
-                  int status = r.accepted == 0 && r.rejected > 0 ? 400 : 202;
-                  return net::HttpResponse::json(status, acceptedJson(r).dump());
-                });
+  return ingest(
+      d.pipeline, d.clock, Source::kNative,
+      [&](logs::BatchEncoder& b) {
+        return logs::decodeNative(request.body, mediaType(request), b, {});
+      },
+      [](const logs::DecodeResult& r) {
+        int status = r.accepted == 0 && r.rejected > 0 ? 400 : 202;
+        return net::HttpResponse::json(status, acceptedJson(r).dump());
+      });
 }
 
 // ExportLogsServiceResponse: empty when everything was taken, else partial_success
@@ -123,12 +126,13 @@ net::HttpResponse otlpIngest(const LogRoutesDeps& d, const net::HttpRequest& req
         415, "unsupported_media_type",
         "OTLP/HTTP logs are application/json or application/x-protobuf");
   }
-  return ingest(d.pipeline, d.clock, Source::kOtlp,
-                [&](logs::BatchEncoder& b) {
-                  return protobuf ? logs::decodeOtlpProtobuf(request.body, b, {})
-                                  : logs::decodeOtlpJson(request.body, b, {});
-                },
-                [&](const logs::DecodeResult& r) { return otlpResponse(r, protobuf); });
+  return ingest(
+      d.pipeline, d.clock, Source::kOtlp,
+      [&](logs::BatchEncoder& b) {
+        return protobuf ? logs::decodeOtlpProtobuf(request.body, b, {})
+                        : logs::decodeOtlpJson(request.body, b, {});
+      },
+      [&](const logs::DecodeResult& r) { return otlpResponse(r, protobuf); });
 }
 
 net::HttpResponse lokiIngest(const LogRoutesDeps& d, const net::HttpRequest& request) {
@@ -139,16 +143,17 @@ net::HttpResponse lokiIngest(const LogRoutesDeps& d, const net::HttpRequest& req
         415, "unsupported_media_type",
         "Loki pushes are application/json or snappy-compressed application/x-protobuf");
   }
-  return ingest(d.pipeline, d.clock, Source::kLoki,
-                [&](logs::BatchEncoder& b) {
-                  return json ? logs::decodeLokiJson(request.body, b, {})
-                              : logs::decodeLokiProtobuf(request.body, b, {});
-                },
-                [](const logs::DecodeResult&) {
-                  net::HttpResponse r;
-                  r.status = 204;
-                  return r;
-                });
+  return ingest(
+      d.pipeline, d.clock, Source::kLoki,
+      [&](logs::BatchEncoder& b) {
+        return json ? logs::decodeLokiJson(request.body, b, {})
+                    : logs::decodeLokiProtobuf(request.body, b, {});
+      },
+      [](const logs::DecodeResult&) {
+        net::HttpResponse r;
+        r.status = 204;
+        return r;
+      });
 }
 
 net::HttpResponse bulkIngest(const LogRoutesDeps& d, const net::HttpRequest& request) {
@@ -163,8 +168,8 @@ net::HttpResponse bulkIngest(const LogRoutesDeps& d, const net::HttpRequest& req
   }
   if (!batch.empty()) {
     if (auto s = d.pipeline.ingest(std::move(batch)); !s.ok()) {
-      auto r = net::HttpResponse::error(503, "unavailable",
-                                        "the lines could not be made durable: " + s.error().message);
+      auto r = net::HttpResponse::error(
+          503, "unavailable", "the lines could not be made durable: " + s.error().message);
       r.headers.emplace_back("Retry-After", "1");
       return r;
     }
@@ -175,7 +180,8 @@ net::HttpResponse bulkIngest(const LogRoutesDeps& d, const net::HttpRequest& req
   return net::HttpResponse::json(200, logs::elasticBulkResponse(*decoded, tookMs));
 }
 
-Result<std::pair<std::int64_t, std::int64_t>> rangeOf(const QueryParams& params, const Clock& clock) {
+Result<std::pair<std::int64_t, std::int64_t>> rangeOf(const QueryParams& params,
+                                                      const Clock& clock) {
   std::int64_t end = nowNs(clock), start = 0;
   if (auto e = queryParam(params, "end")) {
     PHAROS_ASSIGN_OR_RETURN(std::int64_t ms, promql::parseTimeParam(*e));
@@ -189,36 +195,6 @@ Result<std::pair<std::int64_t, std::int64_t>> rangeOf(const QueryParams& params,
   }
   if (start > end) return makeError(ErrorCode::kInvalidArgument, "start must not be after end");
   return std::make_pair(start, end);
-}
-
-std::string formatNs(std::int64_t ns) {
-  std::time_t seconds = static_cast<std::time_t>(ns / 1'000'000'000);
-  std::int64_t frac = ns % 1'000'000'000;
-  if (frac < 0) {
-    frac += 1'000'000'000;
-    --seconds;
-  }
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z", tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
-}
-
-json recordJson(const logs::Record& r) {
-  json out{{"timestamp", formatNs(r.timestampNs)},
-           {"service", r.service},
-           {"level", logs::levelName(r.level)},
-           {"message", r.message}};
-  if (r.httpStatus != 0) out["status"] = r.httpStatus;
-  if (r.latencyMs >= 0) out["latency_ms"] = r.latencyMs;
-  if (!r.traceId.empty()) out["trace_id"] = r.traceId;
-  if (!r.host.empty()) out["host"] = r.host;
-  if (r.templateId != 0) out["template_id"] = std::to_string(r.templateId);
-  json attributes = json::object();
-  for (const auto& a : r.attributes)
-    attributes[a.key] = a.value;
-  out["attributes"] = std::move(attributes);
-  return out;
 }
 
 // JSON text from client bytes: invalid UTF-8 must not make dump() throw.
@@ -262,11 +238,12 @@ net::HttpResponse queryLogs(const LogRoutesDeps& d, const net::HttpRequest& requ
     out["partial"] = page->scanLimitReached;
     return net::HttpResponse::json(200, dumpSafe(out));
   }
-  auto page = d.pipeline.index().search(search, [&](const logs::Record& r) { return matcher.matches(r); });
+  auto page =
+      d.pipeline.index().search(search, [&](const logs::Record& r) { return matcher.matches(r); });
   if (!page.ok()) return errorResponse(page.error());
   json records = json::array();
   for (const auto& r : page->records)
-    records.push_back(recordJson(r));
+    records.push_back(logs::recordToJson(r));
   out["records"] = std::move(records);
   out["next_cursor"] = page->next ? json(page->next->encode()) : json(nullptr);
   out["scanned"] = page->recordsScanned;
@@ -292,8 +269,8 @@ net::HttpResponse patterns(const LogRoutesDeps& d, const net::HttpRequest& reque
                    {"template", d.pipeline.templateText(c.templateId)},
                    {"service", c.service},
                    {"count", c.count},
-                   {"first_seen", formatNs(c.firstSeenNs)},
-                   {"last_seen", formatNs(c.lastSeenNs)}});
+                   {"first_seen", logs::formatTimestampNs(c.firstSeenNs)},
+                   {"last_seen", logs::formatTimestampNs(c.lastSeenNs)}});
   }
   return net::HttpResponse::json(200, dumpSafe(json{{"patterns", std::move(out)}}));
 }
@@ -329,7 +306,7 @@ net::HttpResponse tail(const LogRoutesDeps& d, const net::HttpRequest& request) 
           *dropped = 0;
         }
         // A slow reader loses lines, counted and told, rather than holding the processor.
-        if (!stream->push("data: " + dumpSafe(recordJson(r)) + "\n\n")) ++*dropped;
+        if (!stream->push("data: " + dumpSafe(logs::recordToJson(r)) + "\n\n")) ++*dropped;
         return true;
       });
   net::HttpResponse response;

@@ -11,8 +11,8 @@ namespace pharos::api {
 // The log pipeline's API (docs/API.md, "Logs"). Ingest, scope `ingest`, each answering as the
 // protocol's own server does so its shippers need only an endpoint:
 //   POST /api/v1/logs                 NDJSON or a JSON array            202 {"accepted": N}
-//   POST /v1/logs                     OTLP/HTTP, JSON or protobuf       200 ExportLogsServiceResponse
-//   POST /loki/api/v1/push            Loki, JSON or snappy protobuf     204
+//   POST /v1/logs                     OTLP/HTTP, JSON or protobuf       200
+//   ExportLogsServiceResponse POST /loki/api/v1/push            Loki, JSON or snappy protobuf 204
 //   POST /_bulk, POST /{index}/_bulk  Elasticsearch bulk                200 bulk response
 //   GET  /                            Elasticsearch's info document (clients probe it first)
 // Each acknowledges only once the lines are durable; once the processing backlog is full it

@@ -13,9 +13,9 @@
 
 #include "api/cors.h"
 #include "api/rate_limiter.h"
-#include "core/text.h"
 #include "api/response_cache.h"
 #include "core/log.h"
+#include "core/text.h"
 
 namespace pharos::api {
 namespace {

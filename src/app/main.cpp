@@ -4,6 +4,7 @@
 
 #include "app/build_info.h"
 #include "app/keys_command.h"
+#include "app/logs_command.h"
 #include "app/pharos_app.h"
 #include "cli/command_line.h"
 #include "core/config/duration.h"
@@ -108,6 +109,14 @@ int main(int argc, char** argv) {
       LoadOutcome out = load(inv);
       if (!out.ok()) return printDiagnostics(out);
       return pharos::app::runKeysCommand(inv, out.config);
+    }
+    case pharos::cli::Command::kPatterns:
+      return pharos::app::runPatternsCommand(inv);
+    case pharos::cli::Command::kLogsQuery:
+    case pharos::cli::Command::kLogsTail: {
+      LoadOutcome out = load(inv);
+      if (!out.ok()) return printDiagnostics(out);
+      return pharos::app::runLogsCommand(inv, out.config);
     }
   }
   return 2;

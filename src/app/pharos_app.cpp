@@ -10,6 +10,7 @@
 #include "api/audit_routes.h"
 #include "api/health_routes.h"
 #include "api/keys_routes.h"
+#include "api/log_routes.h"
 #include "api/metrics_routes.h"
 #include "api/openapi.h"
 #include "api/route_table.h"
@@ -91,11 +92,20 @@ void PharosApp::declareServices() {
     checkResults_.reset();
     checks_.reset();
   });
-  add("api", {"store", "bus", "auth", "metrics", "health"}, &PharosApp::startApi, [this](MonoTime) {
-    router_.reset();
-    gateway_.reset();
-    systemDeps_.reset();
+  add("logs", {"data_dir", "bus", "objects", "metrics"}, &PharosApp::startLogs, [this](MonoTime) {
+    if (logs_) logs_->stop();
+    logs_.reset();
   });
+  add("syslog", {"logs"}, &PharosApp::startSyslog, [this](MonoTime) {
+    if (syslog_) syslog_->stop();
+    syslog_.reset();
+  });
+  add("api", {"store", "bus", "auth", "metrics", "health", "logs"}, &PharosApp::startApi,
+      [this](MonoTime) {
+        router_.reset();
+        gateway_.reset();
+        systemDeps_.reset();
+      });
   // After the API: the self-scrape renders what GET /metrics serves.
   add("scrapes", {"metrics", "outbound", "api"}, &PharosApp::startScrapes,
       [this](MonoTime) { scraper_.reset(); });
@@ -301,6 +311,22 @@ Status PharosApp::startHealth() {
   return okStatus();
 }
 
+Status PharosApp::startLogs() {
+  PHAROS_ASSIGN_OR_RETURN(logs_, logs::LogPipeline::open(config_.dataDir + "/logs", config_.logs,
+                                                         *bus_, *objects_, metrics_.get(), clock_));
+  logs_->start();
+  return okStatus();
+}
+
+Status PharosApp::startSyslog() {
+  PHAROS_ASSIGN_OR_RETURN(config::HostPort hp, config::parseHostPort(config_.syslog.listen));
+  PHAROS_ASSIGN_OR_RETURN(syslog_,
+                          logs::SyslogServer::start({.host = hp.host, .port = hp.port}, *logs_));
+  log_.info("listening",
+            {{"syslog", fmt::format("{}:{} (tcp, udp)", hp.host, syslog_->tcpPort())}});
+  return okStatus();
+}
+
 Status PharosApp::applyHealthConfig(const config::HealthConfig& health) {
   auto read = health::readHealthConfig(health);
   if (auto* problems = std::get_if<std::vector<config::Diagnostic>>(&read)) {
@@ -369,7 +395,11 @@ Status PharosApp::startApi() {
       kCommit,
       [this]() { return http_ ? http_->stats() : net::ServerStats{}; },
       {[this](PrometheusText& out) { metrics::writeMetricsStats(metrics_->stats(), out); },
-       [this](PrometheusText& out) { health::writeEngineStats(health_->stats(), out); }}});
+       [this](PrometheusText& out) { health::writeEngineStats(health_->stats(), out); },
+       [this](PrometheusText& out) {
+         logs_->writeStats(out);
+         if (syslog_) logs::writeSyslogStats(syslog_->stats(), out);
+       }}});
   gateway_->add(api::systemRoutes(*systemDeps_));
   gateway_->add(api::metricsRoutes(api::MetricsRoutesDeps{
       *metrics_, clock_,
@@ -377,6 +407,7 @@ Status PharosApp::startApi() {
   gateway_->add(api::healthRoutes(api::HealthRoutesDeps{*checks_, *health_, *checkResults_,
                                                         *uptimeDays_, *metrics_, *outbound_, clock_,
                                                         [this] { return reloadConfig(); }}));
+  gateway_->add(api::logRoutes(api::LogRoutesDeps{*logs_, clock_}));
   gateway_->add(api::keysRoutes(*keys_));
   gateway_->add(api::auditRoutes(*audit_));
   gateway_->add(api::openApiRoute(*gateway_, kVersion));

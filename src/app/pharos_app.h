@@ -17,6 +17,8 @@
 #include "health/engine.h"
 #include "health/recorder.h"
 #include "health/uptime_days.h"
+#include "logs/pipeline.h"
+#include "logs/syslog_server.h"
 #include "metrics/metrics_store.h"
 #include "metrics/scraper.h"
 #include "net/http_server.h"
@@ -76,6 +78,8 @@ class PharosApp {
   Status checkScrapeTarget(const std::string& job, const std::string& target);
   Status startHealth();
   Status applyHealthConfig(const config::HealthConfig& health);
+  Status startLogs();
+  Status startSyslog();
   Status startApi();
   Status startHttp();
   // Makes sure someone can call the API: the configured bootstrap key, or in dev a new admin
@@ -110,6 +114,8 @@ class PharosApp {
   std::unique_ptr<health::UptimeDays> uptimeDays_;
   std::unique_ptr<health::HealthEngine> health_;
   std::unique_ptr<PeriodicTask> healthPruner_;
+  std::unique_ptr<logs::LogPipeline> logs_;
+  std::unique_ptr<logs::SyslogServer> syslog_;
   std::unique_ptr<api::SystemRoutesDeps> systemDeps_;  // also read by the self-scrape
   std::unique_ptr<api::Gateway> gateway_;              // before router_: the router calls into it
   std::shared_ptr<net::Router> router_;

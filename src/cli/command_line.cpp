@@ -38,8 +38,10 @@ ParseOutcome parseCommandLine(int argc, const char* const* argv) {
   CLI::App app{"Pharos: logs, health checks, SLOs, alerts and dashboards in one binary", "pharos"};
   app.require_subcommand(1);
 
-  Common serveCommon, checkCommon, versionCommon, createCommon, listCommon, revokeCommon;
+  Common serveCommon, checkCommon, versionCommon, createCommon, listCommon, revokeCommon,
+      patternsCommon, queryCommon, tailCommon;
   std::string listen, syslog, checkFile, keyRole, keyName, keyId;
+  Invocation logArgs;
 
   CLI::App* serve =
       app.add_subcommand("serve", "Run the server (HTTP API, dashboard, ingestion, checks)");
@@ -74,6 +76,35 @@ ParseOutcome parseCommandLine(int argc, const char* const* argv) {
   CLI::App* keysRevoke = keys->add_subcommand("revoke", "Revoke an API key; it stops working");
   addCommon(*keysRevoke, revokeCommon);
   keysRevoke->add_option("ID", keyId, "The key's id (see `pharos keys list`)")->required();
+
+  CLI::App* patterns = app.add_subcommand(
+      "patterns", "Mine log templates from a file: one `template_id,template` CSV row per line");
+  addCommon(*patterns, patternsCommon);
+  patterns->add_option("FILE", logArgs.patternsFile, "The log file, or - for standard input")
+      ->required();
+  patterns
+      ->add_option("--format", logArgs.patternsFormat,
+                   "raw: each line is a message; json: each line is an object with "
+                   "\"message\" (or \"msg\", \"log\")")
+      ->check(CLI::IsMember({"raw", "json"}));
+
+  CLI::App* logsCmd =
+      app.add_subcommand("logs", "Search and follow the logs in the data directory");
+  logsCmd->require_subcommand(1);
+  CLI::App* logsQuery =
+      logsCmd->add_subcommand("query", "Search logs, newest first (docs/LOGQUERY.md)");
+  addCommon(*logsQuery, queryCommon);
+  logsQuery->add_option("QUERY", logArgs.logQuery, "The query, e.g. 'level>=warn service:api'");
+  logsQuery->add_option("--since", logArgs.logSince, "How far back: 15m, 1h, 7d (default 1h)");
+  logsQuery->add_option("--limit", logArgs.logLimit, "At most this many lines (default 100)")
+      ->check(CLI::Range(1, 100000));
+  logsQuery->add_option("--output", logArgs.logOutput, "text or json (one object per line)")
+      ->check(CLI::IsMember({"text", "json"}));
+  CLI::App* logsTail = logsCmd->add_subcommand("tail", "Print new lines as they are indexed");
+  addCommon(*logsTail, tailCommon);
+  logsTail->add_option("QUERY", logArgs.logQuery, "Only lines matching this query");
+  logsTail->add_option("--output", logArgs.logOutput, "text or json (one object per line)")
+      ->check(CLI::IsMember({"text", "json"}));
 
   try {
     app.parse(argc, argv);
@@ -113,6 +144,23 @@ ParseOutcome parseCommandLine(int argc, const char* const* argv) {
     inv.command = Command::kKeysRevoke;
     common = &revokeCommon;
     inv.keyId = keyId;
+  } else if (patterns->parsed() || logsQuery->parsed() || logsTail->parsed()) {
+    inv.patternsFile = logArgs.patternsFile;
+    inv.patternsFormat = logArgs.patternsFormat;
+    inv.logQuery = logArgs.logQuery;
+    inv.logSince = logArgs.logSince;
+    inv.logLimit = logArgs.logLimit;
+    inv.logOutput = logArgs.logOutput;
+    if (patterns->parsed()) {
+      inv.command = Command::kPatterns;
+      common = &patternsCommon;
+    } else if (logsQuery->parsed()) {
+      inv.command = Command::kLogsQuery;
+      common = &queryCommon;
+    } else {
+      inv.command = Command::kLogsTail;
+      common = &tailCommon;
+    }
   } else {
     inv.command = Command::kVersion;
     common = &versionCommon;

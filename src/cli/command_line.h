@@ -7,7 +7,17 @@
 
 namespace pharos::cli {
 
-enum class Command { kServe, kConfigCheck, kVersion, kKeysCreate, kKeysList, kKeysRevoke };
+enum class Command {
+  kServe,
+  kConfigCheck,
+  kVersion,
+  kKeysCreate,
+  kKeysList,
+  kKeysRevoke,
+  kPatterns,
+  kLogsQuery,
+  kLogsTail,
+};
 
 // What the user asked for, before anything is loaded or started.
 struct Invocation {
@@ -19,6 +29,14 @@ struct Invocation {
   std::string keyRole;
   std::string keyName;
   std::string keyId;
+  // `patterns FILE --format raw|json`: FILE "-" is standard input.
+  std::string patternsFile;
+  std::string patternsFormat = "raw";
+  // `logs query QUERY --since D --limit N --output text|json` and `logs tail QUERY`.
+  std::string logQuery;
+  std::string logSince = "1h";
+  int logLimit = 100;
+  std::string logOutput = "text";
 };
 
 struct ParseOutcome {

@@ -484,4 +484,67 @@ Result<std::vector<TemplateCount>> LogIndex::templateCounts(std::int64_t startNs
   return out;
 }
 
+Result<std::int64_t> LogIndex::lastBlockId() {
+  PHAROS_ASSIGN_OR_RETURN(auto parts, partitions());
+  if (parts.empty()) return 0;
+  const auto& last = parts.back();
+  if (!validDay(last.day)) return 0;
+  PHAROS_ASSIGN_OR_RETURN(auto conn, borrowReader());
+  auto stmt = conn->prepare("SELECT coalesce(max(id), 0) FROM blocks_" + last.day);
+  std::int64_t id = 0;
+  Status status = okStatus();
+  if (!stmt.ok()) {
+    status = stmt.error();
+  } else if (auto row = stmt->step(); !row.ok()) {
+    status = row.error();
+  } else {
+    id = blockId(dayStartNs(last.day) / kNsPerDay, *row ? stmt->int64(0) : 0);
+  }
+  returnReader(std::move(conn));
+  PHAROS_TRY(std::move(status));
+  return id;
+}
+
+Result<std::int64_t> LogIndex::blocksAfter(std::int64_t afterBlock, std::size_t maxBlocks,
+                                           const std::function<void(const Record&)>& onRecord) {
+  PHAROS_ASSIGN_OR_RETURN(auto parts, partitions());
+  PHAROS_ASSIGN_OR_RETURN(auto conn, borrowReader());
+  std::int64_t last = afterBlock;
+  std::size_t read = 0;
+  std::vector<Record> decoded;
+  Status status = okStatus();
+  for (const auto& p : parts) {
+    if (!validDay(p.day) || read >= maxBlocks || !status.ok()) continue;
+    std::int64_t dayNo = dayStartNs(p.day) / kNsPerDay;
+    if (blockId(dayNo, 0xFFFFFFFF) <= afterBlock) continue;
+    std::int64_t fromLocal = blockId(dayNo, 0) > afterBlock ? 0 : (afterBlock & 0xFFFFFFFF);
+    auto stmt = conn->prepare("SELECT id, data FROM blocks_" + p.day +
+                              " WHERE id > ?1 ORDER BY id LIMIT ?2");
+    if (!stmt.ok()) {
+      status = stmt.error();
+      break;
+    }
+    stmt->bind(1, fromLocal).bind(2, static_cast<std::int64_t>(maxBlocks - read));
+    while (true) {
+      auto row = stmt->step();
+      if (!row.ok()) {
+        status = row.error();
+        break;
+      }
+      if (!*row) break;
+      if (auto s = decodeRecordBlock(stmt->blob(1), decoded); !s.ok()) {
+        status = s;
+        break;
+      }
+      for (const auto& r : decoded)
+        onRecord(r);
+      last = blockId(dayNo, stmt->int64(0));
+      ++read;
+    }
+  }
+  returnReader(std::move(conn));
+  PHAROS_TRY(std::move(status));
+  return last;
+}
+
 }  // namespace pharos::logs

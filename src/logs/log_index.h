@@ -95,6 +95,13 @@ class LogIndex {
   Result<std::vector<TemplateCount>> templateCounts(std::int64_t startNs, std::int64_t endNs,
                                                     std::string_view service);
 
+  // For a follower (`pharos logs tail`): the records of blocks written after `afterBlock`, in
+  // write order, at most `maxBlocks` blocks; returns the id of the last block read
+  // (`afterBlock` when there was none). lastBlockId() is where to start from now.
+  Result<std::int64_t> blocksAfter(std::int64_t afterBlock, std::size_t maxBlocks,
+                                   const std::function<void(const Record&)>& onRecord);
+  Result<std::int64_t> lastBlockId();
+
   Result<std::vector<PartitionInfo>> partitions();
   // Drops every partition whose receive day ended before `cutoffNs`; returns how many.
   Result<std::size_t> dropPartitionsBefore(std::int64_t cutoffNs);

@@ -105,17 +105,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
       });
       return;
     }
-    socket_.async_read_some(asio::buffer(buffer_.data(), kReadChunk),
-                            [self = shared_from_this()](const SysError& ec, std::size_t n) {
-                              self->onRead(ec, n);
-                            });
+    socket_.async_read_some(
+        asio::buffer(buffer_.data(), kReadChunk),
+        [self = shared_from_this()](const SysError& ec, std::size_t n) { self->onRead(ec, n); });
   }
 
   void onRead(const SysError& ec, std::size_t n) {
     BatchEncoder batch(Source::kSyslogTcp, nowNs(), server_.pipeline_.maxLineBytes());
-    auto onFrame = [&](std::string_view frame) {
-      batch.add(EntryView{.message = frame});
-    };
+    auto onFrame = [&](std::string_view frame) { batch.add(EntryView{.message = frame}); };
     if (n > 0) {
       framer_.feed(std::string_view(buffer_.data(), n), onFrame);
       // Take what else is already here, without waiting, into the same commit.
@@ -160,7 +157,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
 Status SyslogServer::Impl::bind() {
   SysError ec;
-  auto address = asio::ip::make_address(options_.host == "localhost" ? "127.0.0.1" : options_.host, ec);
+  auto address =
+      asio::ip::make_address(options_.host == "localhost" ? "127.0.0.1" : options_.host, ec);
   std::string where = options_.host + ":" + std::to_string(options_.port);
   if (ec) return makeError(ErrorCode::kInvalidArgument, "not an IP address", where);
   tcp::endpoint endpoint(address, options_.port);
@@ -198,43 +196,45 @@ void SyslogServer::Impl::accept() {
 // Datagrams are batched as they arrive: after one completes, those already queued are read
 // without waiting and committed together.
 void SyslogServer::Impl::receiveUdp() {
-  udp_.async_receive_from(asio::buffer(udpBuffer_), udpPeer_, [this](const SysError& ec, std::size_t n) {
-    if (stopped_) return;
-    if (ec) {
-      receiveUdp();
-      return;
-    }
-    BatchEncoder batch(Source::kSyslogUdp, nowNs(), pipeline_.maxLineBytes());
-    bool accepting = pipeline_.accepting();
-    std::uint64_t dropped = 0;
-    auto take = [&](std::size_t size) {
-      std::string_view datagram(udpBuffer_.data(), size);
-      while (!datagram.empty() && (datagram.back() == '\n' || datagram.back() == '\r' || datagram.back() == '\0'))
-        datagram.remove_suffix(1);
-      if (datagram.empty()) return;
-      if (accepting) {
-        batch.add(EntryView{.message = datagram});
-      } else {
-        ++dropped;
-      }
-    };
-    take(n);
-    SysError more;
-    while (batch.sizeBytes() < kMaxBatchBytes && udp_.available(more) > 0 && !more) {
-      std::size_t got = udp_.receive_from(asio::buffer(udpBuffer_), udpPeer_, 0, more);
-      if (more) break;
-      take(got);
-    }
-    if (dropped > 0) pipeline_.countRejected(RejectReason::kUdpDropped, dropped);
-    if (!batch.empty()) {
-      framesUdp_ += batch.count();
-      if (auto s = pipeline_.ingest(std::move(batch)); !s.ok()) {
-        pipeline_.countRejected(RejectReason::kUdpDropped, 1);
-        log().error("syslog UDP batch not durable; dropped", {{"error", s.error().toString()}});
-      }
-    }
-    receiveUdp();
-  });
+  udp_.async_receive_from(
+      asio::buffer(udpBuffer_), udpPeer_, [this](const SysError& ec, std::size_t n) {
+        if (stopped_) return;
+        if (ec) {
+          receiveUdp();
+          return;
+        }
+        BatchEncoder batch(Source::kSyslogUdp, nowNs(), pipeline_.maxLineBytes());
+        bool accepting = pipeline_.accepting();
+        std::uint64_t dropped = 0;
+        auto take = [&](std::size_t size) {
+          std::string_view datagram(udpBuffer_.data(), size);
+          while (!datagram.empty() &&
+                 (datagram.back() == '\n' || datagram.back() == '\r' || datagram.back() == '\0'))
+            datagram.remove_suffix(1);
+          if (datagram.empty()) return;
+          if (accepting) {
+            batch.add(EntryView{.message = datagram});
+          } else {
+            ++dropped;
+          }
+        };
+        take(n);
+        SysError more;
+        while (batch.sizeBytes() < kMaxBatchBytes && udp_.available(more) > 0 && !more) {
+          std::size_t got = udp_.receive_from(asio::buffer(udpBuffer_), udpPeer_, 0, more);
+          if (more) break;
+          take(got);
+        }
+        if (dropped > 0) pipeline_.countRejected(RejectReason::kUdpDropped, dropped);
+        if (!batch.empty()) {
+          framesUdp_ += batch.count();
+          if (auto s = pipeline_.ingest(std::move(batch)); !s.ok()) {
+            pipeline_.countRejected(RejectReason::kUdpDropped, 1);
+            log().error("syslog UDP batch not durable; dropped", {{"error", s.error().toString()}});
+          }
+        }
+        receiveUdp();
+      });
 }
 
 void SyslogServer::Impl::run() {
@@ -258,22 +258,49 @@ void SyslogServer::Impl::stop() {
   }
 }
 
+void writeSyslogStats(const SyslogServerStats& stats, PrometheusText& out) {
+  auto one = [&](std::string_view name, std::string_view help, std::string_view type, double v) {
+    out.family(name, help, type);
+    out.sample(name, {}, v);
+  };
+  one("pharos_syslog_connections", "Syslog TCP connections open.", "gauge",
+      static_cast<double>(stats.connections));
+  out.family("pharos_syslog_frames_total", "Syslog messages received, by transport.", "counter");
+  out.sample("pharos_syslog_frames_total", {{"transport", "tcp"}},
+             static_cast<double>(stats.framesTcp));
+  out.sample("pharos_syslog_frames_total", {{"transport", "udp"}},
+             static_cast<double>(stats.framesUdp));
+  one("pharos_syslog_framing_errors_total",
+      "Bad octet counts; the stream resynchronised on a newline.", "counter",
+      static_cast<double>(stats.framingErrors));
+  one("pharos_syslog_frames_truncated_total", "Frames cut at logs.max_line_bytes.", "counter",
+      static_cast<double>(stats.framesTruncated));
+  one("pharos_syslog_paused_reads_total", "Reads held back while the processing backlog was full.",
+      "counter", static_cast<double>(stats.pausedReads));
+}
+
 SyslogServer::SyslogServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-SyslogServer::~SyslogServer() { stop(); }
+SyslogServer::~SyslogServer() {
+  stop();
+}
 
 Result<std::unique_ptr<SyslogServer>> SyslogServer::start(const SyslogServerOptions& options,
-                                                         LogPipeline& pipeline) {
+                                                          LogPipeline& pipeline) {
   auto impl = std::make_unique<Impl>(options, pipeline);
   PHAROS_TRY(impl->bind());
   impl->run();
   return std::unique_ptr<SyslogServer>(new SyslogServer(std::move(impl)));
 }
 
-std::uint16_t SyslogServer::tcpPort() const { return impl_->tcpPort_; }
-std::uint16_t SyslogServer::udpPort() const { return impl_->udpPort_; }
+std::uint16_t SyslogServer::tcpPort() const {
+  return impl_->tcpPort_;
+}
+std::uint16_t SyslogServer::udpPort() const {
+  return impl_->udpPort_;
+}
 
 SyslogServerStats SyslogServer::stats() const {
-  return {impl_->connections_.load(), impl_->framesTcp_.load(), impl_->framesUdp_.load(),
+  return {impl_->connections_.load(),   impl_->framesTcp_.load(), impl_->framesUdp_.load(),
           impl_->framingErrors_.load(), impl_->truncated_.load(), impl_->paused_.load()};
 }
 

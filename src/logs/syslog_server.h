@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "core/prometheus_text.h"
 #include "core/result.h"
 #include "logs/pipeline.h"
 
@@ -17,13 +18,16 @@ struct SyslogServerOptions {
 };
 
 struct SyslogServerStats {
-  std::uint64_t connections = 0;       // open now
+  std::uint64_t connections = 0;  // open now
   std::uint64_t framesTcp = 0;
   std::uint64_t framesUdp = 0;
-  std::uint64_t framingErrors = 0;     // bad octet counts, resynchronised on a newline
-  std::uint64_t framesTruncated = 0;   // longer than the line limit
-  std::uint64_t pausedReads = 0;       // reads held back because the backlog was full
+  std::uint64_t framingErrors = 0;    // bad octet counts, resynchronised on a newline
+  std::uint64_t framesTruncated = 0;  // longer than the line limit
+  std::uint64_t pausedReads = 0;      // reads held back because the backlog was full
 };
+
+// pharos_syslog_* families for GET /metrics.
+void writeSyslogStats(const SyslogServerStats& stats, PrometheusText& out);
 
 // Syslog over TCP (RFC 6587: octet counting and newline framing, per frame) and UDP (one
 // message per datagram) into the log pipeline. A TCP connection's next read starts only after
