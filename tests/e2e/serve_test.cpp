@@ -89,7 +89,7 @@ TEST(ServeTest, FirstStartPrintsAnAdminKeyOnceAndNeverLogsIt) {
 TEST(ServeTest, ProdRefusesToStartWithoutAnyApiKey) {
   TempDir dir;
   auto [code, out] = run({PHAROS_BINARY, "serve", "--env", "staging", "--data", dir.file("data"),
-                          "--listen", "127.0.0.1:0"});
+                          "--listen", "127.0.0.1:0", "--syslog", "127.0.0.1:0"});
   EXPECT_EQ(code, 1);
   EXPECT_NE(out.find("no API key exists"), std::string::npos) << out;
 }
@@ -106,7 +106,7 @@ TEST(ServeTest, SecondServerOnTheSameDataDirectoryIsRefused) {
   Server first(dir.file("data"));
   ASSERT_NE(first.port(), 0) << first.process().output();
   auto [code, out] =
-      run({PHAROS_BINARY, "serve", "--data", dir.file("data"), "--listen", "127.0.0.1:0"});
+      run({PHAROS_BINARY, "serve", "--data", dir.file("data"), "--listen", "127.0.0.1:0", "--syslog", "127.0.0.1:0"});
   EXPECT_EQ(code, 1);
   EXPECT_NE(out.find("in use by another pharos process"), std::string::npos) << out;
   EXPECT_EQ(first.process().signalAndWait(SIGTERM, seconds(15)), 0);
@@ -117,7 +117,8 @@ TEST(ServeTest, TakenPortIsAClearErrorAndReleasesTheDataDirectory) {
   Server first(dir.file("a"));
   ASSERT_NE(first.port(), 0) << first.process().output();
   std::string taken = "127.0.0.1:" + std::to_string(first.port());
-  auto [code, out] = run({PHAROS_BINARY, "serve", "--data", dir.file("b"), "--listen", taken});
+  auto [code, out] = run({PHAROS_BINARY, "serve", "--data", dir.file("b"), "--listen", taken,
+                          "--syslog", "127.0.0.1:0"});
   EXPECT_EQ(code, 1);
   EXPECT_NE(out.find("cannot start"), std::string::npos) << out;
   EXPECT_NE(out.find(taken), std::string::npos) << out;
@@ -149,7 +150,7 @@ TEST(ServeTest, AScrapeTargetThePolicyRefusesIsAStartError) {
   std::ofstream(config) << "metrics:\n  scrape:\n    - job: cloud\n"
                            "      targets: [\"169.254.169.254:80\"]\n";
   auto [code, out] = run({PHAROS_BINARY, "serve", "--config", config, "--data", dir.file("data"),
-                          "--listen", "127.0.0.1:0"});
+                          "--listen", "127.0.0.1:0", "--syslog", "127.0.0.1:0"});
   EXPECT_EQ(code, 1) << out;
   EXPECT_NE(out.find("target 169.254.169.254:80 is refused by the outbound policy: deny "
                      "169.254.0.0/16"),
