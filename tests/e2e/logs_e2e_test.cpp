@@ -220,7 +220,7 @@ TEST_F(LogsE2eTest, CursorPagesThroughEverythingNewestFirst) {
             std::to_string(i) + "\"}\n";
   }
   ASSERT_EQ(httpPost(server_->port(), "/api/v1/logs", body, auth())->status, 202);
-  ASSERT_EQ(waitFor("service:pager", 1)["records"].size(), 1000u > 250 ? 250u : 0u);
+  ASSERT_EQ(waitFor("service:pager", 250)["records"].size(), 250u);
   std::vector<std::string> seen;
   std::string cursor;
   for (int page = 0; page < 10; ++page) {
