@@ -1,0 +1,123 @@
+#include "logs/pipeline.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "bus/embedded/embedded_bus.h"
+#include "fakes/temp_dir.h"
+#include "objects/local/local_object_store.h"
+
+namespace pharos::logs {
+namespace {
+
+using testing::TempDir;
+
+auto all = [](const Record&) { return true; };
+
+class PipelineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    bus_ = std::move(*bus::EmbeddedBus::open(dir_.file("bus.db"), clock_));
+    objects_ = std::move(*objects::LocalObjectStore::open(dir_.file("objects"), clock_));
+  }
+
+  std::unique_ptr<LogPipeline> open(config::LogsConfig config = {}) {
+    auto p = LogPipeline::open(dir_.file("logs"), config, *bus_, *objects_, nullptr, clock_);
+    EXPECT_TRUE(p.ok()) << p.error().toString();
+    return p.ok() ? std::move(*p) : nullptr;
+  }
+
+  Status ingestLines(LogPipeline& p, const std::string& prefix, int n) {
+    BatchEncoder batch(Source::kNative, 1'764'892'800'000'000'000, p.maxLineBytes());
+    for (int i = 0; i < n; ++i) {
+      std::string message = prefix + " line " + std::to_string(i);
+      batch.add({.service = "svc", .level = "info", .message = message});
+    }
+    return p.ingest(std::move(batch));
+  }
+
+  std::size_t searchCount(LogPipeline& p) {
+    auto page = p.index().search({.startNs = 0, .endNs = INT64_MAX, .limit = 100000}, all);
+    EXPECT_TRUE(page.ok());
+    return page.ok() ? page->records.size() : 0;
+  }
+
+  TempDir dir_;
+  Clock& clock_ = systemClock();
+  bus::BusPtr bus_;
+  objects::ObjectStorePtr objects_;
+};
+
+TEST_F(PipelineTest, ProcessesWhatIsIngestedAndMinesTemplates) {
+  auto p = open();
+  ASSERT_TRUE(p);
+  p->start();
+  ASSERT_TRUE(ingestLines(*p, "user 17 logged in", 50).ok());
+  ASSERT_TRUE(p->waitProcessed(Millis(10'000)));
+  auto page = p->index().search({.startNs = 0, .endNs = INT64_MAX, .limit = 100}, all);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->records.size(), 50u);
+  EXPECT_NE(page->records[0].templateId, 0u);
+  EXPECT_EQ(page->records[0].service, "svc");
+  EXPECT_FALSE(p->templateText(page->records[0].templateId).empty());
+}
+
+TEST_F(PipelineTest, PushesBackWhenTheBacklogIsFullAndDrainsWhenProcessingRuns) {
+  config::LogsConfig config;
+  config.maxBacklogBytes = 1 << 20;
+  auto p = open(config);
+  ASSERT_TRUE(p);
+  // Not started: nothing is processed, so the backlog only grows.
+  int batches = 0;
+  while (p->accepting() && batches < 1000) {
+    ASSERT_TRUE(ingestLines(*p, "filler", 1000).ok());
+    ++batches;
+  }
+  EXPECT_FALSE(p->accepting());
+  EXPECT_GE(p->backlogBytes(), static_cast<std::uint64_t>(config.maxBacklogBytes));
+  p->start();
+  ASSERT_TRUE(p->waitProcessed(Millis(30'000)));
+  EXPECT_TRUE(p->accepting());
+  EXPECT_EQ(searchCount(*p), static_cast<std::size_t>(batches) * 1000);
+}
+
+TEST_F(PipelineTest, ResumesAfterARestartWithoutLosingOrRepeatingLines) {
+  {
+    auto p = open();
+    ASSERT_TRUE(p);
+    p->start();
+    ASSERT_TRUE(ingestLines(*p, "before", 100).ok());
+    ASSERT_TRUE(p->waitProcessed(Millis(10'000)));
+    p->stop();
+    // Ingested while nothing processes: durable, not yet indexed.
+    ASSERT_TRUE(ingestLines(*p, "while stopped", 40).ok());
+  }
+  auto p = open();
+  ASSERT_TRUE(p);
+  p->start();
+  ASSERT_TRUE(p->waitProcessed(Millis(10'000)));
+  EXPECT_EQ(searchCount(*p), 140u);
+}
+
+TEST_F(PipelineTest, SealedSegmentsAreArchivedAndThenRemoved) {
+  config::LogsConfig config;
+  config.segmentBytes = 1 << 20;
+  auto p = open(config);
+  ASSERT_TRUE(p);
+  p->start();
+  for (int i = 0; i < 30; ++i)
+    ASSERT_TRUE(ingestLines(*p, "archive me please with some padding text", 1000).ok());
+  ASSERT_TRUE(p->waitProcessed(Millis(20'000)));
+  std::vector<objects::ObjectInfo> archived;
+  for (int i = 0; i < 100 && archived.empty(); ++i) {
+    std::this_thread::sleep_for(Millis(100));
+    auto list = objects_->list("archive/logs/");
+    ASSERT_TRUE(list.ok());
+    archived = *list;
+  }
+  EXPECT_FALSE(archived.empty());
+}
+
+}  // namespace
+}  // namespace pharos::logs
