@@ -34,6 +34,22 @@ net::HttpResponse badRequest(std::string message) {
   return net::HttpResponse::error(400, "invalid_argument", std::move(message));
 }
 
+// A body may hold as many lines as fit in the ingest body limit; a snappy body may not
+// decompress past it either.
+logs::DecodeLimits limitsOf(const logs::LogPipeline& pipeline) {
+  logs::DecodeLimits limits;
+  auto body = static_cast<std::size_t>(pipeline.maxBodyBytes());
+  limits.maxEntries = std::max<std::size_t>(limits.maxEntries, body / 16);
+  limits.maxDecompressedBytes = body;
+  return limits;
+}
+
+// Elasticsearch 8 clients (Beats, the Go client) refuse a server without this header.
+net::HttpResponse withElasticHeader(net::HttpResponse r) {
+  r.headers.emplace_back("X-Elastic-Product", "Elasticsearch");
+  return r;
+}
+
 net::HttpResponse overloaded(logs::LogPipeline& pipeline) {
   pipeline.countRejected(logs::RejectReason::kOverloaded, 1);
   auto r = net::HttpResponse::error(
@@ -82,7 +98,7 @@ net::HttpResponse nativeIngest(const LogRoutesDeps& d, const net::HttpRequest& r
   return ingest(
       d.pipeline, d.clock, Source::kNative,
       [&](logs::BatchEncoder& b) {
-        return logs::decodeNative(request.body, mediaType(request), b, {});
+        return logs::decodeNative(request.body, b, limitsOf(d.pipeline));
       },
       [](const logs::DecodeResult& r) {
         int status = r.accepted == 0 && r.rejected > 0 ? 400 : 202;
@@ -129,8 +145,8 @@ net::HttpResponse otlpIngest(const LogRoutesDeps& d, const net::HttpRequest& req
   return ingest(
       d.pipeline, d.clock, Source::kOtlp,
       [&](logs::BatchEncoder& b) {
-        return protobuf ? logs::decodeOtlpProtobuf(request.body, b, {})
-                        : logs::decodeOtlpJson(request.body, b, {});
+        return protobuf ? logs::decodeOtlpProtobuf(request.body, b, limitsOf(d.pipeline))
+                        : logs::decodeOtlpJson(request.body, b, limitsOf(d.pipeline));
       },
       [&](const logs::DecodeResult& r) { return otlpResponse(r, protobuf); });
 }
@@ -146,8 +162,8 @@ net::HttpResponse lokiIngest(const LogRoutesDeps& d, const net::HttpRequest& req
   return ingest(
       d.pipeline, d.clock, Source::kLoki,
       [&](logs::BatchEncoder& b) {
-        return json ? logs::decodeLokiJson(request.body, b, {})
-                    : logs::decodeLokiProtobuf(request.body, b, {});
+        return json ? logs::decodeLokiJson(request.body, b, limitsOf(d.pipeline))
+                    : logs::decodeLokiProtobuf(request.body, b, limitsOf(d.pipeline));
       },
       [](const logs::DecodeResult&) {
         net::HttpResponse r;
@@ -160,8 +176,10 @@ net::HttpResponse bulkIngest(const LogRoutesDeps& d, const net::HttpRequest& req
   auto started = std::chrono::steady_clock::now();
   std::string index(request.pathParam("index"));
   if (!d.pipeline.accepting()) return overloaded(d.pipeline);
-  logs::BatchEncoder batch(Source::kElastic, nowNs(d.clock), d.pipeline.maxLineBytes());
-  auto decoded = logs::decodeElasticBulk(request.body, index, batch, {});
+  std::int64_t receivedNs = nowNs(d.clock);
+  logs::BatchEncoder batch(Source::kElastic, receivedNs, d.pipeline.maxLineBytes());
+  auto decoded = logs::decodeElasticBulk(
+      request.body, index, static_cast<std::uint64_t>(receivedNs), batch, limitsOf(d.pipeline));
   if (!decoded.ok()) {
     d.pipeline.countRejected(logs::RejectReason::kMalformed, 1);
     return errorResponse(decoded.error());
@@ -177,7 +195,8 @@ net::HttpResponse bulkIngest(const LogRoutesDeps& d, const net::HttpRequest& req
   int tookMs = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                     std::chrono::steady_clock::now() - started)
                                     .count());
-  return net::HttpResponse::json(200, logs::elasticBulkResponse(*decoded, tookMs));
+  return withElasticHeader(
+      net::HttpResponse::json(200, logs::elasticBulkResponse(*decoded, tookMs)));
 }
 
 Result<std::pair<std::int64_t, std::int64_t>> rangeOf(const QueryParams& params,
@@ -316,7 +335,7 @@ net::HttpResponse tail(const LogRoutesDeps& d, const net::HttpRequest& request) 
 }
 
 net::HttpResponse elasticInfo() {
-  return net::HttpResponse::json(200, logs::elasticInfoResponse());
+  return withElasticHeader(net::HttpResponse::json(200, logs::elasticInfoResponse()));
 }
 
 }  // namespace

@@ -157,15 +157,10 @@ bool epochIntToNs(std::int64_t value, std::int64_t& ns) {
 }
 
 bool parseTimestampText(std::string_view text, std::int64_t& ns) {
-  if (parseRfc3339(text, ns)) return true;
-  if (text.empty() || text.size() > 24) return false;
-  if (text.find_first_of(".eE") == std::string_view::npos) {
-    std::int64_t integer = 0;
-    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), integer);
-    return ec == std::errc() && ptr == text.data() + text.size() && epochIntToNs(integer, ns);
-  }
-  double value = 0;
-  return parseDouble(text, value) && epochToNs(value, ns);
+  auto parsed = parseTimestampNs(text);
+  if (!parsed || *parsed <= 0) return false;
+  ns = *parsed;
+  return true;
 }
 
 // pino/bunyan numeric levels (10 trace ... 60 fatal), or syslog severities 0-7.

@@ -33,55 +33,22 @@ std::int64_t dayStartNs(const std::string& day) {
   return static_cast<std::int64_t>(timegm(&tm)) * 1'000'000'000;
 }
 
-void appendFieldTokens(std::string_view field, std::string_view value, std::string& lowered,
-                       std::unordered_set<std::string>& out) {
-  lowercaseAscii(value, lowered);
-  forEachToken(lowered, [&](std::string_view token) {
-    std::string t;
-    t.reserve(field.size() + 1 + token.size());
-    t.append(field).push_back('_');
-    t.append(token);
-    out.insert(std::move(t));
-  });
-}
-
-// The FTS document of a block: its distinct lowercased message tokens and field tokens.
-std::string blockDocument(std::span<const Record> records,
-                          const std::vector<std::string>& indexedAttributes) {
-  std::size_t total = 0;
-  for (const auto& r : records)
-    total += r.message.size() + 1;
-  std::string arena;
-  arena.reserve(total);
-  std::string lowered;
+// The FTS document of a block: the distinct tokens of appendIndexDocument() over its
+// records. A set, not a sequence: the index only narrows a search to blocks (a phrase is
+// checked on the decoded lines), so order and repeats would only cost space.
+std::string blockDocument(std::span<const Record> records) {
+  std::string all;
   for (const auto& r : records) {
-    lowercaseAscii(r.message, lowered);
-    arena.append(lowered).push_back(' ');
+    appendIndexDocument(r, all);
+    all.push_back(' ');
   }
   std::unordered_set<std::string_view> words;
   words.reserve(records.size() * 8);
-  forEachToken(arena, [&](std::string_view token) { words.insert(token); });
-
-  std::unordered_set<std::string> fields;
-  for (const auto& r : records) {
-    appendFieldTokens("service", r.service, lowered, fields);
-    fields.insert("level_" + std::string(levelName(r.level)));
-    if (r.httpStatus != 0) fields.insert("status_" + std::to_string(r.httpStatus));
-    if (!r.host.empty()) appendFieldTokens("host", r.host, lowered, fields);
-    if (!r.traceId.empty()) appendFieldTokens("trace_id", r.traceId, lowered, fields);
-    for (const auto& a : r.attributes) {
-      if (std::find(indexedAttributes.begin(), indexedAttributes.end(), a.key) !=
-          indexedAttributes.end()) {
-        appendFieldTokens(a.key, a.value, lowered, fields);
-      }
-    }
-  }
+  forEachToken(all, [&](std::string_view token) { words.insert(token); });
   std::string doc;
-  doc.reserve(arena.size() / 2);
+  doc.reserve(all.size() / 2);
   for (auto w : words)
     doc.append(w).push_back(' ');
-  for (const auto& f : fields)
-    doc.append(f).push_back(' ');
   return doc;
 }
 
@@ -218,7 +185,7 @@ Status LogIndex::write(std::span<const Record> records, std::uint64_t processedU
       std::int64_t rowid = writer_->lastInsertRowId();
       auto fts = writer_->prepare("INSERT INTO fts_" + day + " (rowid, doc) VALUES (?1, ?2)");
       if (!fts.ok()) return fail(fts.error());
-      fts->bind(1, rowid).bind(2, blockDocument(block, options_.indexedAttributes));
+      fts->bind(1, rowid).bind(2, blockDocument(block));
       if (auto s = fts->run(); !s.ok()) return fail(std::move(s));
     }
     auto part = writer_->prepare(

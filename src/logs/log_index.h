@@ -18,9 +18,6 @@ namespace pharos::logs {
 struct LogIndexOptions {
   std::size_t blockRecords = 1024;  // records per block: the unit a search decodes
   int zstdLevel = 3;
-  // Attributes whose values are indexed as `key_value` tokens (besides service, level,
-  // status and host, which always are).
-  std::vector<std::string> indexedAttributes;
 };
 
 // Where a search resumes: the last record returned, in newest-first order.

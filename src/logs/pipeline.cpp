@@ -59,9 +59,7 @@ Result<std::unique_ptr<LogPipeline>> LogPipeline::open(const std::string& dir,
         "acknowledged)",
         {{"bytes", p->log_->truncatedBytesAtOpen()}});
   }
-  LogIndexOptions indexOptions;
-  indexOptions.indexedAttributes = config.indexedAttributes;
-  PHAROS_ASSIGN_OR_RETURN(p->index_, LogIndex::open(dir + "/index.db", indexOptions));
+  PHAROS_ASSIGN_OR_RETURN(p->index_, LogIndex::open(dir + "/index.db", LogIndexOptions{}));
   PHAROS_ASSIGN_OR_RETURN(auto state, p->index_->state(kMinerStateKey));
   if (state) {
     auto miner = TemplateMiner::restore(*state, MinerOptions{});

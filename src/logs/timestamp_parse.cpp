@@ -1,5 +1,13 @@
 #include "logs/timestamp_parse.h"
 
+#include <string>
+
+#include <optional>
+
+#include <cstdlib>
+
+#include <limits>
+
 #include "core/text.h"
 
 namespace pharos::logs {
@@ -147,6 +155,89 @@ bool parseCommonLogTime(std::string_view text, std::int64_t& ns) {
   std::int64_t offset = 0;
   if (!parseOffset(text.substr(21), offset)) return false;
   return civilToNanos(year, static_cast<unsigned>(month), day, hour, minute, second, 0, offset, ns);
+}
+
+namespace {
+
+using Int128 = __int128;
+constexpr Int128 kMaxNs = std::numeric_limits<std::int64_t>::max();
+constexpr Int128 kMinNs = std::numeric_limits<std::int64_t>::min();
+
+bool isDigit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+std::optional<std::int64_t> checkedNs(Int128 ns) {
+  if (ns > kMaxNs || ns < kMinNs) return std::nullopt;
+  return static_cast<std::int64_t>(ns);
+}
+
+// "123", "-5", "1795791914.499802", "1.7e9": an epoch in a unit chosen by magnitude.
+std::optional<std::int64_t> parseEpochNumber(std::string_view s) {
+  std::size_t pos = 0;
+  bool negative = false;
+  if (s[0] == '-' || s[0] == '+') {
+    negative = s[0] == '-';
+    ++pos;
+  }
+  Int128 whole = 0;
+  std::size_t wholeDigits = 0;
+  while (pos < s.size() && isDigit(s[pos])) {
+    if (++wholeDigits > 19) return std::nullopt;
+    whole = whole * 10 + (s[pos++] - '0');
+  }
+  std::string_view fraction;
+  if (pos < s.size() && s[pos] == '.') {
+    const std::size_t start = ++pos;
+    while (pos < s.size() && isDigit(s[pos]))
+      ++pos;
+    fraction = s.substr(start, pos - start);
+  }
+  if (wholeDigits == 0 && fraction.empty()) return std::nullopt;
+  if (pos < s.size() && (s[pos] == 'e' || s[pos] == 'E')) {
+    // Exponent forms lose exactness anyway; let strtod read the whole thing.
+    std::string copy(s);
+    char* end = nullptr;
+    const double v = std::strtod(copy.c_str(), &end);
+    if (end != copy.c_str() + copy.size() || !(v == v)) return std::nullopt;
+    const double magnitude = v < 0 ? -v : v;
+    double scale = magnitude < 1e11 ? 1e9 : magnitude < 1e14 ? 1e6 : magnitude < 1e17 ? 1e3 : 1;
+    const double ns = v * scale;
+    if (!(ns < 9.2e18 && ns > -9.2e18)) return std::nullopt;
+    return static_cast<std::int64_t>(ns);
+  }
+  if (pos != s.size()) return std::nullopt;
+  int scaleDigits = whole < Int128(100000000000)         ? 9
+                    : whole < Int128(100000000000000)    ? 6
+                    : whole < Int128(100000000000000000) ? 3
+                                                         : 0;
+  Int128 ns = whole;
+  for (int i = 0; i < scaleDigits; ++i) {
+    ns = ns * 10 + (static_cast<std::size_t>(i) < fraction.size() ? fraction[i] - '0' : 0);
+  }
+  return checkedNs(negative ? -ns : ns);
+}
+
+}  // namespace
+
+std::optional<std::int64_t> parseTimestampNs(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  if (text.size() >= 10 && text[4] == '-') {
+    std::int64_t ns = 0;
+    if (!parseRfc3339(text, ns)) return std::nullopt;
+    return ns;
+  }
+  return parseEpochNumber(text);
+}
+
+std::optional<std::int64_t> parseDecimalNs(std::string_view text) {
+  if (text.empty() || text.size() > 19) return std::nullopt;
+  Int128 v = 0;
+  for (char c : text) {
+    if (!isDigit(c)) return std::nullopt;
+    v = v * 10 + (c - '0');
+  }
+  return checkedNs(v);
 }
 
 }  // namespace pharos::logs

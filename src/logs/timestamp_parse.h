@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 namespace pharos::logs {
@@ -29,6 +30,14 @@ bool civilToNanos(std::int64_t year, unsigned month, unsigned day, unsigned hour
 // also with a space or lower-case 't' as separator, "+0200" offsets, and no zone (read as UTC).
 // The whole of `text` must be the timestamp. Fractions beyond nanoseconds are cut.
 bool parseRfc3339(std::string_view text, std::int64_t& ns);
+
+// RFC 3339 (as parseRfc3339) or an epoch number as text ("1795791914.499802",
+// "1795791706503841760"), exact to the digit: seconds below 1e11, then milliseconds below
+// 1e14, microseconds below 1e17, nanoseconds above. nullopt when it is neither or does not fit
+// in int64 nanoseconds.
+std::optional<std::int64_t> parseTimestampNs(std::string_view text);
+// Only decimal digits, as nanoseconds (Loki's and OTLP/JSON's int64-as-string).
+std::optional<std::int64_t> parseDecimalNs(std::string_view text);
 
 // The Common Log Format time between the brackets: "10/Oct/2000:13:55:36 -0700".
 bool parseCommonLogTime(std::string_view text, std::int64_t& ns);

@@ -1,13 +1,36 @@
 #include "logs/tokens.h"
 
+#include <string>
+
+#include "core/text.h"
+
 namespace pharos::logs {
 
 void lowercaseAscii(std::string_view text, std::string& out) {
   out.resize(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    out[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-  }
+  for (std::size_t i = 0; i < text.size(); ++i)
+    out[i] = asciiLower(text[i]);
+}
+
+bool isIndexedField(std::string_view name) {
+  return name == "service" || name == "level" || name == "status" || name == "host" ||
+         name == "trace_id";
+}
+
+void appendIndexDocument(const Record& record, std::string& doc) {
+  auto put = [&doc](std::string_view token) {
+    if (!doc.empty()) doc += ' ';
+    std::size_t at = doc.size();
+    doc.append(token);
+    for (std::size_t i = at; i < doc.size(); ++i)
+      doc[i] = asciiLower(doc[i]);
+  };
+  forEachToken(record.message, put);
+  forEachFieldToken("service", record.service, put);
+  if (record.level != Level::kUnknown) forEachFieldToken("level", levelName(record.level), put);
+  if (record.httpStatus != 0) forEachFieldToken("status", std::to_string(record.httpStatus), put);
+  forEachFieldToken("host", record.host, put);
+  forEachFieldToken("trace_id", record.traceId, put);
 }
 
 }  // namespace pharos::logs

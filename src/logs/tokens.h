@@ -3,29 +3,65 @@
 #include <string>
 #include <string_view>
 
+#include "logs/record.h"
+
 namespace pharos::logs {
 
-// The words of a text as search sees them: runs of ASCII letters, digits and '_' and of
-// bytes >= 0x80 (so UTF-8 words stay whole); everything else separates. The index and the
-// query language must split alike, so both use this.
-template <typename OnToken>
-void forEachToken(std::string_view text, OnToken&& onToken) {
-  auto isTokenByte = [](unsigned char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c >= 0x80;
-  };
-  std::size_t i = 0, n = text.size();
+// The one definition of a "token" that search and the full-text index share, so a query term
+// and an indexed line always split the same way: a run of ASCII letters, digits and '_', and
+// of bytes >= 0x80 (a UTF-8 letter does not split a word: it stays inside its token).
+constexpr bool isTokenByte(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c >= 0x80;
+}
+
+// Calls `callback(std::string_view token)` for each token of `text`, in order.
+template <typename Callback>
+void forEachToken(std::string_view text, Callback&& callback) {
+  std::size_t i = 0;
+  const std::size_t n = text.size();
   while (i < n) {
     while (i < n && !isTokenByte(static_cast<unsigned char>(text[i])))
       ++i;
     std::size_t start = i;
     while (i < n && isTokenByte(static_cast<unsigned char>(text[i])))
       ++i;
-    if (i > start) onToken(text.substr(start, i - start));
+    if (i > start) callback(text.substr(start, i - start));
   }
 }
 
-// ASCII-only lowercase copy (UTF-8 bytes unchanged), into `out`.
+// `out` = `text` with ASCII letters lowercased; other bytes (UTF-8 included) unchanged. Search
+// folds case this way only: locale-aware folding would differ between machines.
 void lowercaseAscii(std::string_view text, std::string& out);
+
+// The fields whose values the index writes as field tokens (`service_api`, `level_error`,
+// `status_503`, `host_web`, `trace_id_4bf9`), so `service:api` can narrow a search through the
+// index. Attributes are not among them: their keys are unbounded.
+bool isIndexedField(std::string_view name);
+
+// Calls `callback(std::string_view token)` with each field token of `value` for field `name`:
+// name + '_' + each lowercased token of the value ("host", "Web-1" -> "host_web", "host_1").
+// The view is valid during the call only.
+template <typename Callback>
+void forEachFieldToken(std::string_view name, std::string_view value, Callback&& callback) {
+  std::string token;
+  forEachToken(value, [&](std::string_view t) {
+    token.assign(name);
+    token += '_';
+    std::size_t at = token.size();
+    token.append(t);
+    for (std::size_t i = at; i < token.size(); ++i) {
+      if (token[i] >= 'A' && token[i] <= 'Z') token[i] = static_cast<char>(token[i] - 'A' + 'a');
+    }
+    callback(std::string_view(token));
+  });
+}
+
+// Appends the index document of one record to `doc`, space separated: the lowercased tokens
+// of its message, in order (phrase queries rely on the order), then its field tokens (for
+// the fields isIndexedField() names; `level` only when known). This is the document
+// ftsExpression() (query_fts.h) is written against; index it with FTS5's tokenizer
+// `ascii tokenchars '_'`, which splits exactly where forEachToken() does.
+void appendIndexDocument(const Record& record, std::string& doc);
 
 }  // namespace pharos::logs

@@ -112,7 +112,8 @@ class LogsE2eTest : public ::testing::Test {
   json query(const std::string& q, const std::string& extra = "") {
     auto r = httpGet(server_->port(),
                      "/api/v1/logs/query?start=0&limit=1000&query=" + urlEncode(q) + extra, auth());
-    if (!r || r->status != 200) return json{{"status", r ? r->status : 0}, {"body", r ? r->body : ""}};
+    if (!r || r->status != 200)
+      return json{{"status", r ? r->status : 0}, {"body", r ? r->body : ""}};
     return json::parse(r->body);
   }
 
@@ -204,10 +205,12 @@ TEST_F(LogsE2eTest, NativeLinesAreSearchableByTermFieldComparisonAndStats) {
   EXPECT_EQ(byService["search"], 1);
 
   // A narrow time range leaves the others out.
-  json ranged = query("service:checkout", "&start=2026-12-01T10:00:00.500Z&end=2026-12-01T10:00:05Z");
+  json ranged =
+      query("service:checkout", "&start=2026-12-01T10:00:00.500Z&end=2026-12-01T10:00:05Z");
   EXPECT_EQ(ranged["records"].size(), 1u) << ranged.dump();
 
-  auto patterns = httpGet(server_->port(), "/api/v1/logs/patterns?start=0&service=checkout", auth());
+  auto patterns =
+      httpGet(server_->port(), "/api/v1/logs/patterns?start=0&service=checkout", auth());
   ASSERT_TRUE(patterns);
   ASSERT_EQ(patterns->status, 200) << patterns->body;
   EXPECT_EQ(json::parse(patterns->body)["patterns"].size(), 2u) << patterns->body;
@@ -216,8 +219,8 @@ TEST_F(LogsE2eTest, NativeLinesAreSearchableByTermFieldComparisonAndStats) {
 TEST_F(LogsE2eTest, CursorPagesThroughEverythingNewestFirst) {
   std::string body;
   for (int i = 0; i < 250; ++i) {
-    body += R"({"timestamp":)" + std::to_string(1'764'000'000 + i) + R"(,"service":"pager","message":"page line )" +
-            std::to_string(i) + "\"}\n";
+    body += R"({"timestamp":)" + std::to_string(1'764'000'000 + i) +
+            R"(,"service":"pager","message":"page line )" + std::to_string(i) + "\"}\n";
   }
   ASSERT_EQ(httpPost(server_->port(), "/api/v1/logs", body, auth())->status, 202);
   ASSERT_EQ(waitFor("service:pager", 250)["records"].size(), 250u);
@@ -243,10 +246,14 @@ TEST_F(LogsE2eTest, CursorPagesThroughEverythingNewestFirst) {
 // the http output's configured path, are ours), into a fresh server: every sample.log line
 // must be found again.
 TEST_F(LogsE2eTest, FluentBitRequestsAreAcceptedAsSentAndEveryLineIsFound) {
-  std::vector<std::string> variants = {"es/default",       "es/gzip-logstash",
-                                       "http/json",        "http/json_lines",
-                                       "http/json_lines-gzip", "loki/json",
-                                       "loki/gzip-key_value",  "opentelemetry/protobuf",
+  std::vector<std::string> variants = {"es/default",
+                                       "es/gzip-logstash",
+                                       "http/json",
+                                       "http/json_lines",
+                                       "http/json_lines-gzip",
+                                       "loki/json",
+                                       "loki/gzip-key_value",
+                                       "opentelemetry/protobuf",
                                        "opentelemetry/protobuf-gzip",
                                        "opentelemetry/protobuf-zstd",
                                        "opentelemetry/protobuf-body_key_attributes",
@@ -285,21 +292,24 @@ TEST_F(LogsE2eTest, FluentBitRequestsAreAcceptedAsSentAndEveryLineIsFound) {
 TEST_F(LogsE2eTest, SyslogOverTcpAndUdpFromLoggerAndFromACapturedStream) {
   // Fluent Bit's syslog output, the whole TCP stream as captured (RFC 5424 and 3164).
   for (const char* variant : {"rfc5424-tcp", "rfc3164-tcp"}) {
-    ASSERT_TRUE(sendTcp(server_->syslogPort(), readFile(kCaptures / "syslog" / variant / "001.body.bin")));
+    ASSERT_TRUE(
+        sendTcp(server_->syslogPort(), readFile(kCaptures / "syslog" / variant / "001.body.bin")));
   }
   json found = waitFor("service:fluent-bit", 40);
   EXPECT_GE(found["records"].size(), 40u) << found.dump().substr(0, 2000);
-  if (!found["records"].empty()) EXPECT_EQ(found["records"][0]["host"], "fb-host");
+  if (!found["records"].empty()) {
+    EXPECT_EQ(found["records"][0]["host"], "fb-host");
+  }
 
   std::string port = std::to_string(server_->syslogPort());
-  auto [c1, o1] = run({"logger", "--tcp", "-n", "127.0.0.1", "-P", port, "--rfc5424", "-t", "e2eapp",
-                       "-p", "user.err", "tcp newline framed zebra"});
+  auto [c1, o1] = run({"logger", "--tcp", "-n", "127.0.0.1", "-P", port, "--rfc5424", "-t",
+                       "e2eapp", "-p", "user.err", "tcp newline framed zebra"});
   EXPECT_EQ(c1, 0) << o1;
-  auto [c2, o2] = run({"logger", "--tcp", "--octet-count", "-n", "127.0.0.1", "-P", port, "--rfc5424",
-                       "-t", "e2eapp", "tcp octet counted giraffe"});
+  auto [c2, o2] = run({"logger", "--tcp", "--octet-count", "-n", "127.0.0.1", "-P", port,
+                       "--rfc5424", "-t", "e2eapp", "tcp octet counted giraffe"});
   EXPECT_EQ(c2, 0) << o2;
-  auto [c3, o3] = run({"logger", "--udp", "-n", "127.0.0.1", "-P", port, "--rfc3164", "-t", "e2eudp",
-                       "udp datagram okapi"});
+  auto [c3, o3] = run({"logger", "--udp", "-n", "127.0.0.1", "-P", port, "--rfc3164", "-t",
+                       "e2eudp", "udp datagram okapi"});
   EXPECT_EQ(c3, 0) << o3;
   json zebra = waitFor("zebra", 1);
   ASSERT_EQ(zebra["records"].size(), 1u) << zebra.dump();
@@ -311,7 +321,9 @@ TEST_F(LogsE2eTest, SyslogOverTcpAndUdpFromLoggerAndFromACapturedStream) {
   EXPECT_EQ(okapi["records"].size(), 1u) << okapi.dump();
 
   // A last line without its newline, then the connection closes: kept.
-  ASSERT_TRUE(sendTcp(server_->syslogPort(), "<13>1 - - tailapp - - - first full line\n<13>1 - - tailapp - - - unterminated walrus"));
+  ASSERT_TRUE(sendTcp(
+      server_->syslogPort(),
+      "<13>1 - - tailapp - - - first full line\n<13>1 - - tailapp - - - unterminated walrus"));
   EXPECT_EQ(waitFor("walrus", 1)["records"].size(), 1u);
 }
 
@@ -335,13 +347,16 @@ TEST_F(LogsE2eTest, RsyslogForwardsOverTcpWithOctetCounting) {
   }
   ASSERT_TRUE(up) << rsyslog.output();
   for (int i = 0; i < 5; ++i) {
-    auto [code, out] = run({"logger", "--tcp", "-n", "127.0.0.1", "-P", std::to_string(inPort),
-                            "-t", "viarsyslog", "forwarded line " + std::to_string(i) + " narwhal"});
+    auto [code, out] =
+        run({"logger", "--tcp", "-n", "127.0.0.1", "-P", std::to_string(inPort), "-t", "viarsyslog",
+             "forwarded line " + std::to_string(i) + " narwhal"});
     ASSERT_EQ(code, 0) << out;
   }
   json found = waitFor("narwhal", 5, seconds(20));
   EXPECT_EQ(found["records"].size(), 5u) << found.dump() << rsyslog.output();
-  if (!found["records"].empty()) EXPECT_EQ(found["records"][0]["service"], "viarsyslog");
+  if (!found["records"].empty()) {
+    EXPECT_EQ(found["records"][0]["service"], "viarsyslog");
+  }
   rsyslog.signalAndWait(SIGTERM, seconds(10));
 }
 
@@ -351,8 +366,10 @@ TEST_F(LogsE2eTest, LiveTailStreamsMatchingLinesAsServerSentEvents) {
   ASSERT_TRUE(tail.send("GET /api/v1/logs/tail?query=service%3Atailme HTTP/1.1\r\nHost: x\r\n" +
                         auth() + "\r\n"));
   std::this_thread::sleep_for(milliseconds(300));
-  std::string body = R"({"service":"other","message":"not for the tail"})" "\n"
-                     R"({"service":"tailme","message":"hello from the tail"})" "\n";
+  std::string body = R"({"service":"other","message":"not for the tail"})"
+                     "\n"
+                     R"({"service":"tailme","message":"hello from the tail"})"
+                     "\n";
   ASSERT_EQ(httpPost(server_->port(), "/api/v1/logs", body, auth())->status, 202);
   auto deadline = std::chrono::steady_clock::now() + seconds(10);
   while (std::chrono::steady_clock::now() < deadline &&
@@ -378,7 +395,8 @@ TEST_F(LogsE2eTest, BadInputGetsAClearErrorAndIsCounted) {
   r = httpPost(port, "/v1/logs", std::string("\x0a\xff\xff\xff\xff\x0f", 6),
                auth() + "Content-Type: application/x-protobuf\r\n");
   EXPECT_EQ(r->status, 400) << r->body;
-  r = httpPost(port, "/loki/api/v1/push", "{\"streams\": 5}", auth() + "Content-Type: application/json\r\n");
+  r = httpPost(port, "/loki/api/v1/push", "{\"streams\": 5}",
+               auth() + "Content-Type: application/json\r\n");
   EXPECT_EQ(r->status, 400) << r->body;
 
   // Invalid UTF-8 and a NUL are replaced, a 1 MB line is cut at logs.max_line_bytes; all counted.
@@ -388,10 +406,13 @@ TEST_F(LogsE2eTest, BadInputGetsAClearErrorAndIsCounted) {
   ASSERT_EQ(r->status, 202) << r->body;
   json found = waitFor("okapi", 1);
   ASSERT_EQ(found["records"].size(), 1u) << found.dump();
-  EXPECT_NE(found["records"][0]["message"].get<std::string>().find("\xEF\xBF\xBD"), std::string::npos);
+  EXPECT_NE(found["records"][0]["message"].get<std::string>().find("\xEF\xBF\xBD"),
+            std::string::npos);
   auto metrics = httpGet(port, "/metrics", auth());
-  EXPECT_NE(metrics->body.find("pharos_logs_sanitised_total{reason=\"invalid_utf8\"} 1"), std::string::npos);
-  EXPECT_NE(metrics->body.find("pharos_logs_sanitised_total{reason=\"truncated\"} 1"), std::string::npos);
+  EXPECT_NE(metrics->body.find("pharos_logs_sanitised_total{reason=\"invalid_utf8\"} 1"),
+            std::string::npos);
+  EXPECT_NE(metrics->body.find("pharos_logs_sanitised_total{reason=\"truncated\"} 1"),
+            std::string::npos);
 
   // Unauthenticated ingest is refused.
   EXPECT_EQ(httpPost(port, "/api/v1/logs", "{\"message\":\"x\"}", "")->status, 401);
@@ -410,7 +431,8 @@ TEST_F(LogsE2eTest, KillNineLosesNothingAcknowledged) {
     for (int batch = 0; !stop; ++batch) {
       std::string body;
       for (int i = 0; i < 100; ++i) {
-        body += "{\"service\":\"durable\",\"message\":\"seq" + std::to_string(batch * 100 + i) + " kept\"}\n";
+        body += "{\"service\":\"durable\",\"message\":\"seq" + std::to_string(batch * 100 + i) +
+                " kept\"}\n";
       }
       auto r = httpPost(server_->port(), "/api/v1/logs", body, auth());
       if (!r) break;
@@ -457,7 +479,9 @@ TEST_F(LogsE2eTest, KillNineLosesNothingAcknowledged) {
 }
 
 TEST_F(LogsE2eTest, CommandLineQueriesPatternsAndTails) {
-  std::string body = R"({"service":"cli","level":"error","message":"disk quota exceeded for user 42"})" "\n";
+  std::string body =
+      R"({"service":"cli","level":"error","message":"disk quota exceeded for user 42"})"
+      "\n";
   ASSERT_EQ(httpPost(server_->port(), "/api/v1/logs", body, auth())->status, 202);
   ASSERT_EQ(waitFor("quota", 1)["records"].size(), 1u);
   auto [code, out] = run({PHAROS_BINARY, "logs", "query", "quota level:error", "--since", "1h",

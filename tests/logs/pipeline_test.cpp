@@ -18,8 +18,12 @@ auto all = [](const Record&) { return true; };
 class PipelineTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    bus_ = std::move(*bus::EmbeddedBus::open(dir_.file("bus.db"), clock_));
-    objects_ = std::move(*objects::LocalObjectStore::open(dir_.file("objects"), clock_));
+    auto bus = bus::EmbeddedBus::open(dir_.file("bus.db"), clock_);
+    ASSERT_TRUE(bus.ok());
+    bus_ = std::move(bus).value();
+    auto objects = objects::LocalObjectStore::open(dir_.file("objects"), clock_);
+    ASSERT_TRUE(objects.ok());
+    objects_ = std::move(objects).value();
   }
 
   std::unique_ptr<LogPipeline> open(config::LogsConfig config = {}) {

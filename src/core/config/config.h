@@ -181,8 +181,6 @@ struct LogsConfig {
   int64_t segmentBytes = 64 << 20;
   // Searchable lines are kept this long (whole days are dropped).
   Millis retention{7LL * 86'400'000};
-  // Attributes whose values are indexed for `key:value` search besides the built-in fields.
-  std::vector<std::string> indexedAttributes;
   // zstd level of the raw archive (objects under archive/logs/).
   int64_t archiveLevel = 9;
 };
