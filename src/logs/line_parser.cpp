@@ -412,6 +412,29 @@ bool LineParser::takeField(std::string_view key, const FieldValue& value) {
   return false;
 }
 
+bool LineParser::takeEntryField(std::string_view key, std::string_view value) {
+  if (key == "host" || key == "host.name" || key == "hostname") {
+    if (!out_->host.empty() || value.empty()) return false;
+    out_->host.assign(value);
+    return true;
+  }
+  switch (classify(key)) {
+    case WellKnown::kStatus:
+    case WellKnown::kLatencyMs:
+    case WellKnown::kLatencyUnitless:
+    case WellKnown::kTraceId: {
+      FieldValue field;
+      field.text = value;
+      field.isString = true;
+      return takeField(key, field);
+    }
+    default:
+      // The decoders took the time, message, level and service already; a second one (an
+      // alias that lost) is kept as it came.
+      return false;
+  }
+}
+
 void LineParser::bodyField(std::string_view key, const FieldValue& value) {
   // A field without a name cannot be queried; keeping it would only cost space.
   if (key.empty()) return;
@@ -485,8 +508,11 @@ void LineParser::parse(Source source, std::int64_t receivedNs, const EntryView& 
   out.host.clear();
   out.templateId = 0;
 
-  for (const AttributeView& attribute : entry.attributes)
-    addAttribute(attribute.key, attribute.value);
+  // A protocol's attributes may carry the fixed fields (a native line's "status", an OTLP
+  // record's "trace_id" or resource "host.name"): those become the fields; the rest stay.
+  for (const AttributeView& attribute : entry.attributes) {
+    if (!takeEntryField(attribute.key, attribute.value)) addAttribute(attribute.key, attribute.value);
+  }
 
   std::string_view body = entry.message;
   SyslogMessage syslog;

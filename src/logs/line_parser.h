@@ -63,6 +63,8 @@ class LineParser {
   // Takes a well-known field into the record; false when `key` is not one or its value does
   // not fit (then the caller keeps it as an attribute).
   bool takeField(std::string_view key, const FieldValue& value);
+  // An entry attribute that is a fixed field (status, latency, trace id, host): taken.
+  bool takeEntryField(std::string_view key, std::string_view value);
   void bodyField(std::string_view key, const FieldValue& value);
   bool parseJsonBody(std::string_view body);
   bool parseAccessLogBody(std::string_view body);

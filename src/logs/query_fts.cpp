@@ -29,9 +29,10 @@ std::string joinAnd(const std::vector<std::string>& parts) {
   return out;
 }
 
-// Words in the message: runs of consecutive long-enough tokens become FTS5 phrases, ANDed.
-// A short token breaks a phrase rather than ending the constraint: "error 5 times" becomes
-// "error" AND "times", which every match still satisfies.
+// Words in the message, each one ANDed: the index holds a block's set of tokens (no
+// positions, FTS5 detail=none), so a phrase is narrowed by its words and checked on the lines.
+// Short tokens are not worth a constraint: "error 5 times" becomes "error" AND "times", which
+// every match still satisfies. A prefix applies to the last word only.
 std::optional<std::string> termExpression(const QueryNode& node) {
   std::string lowered;
   lowercaseAscii(node.text, lowered);
@@ -40,23 +41,11 @@ std::optional<std::string> termExpression(const QueryNode& node) {
   bool lastIsPrefix =
       node.prefix && !lowered.empty() && isTokenByte(static_cast<unsigned char>(lowered.back()));
   std::vector<std::string> parts;
-  std::string run;
-  auto flush = [&](bool prefix) {
-    if (run.empty()) return;
-    parts.push_back(quoteToken(run) + (prefix ? "*" : ""));
-    run.clear();
-  };
   for (std::size_t i = 0; i < tokens.size(); ++i) {
-    bool last = i + 1 == tokens.size();
-    if (tokens[i].size() < kMinTokenBytes) {
-      flush(false);
-      continue;
-    }
-    if (!run.empty()) run += ' ';
-    run += tokens[i];
-    if (last) flush(lastIsPrefix);
+    if (tokens[i].size() < kMinTokenBytes) continue;
+    bool prefix = lastIsPrefix && i + 1 == tokens.size();
+    parts.push_back(quoteToken(tokens[i]) + (prefix ? "*" : ""));
   }
-  flush(false);
   if (parts.empty()) return std::nullopt;
   return joinAnd(parts);
 }
@@ -104,7 +93,7 @@ std::optional<std::string> levelExpression(const QueryNode& node) {
 
 std::optional<std::string> fieldExpression(const QueryNode& node) {
   if (node.field == "message" && node.compare == FieldCompare::kEquals) {
-    // The whole message equals the value, so the value's words are in it as a phrase.
+    // The whole message equals the value, so the value's words are all in it.
     QueryNode term;
     term.text = node.text;
     return termExpression(term);
