@@ -511,7 +511,8 @@ void LineParser::parse(Source source, std::int64_t receivedNs, const EntryView& 
   // A protocol's attributes may carry the fixed fields (a native line's "status", an OTLP
   // record's "trace_id" or resource "host.name"): those become the fields; the rest stay.
   for (const AttributeView& attribute : entry.attributes) {
-    if (!takeEntryField(attribute.key, attribute.value)) addAttribute(attribute.key, attribute.value);
+    if (!takeEntryField(attribute.key, attribute.value))
+      addAttribute(attribute.key, attribute.value);
   }
 
   std::string_view body = entry.message;

@@ -109,9 +109,10 @@ class LogsE2eTest : public ::testing::Test {
 
   std::string auth() const { return "Authorization: Bearer " + key_ + "\r\n"; }
 
-  json query(const std::string& q, const std::string& extra = "") {
-    auto r = httpGet(server_->port(),
-                     "/api/v1/logs/query?start=0&limit=1000&query=" + urlEncode(q) + extra, auth());
+  // `range`: "&start=…&end=…" instead of everything from the epoch on.
+  json query(const std::string& q, const std::string& range = "&start=0") {
+    auto r = httpGet(server_->port(), "/api/v1/logs/query?limit=1000&query=" + urlEncode(q) + range,
+                     auth());
     if (!r || r->status != 200)
       return json{{"status", r ? r->status : 0}, {"body", r ? r->body : ""}};
     return json::parse(r->body);
@@ -139,8 +140,24 @@ class LogsE2eTest : public ::testing::Test {
   std::string key_;
 };
 
-// A query that finds one sample.log line: its words, lowercased (so no word is an operator).
+// A query that finds one sample.log line: the words of the message it becomes (a JSON
+// line's "msg", a logfmt line's msg=, else the whole line), lowercased so no word is an
+// operator, split as the index splits (letters, digits and '_').
 std::string queryForLine(const std::string& line) {
+  std::string message = line;
+  if (line.starts_with("{")) {
+    json j = json::parse(line, nullptr, false);
+    for (const char* key : {"msg", "message", "log"})
+      if (j.is_object() && j.contains(key) && j[key].is_string()) message = j[key];
+  } else if (auto at = line.find("msg="); at != std::string::npos) {
+    at += 4;
+    bool quoted = line[at] == '"';
+    if (quoted) ++at;
+    message = line.substr(at, line.find(quoted ? '"' : ' ', at) - at);
+  }
+  // Up to the first escape or control character: a JSON line shipped inside another JSON
+  // document keeps them escaped in its message.
+  message = message.substr(0, std::min(message.find('\\'), message.find('\t')));
   std::string q, word;
   auto flush = [&] {
     if (word.size() >= 2 && word != "and" && word != "or" && word != "not") {
@@ -149,8 +166,8 @@ std::string queryForLine(const std::string& line) {
     }
     word.clear();
   };
-  for (char c : line) {
-    if (std::isalnum(static_cast<unsigned char>(c))) {
+  for (char c : message) {
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || (c & 0x80) != 0) {
       word.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
     } else {
       flush();
@@ -302,13 +319,13 @@ TEST_F(LogsE2eTest, SyslogOverTcpAndUdpFromLoggerAndFromACapturedStream) {
   }
 
   std::string port = std::to_string(server_->syslogPort());
-  auto [c1, o1] = run({"logger", "--tcp", "-n", "127.0.0.1", "-P", port, "--rfc5424", "-t",
+  auto [c1, o1] = run({"/usr/bin/logger", "--tcp", "-n", "127.0.0.1", "-P", port, "--rfc5424", "-t",
                        "e2eapp", "-p", "user.err", "tcp newline framed zebra"});
   EXPECT_EQ(c1, 0) << o1;
-  auto [c2, o2] = run({"logger", "--tcp", "--octet-count", "-n", "127.0.0.1", "-P", port,
+  auto [c2, o2] = run({"/usr/bin/logger", "--tcp", "--octet-count", "-n", "127.0.0.1", "-P", port,
                        "--rfc5424", "-t", "e2eapp", "tcp octet counted giraffe"});
   EXPECT_EQ(c2, 0) << o2;
-  auto [c3, o3] = run({"logger", "--udp", "-n", "127.0.0.1", "-P", port, "--rfc3164", "-t",
+  auto [c3, o3] = run({"/usr/bin/logger", "--udp", "-n", "127.0.0.1", "-P", port, "--rfc3164", "-t",
                        "e2eudp", "udp datagram okapi"});
   EXPECT_EQ(c3, 0) << o3;
   json zebra = waitFor("zebra", 1);
@@ -348,8 +365,8 @@ TEST_F(LogsE2eTest, RsyslogForwardsOverTcpWithOctetCounting) {
   ASSERT_TRUE(up) << rsyslog.output();
   for (int i = 0; i < 5; ++i) {
     auto [code, out] =
-        run({"logger", "--tcp", "-n", "127.0.0.1", "-P", std::to_string(inPort), "-t", "viarsyslog",
-             "forwarded line " + std::to_string(i) + " narwhal"});
+        run({"/usr/bin/logger", "--tcp", "-n", "127.0.0.1", "-P", std::to_string(inPort), "-t",
+             "viarsyslog", "forwarded line " + std::to_string(i) + " narwhal"});
     ASSERT_EQ(code, 0) << out;
   }
   json found = waitFor("narwhal", 5, seconds(20));
@@ -399,20 +416,35 @@ TEST_F(LogsE2eTest, BadInputGetsAClearErrorAndIsCounted) {
                auth() + "Content-Type: application/json\r\n");
   EXPECT_EQ(r->status, 400) << r->body;
 
-  // Invalid UTF-8 and a NUL are replaced, a 1 MB line is cut at logs.max_line_bytes; all counted.
-  std::string weird = std::string("{\"message\":\"bad \xff byte and nul \\u0000 here okapi\"}\n");
+  // In JSON, invalid UTF-8 makes the line invalid: refused, and named. A NUL (written \u0000)
+  // is replaced and a 1 MB line is cut at logs.max_line_bytes; both counted.
+  std::string invalid = std::string("{\"message\":\"bad \xff byte\"}\n");
+  std::string nul = "{\"message\":\"nul \\u0000 here okapi\"}\n";
   std::string huge = "{\"message\":\"" + std::string(1 << 20, 'x') + " longline\"}\n";
-  r = httpPost(port, "/api/v1/logs", weird + huge, auth());
+  r = httpPost(port, "/api/v1/logs", invalid + nul + huge, auth());
   ASSERT_EQ(r->status, 202) << r->body;
+  EXPECT_EQ(json::parse(r->body)["rejected"], 1) << r->body;
+  EXPECT_EQ(json::parse(r->body)["accepted"], 2) << r->body;
   json found = waitFor("okapi", 1);
+  ASSERT_EQ(found["records"].size(), 1u) << found.dump();
+  EXPECT_EQ(found["records"][0]["message"], "nul \xEF\xBF\xBD here okapi");
+  // Syslog carries raw bytes: invalid UTF-8 there is replaced, not refused.
+  ASSERT_TRUE(sendTcp(server_->syslogPort(), "<14>1 - - rawapp - - - raw \xff\xfe bytes quagga\n"));
+  found = waitFor("quagga", 1);
   ASSERT_EQ(found["records"].size(), 1u) << found.dump();
   EXPECT_NE(found["records"][0]["message"].get<std::string>().find("\xEF\xBF\xBD"),
             std::string::npos);
   auto metrics = httpGet(port, "/metrics", auth());
-  EXPECT_NE(metrics->body.find("pharos_logs_sanitised_total{reason=\"invalid_utf8\"} 1"),
+  EXPECT_NE(metrics->body.find("pharos_logs_sanitised_total{reason=\"invalid_utf8\"} 2"),
+            std::string::npos);
+  EXPECT_NE(metrics->body.find("pharos_logs_sanitised_total{reason=\"nul_byte\"} 1"),
             std::string::npos);
   EXPECT_NE(metrics->body.find("pharos_logs_sanitised_total{reason=\"truncated\"} 1"),
             std::string::npos);
+  // The broken NDJSON line, the protobuf and Loki bodies, the invalid UTF-8 line.
+  EXPECT_NE(metrics->body.find("pharos_logs_rejected_total{reason=\"malformed\"} 4"),
+            std::string::npos)
+      << metrics->body.substr(metrics->body.find("pharos_logs_rejected"), 300);
 
   // Unauthenticated ingest is refused.
   EXPECT_EQ(httpPost(port, "/api/v1/logs", "{\"message\":\"x\"}", "")->status, 401);
