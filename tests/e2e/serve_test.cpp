@@ -105,8 +105,8 @@ TEST(ServeTest, SecondServerOnTheSameDataDirectoryIsRefused) {
   TempDir dir;
   Server first(dir.file("data"));
   ASSERT_NE(first.port(), 0) << first.process().output();
-  auto [code, out] =
-      run({PHAROS_BINARY, "serve", "--data", dir.file("data"), "--listen", "127.0.0.1:0", "--syslog", "127.0.0.1:0"});
+  auto [code, out] = run({PHAROS_BINARY, "serve", "--data", dir.file("data"), "--listen",
+                          "127.0.0.1:0", "--syslog", "127.0.0.1:0"});
   EXPECT_EQ(code, 1);
   EXPECT_NE(out.find("in use by another pharos process"), std::string::npos) << out;
   EXPECT_EQ(first.process().signalAndWait(SIGTERM, seconds(15)), 0);

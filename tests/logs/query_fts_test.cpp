@@ -86,7 +86,9 @@ class FtsIndex {
  public:
   FtsIndex() {
     EXPECT_EQ(sqlite3_open(":memory:", &db_), SQLITE_OK);
-    exec("CREATE VIRTUAL TABLE docs USING fts5(body, detail=none, tokenize = \"ascii tokenchars '_'\")");
+    exec(
+        "CREATE VIRTUAL TABLE docs USING fts5(body, detail=none, tokenize = \"ascii tokenchars "
+        "'_'\")");
   }
   ~FtsIndex() { sqlite3_close(db_); }
 
