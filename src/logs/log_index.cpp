@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 #include <ctime>
+#include <future>
+#include <map>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -36,10 +38,10 @@ std::int64_t dayStartNs(const std::string& day) {
 // The FTS document of a block: the distinct tokens of appendIndexDocument() over its
 // records. A set, not a sequence: the index only narrows a search to blocks (a phrase is
 // checked on the decoded lines), so order and repeats would only cost space.
-std::string blockDocument(std::span<const Record> records) {
+std::string blockDocument(std::span<const Record* const> records) {
   std::string all;
-  for (const auto& r : records) {
-    appendIndexDocument(r, all);
+  for (const Record* r : records) {
+    appendIndexDocument(*r, all);
     all.push_back(' ');
   }
   std::unordered_set<std::string_view> words;
@@ -134,12 +136,75 @@ Status LogIndex::ensurePartition(const std::string& day) {
   return okStatus();
 }
 
+namespace {
+
+// A block ready to insert: encoded and its document built, outside the write lock.
+struct PreparedBlock {
+  std::string day;
+  std::int64_t lo = 0, hi = 0, count = 0;
+  std::string data, doc;
+};
+
+struct TemplateKey {
+  std::string_view service;
+  std::uint64_t id;
+  bool operator==(const TemplateKey&) const = default;
+};
+struct TemplateKeyHash {
+  std::size_t operator()(const TemplateKey& k) const {
+    return std::hash<std::string_view>()(k.service) * 31 + std::hash<std::uint64_t>()(k.id);
+  }
+};
+struct TemplateStat {
+  std::uint64_t count = 0;
+  std::int64_t first = INT64_MAX, last = INT64_MIN;
+};
+
+}  // namespace
+
 Status LogIndex::write(std::span<const Record> records, std::uint64_t processedUpTo,
                        std::string_view stateKey, std::string_view state) {
   // Partition by receive day; within it, blocks of records in timestamp order.
-  std::unordered_map<std::string, std::vector<const Record*>> byDay;
+  std::map<std::string, std::vector<const Record*>> byDay;
   for (const auto& r : records)
     byDay[utcDay(r.receivedNs)].push_back(&r);
+  std::vector<PreparedBlock> blocks;
+  std::map<std::string, std::unordered_map<TemplateKey, TemplateStat, TemplateKeyHash>> stats;
+  for (auto& [day, rows] : byDay) {
+    std::stable_sort(rows.begin(), rows.end(), [](const Record* a, const Record* b) {
+      return a->timestampNs < b->timestampNs;
+    });
+    auto& dayStats = stats[day];
+    for (const Record* r : rows) {
+      auto& st = dayStats[TemplateKey{r->service, r->templateId}];
+      ++st.count;
+      st.first = std::min(st.first, r->timestampNs);
+      st.last = std::max(st.last, r->timestampNs);
+    }
+    for (std::size_t at = 0; at < rows.size(); at += options_.blockRecords) {
+      std::size_t end = std::min(rows.size(), at + options_.blockRecords);
+      blocks.push_back({day, rows[at]->timestampNs, rows[end - 1]->timestampNs,
+                        static_cast<std::int64_t>(end - at), {}, {}});
+    }
+  }
+  // Encoding and token sets are most of the work and need no lock: half of the blocks on a
+  // second thread.
+  auto prepare = [&](std::size_t from, std::size_t to) {
+    std::size_t at = 0;
+    for (auto& [day, rows] : byDay) {
+      for (std::size_t i = 0; i < rows.size(); i += options_.blockRecords, ++at) {
+        if (at < from || at >= to) continue;
+        std::span<const Record* const> block(rows.data() + i,
+                                             std::min(options_.blockRecords, rows.size() - i));
+        blocks[at].data = encodeRecordBlock(block, options_.zstdLevel);
+        blocks[at].doc = blockDocument(block);
+      }
+    }
+  };
+  std::size_t half = blocks.size() / 2;
+  auto other = half > 0 ? std::async(std::launch::async, prepare, 0, half) : std::future<void>();
+  prepare(half, blocks.size());
+  if (other.valid()) other.get();
 
   std::lock_guard lock(writeMutex_);
   PHAROS_TRY(writer_->begin());
@@ -147,66 +212,37 @@ Status LogIndex::write(std::span<const Record> records, std::uint64_t processedU
     (void)writer_->rollback();
     return s;
   };
+  for (const auto& b : blocks) {
+    if (auto s = ensurePartition(b.day); !s.ok()) return fail(std::move(s));
+    auto insert = writer_->prepare("INSERT INTO blocks_" + b.day +
+                                   " (min_ts, max_ts, n, data) VALUES (?1, ?2, ?3, ?4)");
+    if (!insert.ok()) return fail(insert.error());
+    insert->bind(1, b.lo).bind(2, b.hi).bind(3, b.count).bindBlob(4, b.data);
+    if (auto s = insert->run(); !s.ok()) return fail(std::move(s));
+    std::int64_t rowid = writer_->lastInsertRowId();
+    auto fts = writer_->prepare("INSERT INTO fts_" + b.day + " (rowid, doc) VALUES (?1, ?2)");
+    if (!fts.ok()) return fail(fts.error());
+    fts->bind(1, rowid).bind(2, b.doc);
+    if (auto s = fts->run(); !s.ok()) return fail(std::move(s));
+  }
   for (auto& [day, rows] : byDay) {
-    if (auto s = ensurePartition(day); !s.ok()) return fail(std::move(s));
-    std::stable_sort(rows.begin(), rows.end(), [](const Record* a, const Record* b) {
-      return a->timestampNs < b->timestampNs;
-    });
-    struct Stat {
-      std::uint64_t count = 0;
-      std::int64_t first = INT64_MAX, last = INT64_MIN;
-    };
-    std::unordered_map<std::string, Stat> stats;  // service + '\0' + template id
-    std::vector<Record> block;
-    std::int64_t minTs = INT64_MAX, maxTs = INT64_MIN;
-    for (std::size_t at = 0; at < rows.size(); at += options_.blockRecords) {
-      std::size_t end = std::min(rows.size(), at + options_.blockRecords);
-      block.clear();
-      for (std::size_t i = at; i < end; ++i) {
-        const Record& r = *rows[i];
-        block.push_back(r);
-        std::string key = r.service;
-        key.push_back('\0');
-        key += std::to_string(r.templateId);
-        auto& st = stats[key];
-        ++st.count;
-        st.first = std::min(st.first, r.timestampNs);
-        st.last = std::max(st.last, r.timestampNs);
-      }
-      std::int64_t lo = block.front().timestampNs, hi = block.back().timestampNs;
-      minTs = std::min(minTs, lo);
-      maxTs = std::max(maxTs, hi);
-      auto insert = writer_->prepare("INSERT INTO blocks_" + day +
-                                     " (min_ts, max_ts, n, data) VALUES (?1, ?2, ?3, ?4)");
-      if (!insert.ok()) return fail(insert.error());
-      insert->bind(1, lo).bind(2, hi).bind(3, static_cast<std::int64_t>(block.size()));
-      insert->bindBlob(4, encodeRecordBlock(block, options_.zstdLevel));
-      if (auto s = insert->run(); !s.ok()) return fail(std::move(s));
-      std::int64_t rowid = writer_->lastInsertRowId();
-      auto fts = writer_->prepare("INSERT INTO fts_" + day + " (rowid, doc) VALUES (?1, ?2)");
-      if (!fts.ok()) return fail(fts.error());
-      fts->bind(1, rowid).bind(2, blockDocument(block));
-      if (auto s = fts->run(); !s.ok()) return fail(std::move(s));
-    }
+    std::int64_t minTs = rows.front()->timestampNs, maxTs = rows.back()->timestampNs;
     auto part = writer_->prepare(
         "UPDATE partitions SET min_ts = min(coalesce(min_ts, ?2), ?2), max_ts = "
         "max(coalesce(max_ts, ?3), ?3), records = records + ?4, blocks = blocks + ?5 WHERE day = "
         "?1");
     if (!part.ok()) return fail(part.error());
-    part->bind(1, day).bind(2, minTs).bind(3, maxTs).bind(4,
-                                                          static_cast<std::int64_t>(rows.size()));
+    part->bind(1, day).bind(2, minTs).bind(3, maxTs).bind(4, static_cast<std::int64_t>(rows.size()));
     part->bind(5, static_cast<std::int64_t>((rows.size() + options_.blockRecords - 1) /
                                             options_.blockRecords));
     if (auto s = part->run(); !s.ok()) return fail(std::move(s));
-    for (const auto& [key, st] : stats) {
-      auto sep = key.find('\0');
+    for (const auto& [key, st] : stats[day]) {
       auto up = writer_->prepare(
           "INSERT INTO template_stats VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (day, service, "
           "template_id) DO UPDATE SET count = count + ?4, first_ns = min(first_ns, ?5), "
           "last_ns = max(last_ns, ?6)");
       if (!up.ok()) return fail(up.error());
-      up->bind(1, day).bind(2, std::string_view(key).substr(0, sep));
-      up->bind(3, static_cast<std::int64_t>(std::stoull(key.substr(sep + 1))));
+      up->bind(1, day).bind(2, key.service).bind(3, static_cast<std::int64_t>(key.id));
       up->bind(4, static_cast<std::int64_t>(st.count)).bind(5, st.first).bind(6, st.last);
       if (auto s = up->run(); !s.ok()) return fail(std::move(s));
     }

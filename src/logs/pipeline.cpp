@@ -3,6 +3,8 @@
 #include <zstd.h>
 
 #include <charconv>
+#include <future>
+#include <span>
 
 #include "core/error.h"
 #include "core/log.h"
@@ -208,32 +210,66 @@ void LogPipeline::processLoop() {
   }
 }
 
+// One chunk parsed and mined, waiting for (or in) its index write.
+struct LogPipeline::ParsedChunk {
+  std::vector<Record> records;  // the first `count` are this chunk's; the rest keep capacity
+  std::size_t count = 0;
+  std::uint64_t end = 0;
+  std::string minerState;  // empty: the templates did not change
+};
+
+// Parses and mines chunk N+1 while chunk N is written to the index on a second thread: the
+// two halves cost about the same, so a pipeline of two keeps both cores busy. Positions
+// still advance strictly in order; processed_ moves only after a chunk's write committed.
 Status LogPipeline::processUpTo(std::uint64_t target) {
-  LineParser parser;
-  std::vector<Record> records;
-  while (processed_ < target && running_) {
-    std::uint64_t from = processed_;
-    auto chunk = log_->read(from, kReadBytes);
-    if (!chunk.ok() && chunk.error().code == ErrorCode::kNotFound) {
-      processed_ = log_->begin();  // removed meanwhile; cannot happen unless processed
-      continue;
+  ParsedChunk chunks[2];
+  int next = 0;
+  std::future<Status> writing;
+  ParsedChunk* inWrite = nullptr;
+  auto finishWrite = [&]() -> Status {
+    if (!writing.valid()) return okStatus();
+    Status s = writing.get();
+    PHAROS_TRY(std::move(s));
+    std::span<const Record> done(inWrite->records.data(), inWrite->count);
+    processed_ = inWrite->end;
+    processedLines_.fetch_add(done.size(), std::memory_order_relaxed);
+    tail_.publish(done);
+    processedCv_.notify_all();
+    return okStatus();
+  };
+  std::uint64_t parsedUpTo = processed_;
+  while (parsedUpTo < target && running_) {
+    auto chunk = log_->read(parsedUpTo, kReadBytes);
+    if (!chunk.ok()) {
+      (void)finishWrite();
+      return chunk.error();
     }
-    if (!chunk.ok()) return chunk.error();
     if (chunk->batches.empty()) break;
-    records.clear();
-    bool minerChanged = false;
-    std::string minerState;
+    ParsedChunk& parsed = chunks[next];
+    next ^= 1;
+    parsed.count = 0;
+    parsed.end = chunk->end;
+    parsed.minerState.clear();
     {
+      bool minerChanged = false;
       std::lock_guard lock(minerMutex_);
       for (auto bytes : chunk->batches) {
         auto reader = BatchReader::open(bytes);
-        if (!reader.ok()) return reader.error();
+        if (!reader.ok()) {
+          (void)finishWrite();
+          return reader.error();
+        }
         EntryView entry;
         while (true) {
-          PHAROS_ASSIGN_OR_RETURN(bool more, reader->next(entry));
-          if (!more) break;
-          Record& r = records.emplace_back();
-          parser.parse(reader->source(), reader->receivedAtNs(), entry, r);
+          auto more = reader->next(entry);
+          if (!more.ok()) {
+            (void)finishWrite();
+            return more.error();
+          }
+          if (!*more) break;
+          if (parsed.count == parsed.records.size()) parsed.records.emplace_back();
+          Record& r = parsed.records[parsed.count++];
+          parser_.parse(reader->source(), reader->receivedAtNs(), entry, r);
           MinedTemplate mined = miner_->add(r.message);
           r.templateId = mined.id;
           minerChanged |= mined.created || mined.changed;
@@ -241,19 +277,21 @@ Status LogPipeline::processUpTo(std::uint64_t target) {
         }
       }
       if (minerChanged) {
-        minerState = miner_->snapshot();
+        parsed.minerState = miner_->snapshot();
         templates_ = miner_->clusterCount();
       }
     }
-    PHAROS_TRY(index_->write(records, chunk->end,
-                             minerChanged ? std::string_view(kMinerStateKey) : std::string_view(),
-                             minerState));
-    processed_ = chunk->end;
-    processedLines_.fetch_add(records.size(), std::memory_order_relaxed);
-    tail_.publish(records);
-    processedCv_.notify_all();
+    PHAROS_TRY(finishWrite());
+    inWrite = &parsed;
+    writing = std::async(std::launch::async, [this, &parsed] {
+      std::span<const Record> records(parsed.records.data(), parsed.count);
+      return index_->write(records, parsed.end,
+                           parsed.minerState.empty() ? std::string_view() : std::string_view(kMinerStateKey),
+                           parsed.minerState);
+    });
+    parsedUpTo = chunk->end;
   }
-  return okStatus();
+  return finishWrite();
 }
 
 bool LogPipeline::waitProcessed(Millis timeout) {

@@ -16,6 +16,7 @@
 #include "logs/derived_metrics.h"
 #include "logs/ingest_log.h"
 #include "logs/log_batch.h"
+#include "logs/line_parser.h"
 #include "logs/log_index.h"
 #include "logs/tail_hub.h"
 #include "metrics/metrics_store.h"
@@ -72,6 +73,7 @@ class LogPipeline {
               metrics::MetricsStore* metrics, const Clock& clock);
   void publishLoop();
   void processLoop();
+  struct ParsedChunk;
   Status processUpTo(std::uint64_t target);
   void maintenanceLoop();
   Status archiveSealed();
@@ -86,6 +88,7 @@ class LogPipeline {
   std::unique_ptr<TemplateMiner> miner_;  // the processor's; templateText() reads under minerMutex_
   mutable std::mutex minerMutex_;
   TailHub tail_;
+  LineParser parser_;  // the processor thread's
   DerivedMetrics derived_;  // the processor thread's
 
   std::atomic<std::uint64_t> processed_{0};

@@ -29,10 +29,11 @@ bool getString(std::string_view& in, std::string& out) {
 
 }  // namespace
 
-std::string encodeRecordBlock(std::span<const Record> records, int zstdLevel) {
+std::string encodeRecordBlock(std::span<const Record* const> records, int zstdLevel) {
   std::string raw;
   putVarint(raw, records.size());
-  for (const auto& r : records) {
+  for (const Record* record : records) {
+    const Record& r = *record;
     putVarint(raw, zigzag(r.timestampNs));
     putVarint(raw, zigzag(r.receivedNs - r.timestampNs));
     putString(raw, r.service);

@@ -182,7 +182,7 @@ struct LogsConfig {
   // Searchable lines are kept this long (whole days are dropped).
   Millis retention{7LL * 86'400'000};
   // zstd level of the raw archive (objects under archive/logs/).
-  int64_t archiveLevel = 9;
+  int64_t archiveLevel = 6;
 };
 
 struct Config {
