@@ -1,5 +1,7 @@
 #include "logs/pipeline.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
 #include <zstd.h>
 
 #include <charconv>
@@ -28,6 +30,13 @@ std::string archiveKey(std::uint64_t begin) {
   std::string digits = std::to_string(begin);
   return std::string(kArchivePrefix) +
          std::string(20 - std::min<std::size_t>(20, digits.size()), '0') + digits + ".zst";
+}
+
+// Processing and archiving run at a lower CPU priority than ingest: when both compete, a
+// client's acknowledgement (a durable batch) goes first and processing catches up from the
+// on-disk backlog, which back-pressure bounds.
+void lowerThreadPriority() {
+  (void)setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10);
 }
 
 std::int64_t nowNs(const Clock& clock) {
@@ -162,6 +171,7 @@ void LogPipeline::publishLoop() {
 }
 
 void LogPipeline::processLoop() {
+  lowerThreadPriority();
   auto lastDerived = clock_.monotonic();
   auto idleSince = clock_.monotonic();
   while (running_) {
@@ -284,6 +294,7 @@ Status LogPipeline::processUpTo(std::uint64_t target) {
     PHAROS_TRY(finishWrite());
     inWrite = &parsed;
     writing = std::async(std::launch::async, [this, &parsed] {
+      lowerThreadPriority();
       std::span<const Record> records(parsed.records.data(), parsed.count);
       return index_->write(records, parsed.end,
                            parsed.minerState.empty() ? std::string_view() : std::string_view(kMinerStateKey),
@@ -327,6 +338,7 @@ Status LogPipeline::archiveSealed() {
 }
 
 void LogPipeline::maintenanceLoop() {
+  lowerThreadPriority();
   auto lastRetention = clock_.monotonic() - Millis(3'600'000);
   while (running_) {
     {
