@@ -235,7 +235,7 @@ net::HttpResponse queryLogs(const LogRoutesDeps& d, const net::HttpRequest& requ
   logs::SearchRequest search;
   search.startNs = range->first;
   search.endNs = range->second;
-  search.ftsExpression = logs::ftsExpression(*parsed);
+  search.ftsExpression = logs::ftsExpression(*parsed, d.pipeline.indexedAttributes());
   search.limit = *limit;
   if (auto cursor = queryParam(*params, "cursor")) {
     search.after = logs::SearchCursor::decode(*cursor);

@@ -72,7 +72,9 @@ int runLogsCommand(const cli::Invocation& inv, const config::Config& config) {
     fmt::print(stderr, "logs: query: {}\n", query.error().message);
     return 2;
   }
-  auto index = logs::LogIndex::open(path, {});
+  logs::LogIndexOptions indexOptions;
+  indexOptions.indexedAttributes = config.logs.indexedAttributes;
+  auto index = logs::LogIndex::open(path, indexOptions);
   if (!index.ok()) {
     fmt::print(stderr, "logs: {}\n", index.error().toString());
     return 1;
@@ -89,7 +91,7 @@ int runLogsCommand(const cli::Invocation& inv, const config::Config& config) {
     logs::SearchRequest request;
     request.endNs = nowNs();
     request.startNs = request.endNs - since->count() * 1'000'000;
-    request.ftsExpression = logs::ftsExpression(*query);
+    request.ftsExpression = logs::ftsExpression(*query, config.logs.indexedAttributes);
     request.limit = static_cast<std::size_t>(inv.logLimit);
     if (query->hasStats) {
       logs::StatsAccumulator stats(*query);

@@ -41,10 +41,11 @@ std::int64_t dayStartNs(const std::string& day) {
 // The FTS document of a block: the distinct tokens of appendIndexDocument() over its
 // records. A set, not a sequence: the index only narrows a search to blocks (a phrase is
 // checked on the decoded lines), so order and repeats would only cost space.
-std::string blockDocument(std::span<const Record* const> records) {
+std::string blockDocument(std::span<const Record* const> records,
+                          std::span<const std::string> indexedAttributes) {
   std::string all;
   for (const Record* r : records) {
-    appendIndexDocument(*r, all);
+    appendIndexDocument(*r, all, indexedAttributes);
     all.push_back(' ');
   }
   std::unordered_set<std::string_view> words;
@@ -186,8 +187,12 @@ Status LogIndex::write(std::span<const Record> records, std::uint64_t processedU
     }
     for (std::size_t at = 0; at < rows.size(); at += options_.blockRecords) {
       std::size_t end = std::min(rows.size(), at + options_.blockRecords);
-      blocks.push_back({day, rows[at]->timestampNs, rows[end - 1]->timestampNs,
-                        static_cast<std::int64_t>(end - at), {}, {}});
+      blocks.push_back({day,
+                        rows[at]->timestampNs,
+                        rows[end - 1]->timestampNs,
+                        static_cast<std::int64_t>(end - at),
+                        {},
+                        {}});
     }
   }
   // Encoding and token sets are most of the work and need no lock: half of the blocks on a
@@ -200,18 +205,20 @@ Status LogIndex::write(std::span<const Record> records, std::uint64_t processedU
         std::span<const Record* const> block(rows.data() + i,
                                              std::min(options_.blockRecords, rows.size() - i));
         blocks[at].data = encodeRecordBlock(block, options_.zstdLevel);
-        blocks[at].doc = blockDocument(block);
+        blocks[at].doc = blockDocument(block, options_.indexedAttributes);
       }
     }
   };
   std::size_t half = blocks.size() / 2;
   // The helper thread takes its caller's priority (the processor's, lowered).
-  auto other = half > 0 ? std::async(std::launch::async,
-                                     [&, priority = getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()))] {
-                                       (void)setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), priority);
-                                       prepare(0, half);
-                                     })
-                        : std::future<void>();
+  auto other =
+      half > 0
+          ? std::async(std::launch::async,
+                       [&, priority = getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()))] {
+                         (void)setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), priority);
+                         prepare(0, half);
+                       })
+          : std::future<void>();
   prepare(half, blocks.size());
   if (other.valid()) other.get();
 
@@ -241,7 +248,8 @@ Status LogIndex::write(std::span<const Record> records, std::uint64_t processedU
         "max(coalesce(max_ts, ?3), ?3), records = records + ?4, blocks = blocks + ?5 WHERE day = "
         "?1");
     if (!part.ok()) return fail(part.error());
-    part->bind(1, day).bind(2, minTs).bind(3, maxTs).bind(4, static_cast<std::int64_t>(rows.size()));
+    part->bind(1, day).bind(2, minTs).bind(3, maxTs).bind(4,
+                                                          static_cast<std::int64_t>(rows.size()));
     part->bind(5, static_cast<std::int64_t>((rows.size() + options_.blockRecords - 1) /
                                             options_.blockRecords));
     if (auto s = part->run(); !s.ok()) return fail(std::move(s));

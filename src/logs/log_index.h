@@ -18,6 +18,8 @@ namespace pharos::logs {
 struct LogIndexOptions {
   std::size_t blockRecords = 1024;  // records per block: the unit a search decodes
   int zstdLevel = 3;
+  // Attributes whose values are indexed as field tokens (logs.indexed_attributes).
+  std::vector<std::string> indexedAttributes;
 };
 
 // Where a search resumes: the last record returned, in newest-first order.

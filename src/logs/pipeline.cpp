@@ -70,7 +70,9 @@ Result<std::unique_ptr<LogPipeline>> LogPipeline::open(const std::string& dir,
         "acknowledged)",
         {{"bytes", p->log_->truncatedBytesAtOpen()}});
   }
-  PHAROS_ASSIGN_OR_RETURN(p->index_, LogIndex::open(dir + "/index.db", LogIndexOptions{}));
+  LogIndexOptions indexOptions;
+  indexOptions.indexedAttributes = config.indexedAttributes;
+  PHAROS_ASSIGN_OR_RETURN(p->index_, LogIndex::open(dir + "/index.db", indexOptions));
   PHAROS_ASSIGN_OR_RETURN(auto state, p->index_->state(kMinerStateKey));
   if (state) {
     auto miner = TemplateMiner::restore(*state, MinerOptions{});
@@ -296,9 +298,10 @@ Status LogPipeline::processUpTo(std::uint64_t target) {
     writing = std::async(std::launch::async, [this, &parsed] {
       lowerThreadPriority();
       std::span<const Record> records(parsed.records.data(), parsed.count);
-      return index_->write(records, parsed.end,
-                           parsed.minerState.empty() ? std::string_view() : std::string_view(kMinerStateKey),
-                           parsed.minerState);
+      return index_->write(
+          records, parsed.end,
+          parsed.minerState.empty() ? std::string_view() : std::string_view(kMinerStateKey),
+          parsed.minerState);
     });
     parsedUpTo = chunk->end;
   }

@@ -15,8 +15,8 @@
 #include "core/result.h"
 #include "logs/derived_metrics.h"
 #include "logs/ingest_log.h"
-#include "logs/log_batch.h"
 #include "logs/line_parser.h"
+#include "logs/log_batch.h"
 #include "logs/log_index.h"
 #include "logs/tail_hub.h"
 #include "metrics/metrics_store.h"
@@ -59,6 +59,7 @@ class LogPipeline {
 
   std::size_t maxLineBytes() const { return static_cast<std::size_t>(config_.maxLineBytes); }
   std::int64_t maxBodyBytes() const { return config_.maxBodyBytes; }
+  const std::vector<std::string>& indexedAttributes() const { return config_.indexedAttributes; }
   LogIndex& index() { return *index_; }
   TailHub& tail() { return tail_; }
   std::string templateText(std::uint64_t id) const;
@@ -88,7 +89,7 @@ class LogPipeline {
   std::unique_ptr<TemplateMiner> miner_;  // the processor's; templateText() reads under minerMutex_
   mutable std::mutex minerMutex_;
   TailHub tail_;
-  LineParser parser_;  // the processor thread's
+  LineParser parser_;       // the processor thread's
   DerivedMetrics derived_;  // the processor thread's
 
   std::atomic<std::uint64_t> processed_{0};

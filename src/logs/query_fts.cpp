@@ -91,20 +91,35 @@ std::optional<std::string> levelExpression(const QueryNode& node) {
   return out + ")";
 }
 
-std::optional<std::string> fieldExpression(const QueryNode& node) {
+using Indexed = std::span<const std::string>;
+
+// The token name a field's values are indexed under, or "" when they are not: the built-in
+// fields, and the attributes the index was told to hold (by key, or as `attr.<key>`).
+std::string indexedFieldName(std::string_view field, Indexed attributes) {
+  bool explicitAttribute = field.starts_with("attr.");
+  if (!explicitAttribute && isIndexedField(field)) return std::string(field);
+  std::string_view key = explicitAttribute ? field.substr(5) : field;
+  for (const auto& a : attributes) {
+    if (a == key) return attributeTokenName(key);
+  }
+  return {};
+}
+
+std::optional<std::string> fieldExpression(const QueryNode& node, Indexed attributes) {
   if (node.field == "message" && node.compare == FieldCompare::kEquals) {
     // The whole message equals the value, so the value's words are all in it.
     QueryNode term;
     term.text = node.text;
     return termExpression(term);
   }
-  if (!isIndexedField(node.field)) return std::nullopt;
-  if (node.field == "level") return levelExpression(node);
+  std::string tokenName = indexedFieldName(node.field, attributes);
+  if (tokenName.empty()) return std::nullopt;
+  if (tokenName == "level") return levelExpression(node);
   if (node.compare != FieldCompare::kEquals && node.compare != FieldCompare::kPrefix) {
     return std::nullopt;
   }
   std::vector<std::string> parts;
-  forEachFieldToken(node.field, node.text,
+  forEachFieldToken(tokenName, node.text,
                     [&](std::string_view token) { parts.push_back(quoteToken(token)); });
   if (parts.empty()) return std::nullopt;
   // A prefix value that ends inside a token leaves that token open: `host:web-1*` holds for
@@ -123,18 +138,18 @@ std::string wrapIf(const std::string& part, std::string_view looser) {
   return "(" + part + ")";
 }
 
-std::optional<std::string> expression(const QueryNode& node) {
+std::optional<std::string> expression(const QueryNode& node, Indexed attributes) {
   switch (node.op) {
     case QueryOp::kNot:
       return std::nullopt;
     case QueryOp::kTerm:
       return termExpression(node);
     case QueryOp::kField:
-      return fieldExpression(node);
+      return fieldExpression(node, attributes);
     case QueryOp::kAnd: {
       std::vector<std::string> parts;
       for (const auto& child : node.children) {
-        auto part = expression(*child);
+        auto part = expression(*child, attributes);
         if (part) parts.push_back(wrapIf(*part, " OR "));
       }
       if (parts.empty()) return std::nullopt;
@@ -143,7 +158,7 @@ std::optional<std::string> expression(const QueryNode& node) {
     case QueryOp::kOr: {
       std::string out;
       for (const auto& child : node.children) {
-        auto part = expression(*child);
+        auto part = expression(*child, attributes);
         if (!part) return std::nullopt;  // that branch could match any block
         if (!out.empty()) out += " OR ";
         out += wrapIf(*part, " AND ");
@@ -156,9 +171,9 @@ std::optional<std::string> expression(const QueryNode& node) {
 
 }  // namespace
 
-std::string ftsExpression(const LogQuery& query) {
+std::string ftsExpression(const LogQuery& query, std::span<const std::string> indexedAttributes) {
   if (!query.root) return {};
-  return expression(*query.root).value_or(std::string());
+  return expression(*query.root, indexedAttributes).value_or(std::string());
 }
 
 }  // namespace pharos::logs

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <span>
 #include <string>
 
 #include "logs/query_ast.h"
@@ -15,6 +16,9 @@ namespace pharos::logs {
 // and prefix on the indexed fields (`service_api`), `level` comparisons (an OR of levels).
 // Dropped (no constraint): anything under NOT, an OR with an unindexable branch, other
 // comparisons, `field:*`, attributes, and tokens shorter than 2 bytes.
-std::string ftsExpression(const LogQuery& query);
+// `indexedAttributes`: the attributes the index holds (logs.indexed_attributes); a
+// `key:value` on one of them narrows the search like a built-in field.
+std::string ftsExpression(const LogQuery& query,
+                          std::span<const std::string> indexedAttributes = {});
 
 }  // namespace pharos::logs

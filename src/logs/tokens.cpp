@@ -17,7 +17,15 @@ bool isIndexedField(std::string_view name) {
          name == "trace_id";
 }
 
-void appendIndexDocument(const Record& record, std::string& doc) {
+std::string attributeTokenName(std::string_view key) {
+  std::string name = "attr_";
+  for (char c : key)
+    name.push_back(isTokenByte(static_cast<unsigned char>(c)) ? c : '_');
+  return name;
+}
+
+void appendIndexDocument(const Record& record, std::string& doc,
+                         std::span<const std::string> indexedAttributes) {
   auto put = [&doc](std::string_view token) {
     if (!doc.empty()) doc += ' ';
     std::size_t at = doc.size();
@@ -31,6 +39,14 @@ void appendIndexDocument(const Record& record, std::string& doc) {
   if (record.httpStatus != 0) forEachFieldToken("status", std::to_string(record.httpStatus), put);
   forEachFieldToken("host", record.host, put);
   forEachFieldToken("trace_id", record.traceId, put);
+  for (const auto& attribute : record.attributes) {
+    for (const auto& indexed : indexedAttributes) {
+      if (attribute.key == indexed) {
+        forEachFieldToken(attributeTokenName(indexed), attribute.value, put);
+        break;
+      }
+    }
+  }
 }
 
 }  // namespace pharos::logs

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -62,6 +63,15 @@ void forEachFieldToken(std::string_view name, std::string_view value, Callback&&
 // the fields isIndexedField() names; `level` only when known). This is the document
 // ftsExpression() (query_fts.h) is written against; index it with FTS5's tokenizer
 // `ascii tokenchars '_'`, which splits exactly where forEachToken() does.
-void appendIndexDocument(const Record& record, std::string& doc);
+//
+// `indexedAttributes` (logs.indexed_attributes) adds the values of those attributes as field
+// tokens named by attributeTokenName(), so `pod:web-1` narrows a search too.
+void appendIndexDocument(const Record& record, std::string& doc,
+                         std::span<const std::string> indexedAttributes = {});
+
+// The field-token name of an indexed attribute: "attr_" and the key with every byte that is
+// not a token byte made '_' ("k8s.pod" -> "attr_k8s_pod"), so the tokenizer keeps it whole
+// and it cannot collide with a built-in field.
+std::string attributeTokenName(std::string_view key);
 
 }  // namespace pharos::logs

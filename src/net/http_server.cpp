@@ -190,6 +190,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void onWrite(const SysError& ec);
   void startStream(std::shared_ptr<ResponseStream> stream);
   void pumpStream();
+  void writeStreamChunk(bool first);
   void watchStreamClient();
   void lingerThenClose();
   void lingerRead();
@@ -636,17 +637,23 @@ void Session::startStream(std::shared_ptr<ResponseStream> stream) {
     });
   });
   streamChunk_ = std::move(head_);
+  writeStreamChunk(/*first=*/true);
+}
+
+// Writes streamChunk_; then, unless the client is gone, looks for more. After the head, the
+// watch for a client that hangs up starts.
+void Session::writeStreamChunk(bool first) {
   streamWriting_ = true;
   armTimer(server_.options().writeTimeout);
   stream_.asyncWrite(asio::buffer(streamChunk_),
-                     [self = shared_from_this()](const SysError& ec, size_t) {
+                     [self = shared_from_this(), first](const SysError& ec, size_t) {
                        self->streamWriting_ = false;
                        if (ec || self->phase_ == Phase::kClosed) {
                          self->streamOut_->cancel();
                          self->close();
                          return;
                        }
-                       self->watchStreamClient();
+                       if (first) self->watchStreamClient();
                        self->pumpStream();
                      });
 }
@@ -662,18 +669,7 @@ void Session::pumpStream() {
     }
     return;
   }
-  streamWriting_ = true;
-  armTimer(server_.options().writeTimeout);
-  stream_.asyncWrite(asio::buffer(streamChunk_),
-                     [self = shared_from_this()](const SysError& ec, size_t) {
-                       self->streamWriting_ = false;
-                       if (ec || self->phase_ == Phase::kClosed) {
-                         self->streamOut_->cancel();
-                         self->close();
-                         return;
-                       }
-                       self->pumpStream();
-                     });
+  writeStreamChunk(/*first=*/false);
 }
 
 void Session::watchStreamClient() {

@@ -224,3 +224,27 @@ TEST(QueryFtsTest, IndexNeverHidesAMatch) {
 
 }  // namespace
 }  // namespace pharos::logs
+
+namespace pharos::logs {
+namespace {
+
+TEST(QueryFtsTest, IndexedAttributesNarrowLikeFields) {
+  std::vector<std::string> indexed = {"pod", "k8s.ns"};
+  auto q = parseLogQuery("pod:web-1 attr.k8s.ns:prod other:x");
+  ASSERT_TRUE(q.ok());
+  EXPECT_EQ(ftsExpression(*q, indexed),
+            R"("attr_pod_web" AND "attr_pod_1" AND "attr_k8s_ns_prod")");
+  EXPECT_EQ(ftsExpression(*q), "");  // not indexed: nothing to narrow by
+
+  Record r;
+  r.message = "m";
+  r.attributes = {{"pod", "Web-1"}, {"k8s.ns", "prod"}, {"other", "x"}};
+  std::string doc;
+  appendIndexDocument(r, doc, indexed);
+  EXPECT_NE(doc.find("attr_pod_web attr_pod_1"), std::string::npos) << doc;
+  EXPECT_NE(doc.find("attr_k8s_ns_prod"), std::string::npos) << doc;
+  EXPECT_EQ(doc.find("other"), std::string::npos) << doc;
+}
+
+}  // namespace
+}  // namespace pharos::logs

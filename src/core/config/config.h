@@ -181,6 +181,9 @@ struct LogsConfig {
   int64_t segmentBytes = 64 << 20;
   // Searchable lines are kept this long (whole days are dropped).
   Millis retention{7LL * 86'400'000};
+  // Attributes whose values the full-text index holds, so `key:value` narrows a search by
+  // index besides service, level, status, host and trace_id.
+  std::vector<std::string> indexedAttributes;
   // zstd level of the raw archive (objects under archive/logs/).
   int64_t archiveLevel = 6;
 };

@@ -556,7 +556,7 @@ void readHealth(Walker& w, const YAML::Node& node, const std::string& file, Heal
 void readLogs(Walker& w, const YAML::Node& node, LogsConfig& l) {
   w.map(node, "logs",
         {"max_line_bytes", "max_body_bytes", "max_backlog_bytes", "segment_bytes", "retention",
-         "archive_level"},
+         "indexed_attributes", "archive_level"},
         [&](std::string_view key, const YAML::Node& v, const std::string& path) {
           if (key == "max_line_bytes") w.integer(v, path, l.maxLineBytes, 1024, 16LL << 20);
           if (key == "max_body_bytes") w.integer(v, path, l.maxBodyBytes, 1024, 1LL << 30);
@@ -566,6 +566,7 @@ void readLogs(Walker& w, const YAML::Node& node, LogsConfig& l) {
           if (key == "retention")
             w.duration(v, path, l.retention, Millis(86'400'000), kMaxDuration);
           if (key == "archive_level") w.integer(v, path, l.archiveLevel, 1, 19);
+          if (key == "indexed_attributes") w.stringList(v, path, l.indexedAttributes);
         });
 }
 
