@@ -58,7 +58,7 @@ json checkJson(const health::OwnedCheck& owned, const std::optional<health::Chec
 std::variant<health::CheckSpec, net::HttpResponse> readCheck(const net::HttpRequest& request) {
   JsonBody parsed = parseJsonObject(request.body);
   if (auto* error = std::get_if<net::HttpResponse>(&parsed)) return std::move(*error);
-  health::ParsedCheck check = health::parseCheckSpec(health::nodeFromJson(std::get<json>(parsed)));
+  health::ParsedCheck check = health::parseCheckSpec(config::nodeFromJson(std::get<json>(parsed)));
   if (auto* problems = std::get_if<std::vector<health::SpecProblem>>(&check)) {
     json details = json::array();
     std::string message;

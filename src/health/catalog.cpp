@@ -46,7 +46,7 @@ Status CheckCatalog::load() {
                           store_.query("SELECT name, spec, token_hash FROM health_checks"));
   for (const store::Row& row : rows) {
     nlohmann::json j = nlohmann::json::parse(row.text(1), nullptr, false);
-    ParsedCheck parsed = parseCheckSpec(nodeFromJson(j));
+    ParsedCheck parsed = parseCheckSpec(config::nodeFromJson(j));
     if (auto* problems = std::get_if<std::vector<SpecProblem>>(&parsed)) {
       return makeError(ErrorCode::kDataLoss,
                        fmt::format("stored check '{}' no longer reads: {}", row.text(0),

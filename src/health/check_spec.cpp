@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 
 #include "core/config/duration.h"
-#include "core/config/suggest.h"
+#include "core/config/node_reader.h"
 #include "core/text.h"
 #include "net/http.h"
 
@@ -48,84 +48,15 @@ bool isValidCheckName(std::string_view name) {
   });
 }
 
-// Collects problems while reading one definition; each names its field and place.
-class Reader {
+// The config reader, plus the integer widths and the condition language checks use.
+class Reader : public config::NodeReader {
  public:
-  explicit Reader(std::string_view path) : path_(path) {}
-
-  std::string field(std::string_view key) const {
-    return path_.empty() ? std::string(key) : fmt::format("{}.{}", path_, key);
-  }
-  void problem(const Node& at, std::string field, std::string message) {
-    problems_.push_back(SpecProblem{std::move(field), at.line, at.column, std::move(message)});
-  }
-
-  const std::string* scalar(const Node& v, const std::string& f) {
-    if (!v.isScalar()) {
-      problem(v, f, fmt::format("{}: expected a single value", f));
-      return nullptr;
-    }
-    return &v.scalar;
-  }
-  void string(const Node& v, const std::string& f, std::string& out) {
-    if (auto* s = scalar(v, f)) out = *s;
-  }
-  void boolean(const Node& v, const std::string& f, bool& out) {
-    const std::string* s = scalar(v, f);
-    if (s == nullptr) return;
-    if (*s == "true" || *s == "yes" || *s == "on") {
-      out = true;
-    } else if (*s == "false" || *s == "no" || *s == "off") {
-      out = false;
-    } else {
-      problem(v, f, fmt::format("{}: expected true or false, got '{}'", f, v.shown()));
-    }
-  }
+  using NodeReader::integer;
+  using NodeReader::NodeReader;
   template <typename Int>
   void integer(const Node& v, const std::string& f, Int& out, std::int64_t min, std::int64_t max) {
-    const std::string* s = scalar(v, f);
-    if (s == nullptr) return;
     std::int64_t n = 0;
-    auto [end, ec] = std::from_chars(s->data(), s->data() + s->size(), n);
-    if (s->empty() || ec != std::errc() || end != s->data() + s->size()) {
-      problem(v, f, fmt::format("{}: expected an integer, got '{}'", f, v.shown()));
-    } else if (n < min || n > max) {
-      problem(v, f, fmt::format("{}: {} is out of range [{}, {}]", f, n, min, max));
-    } else {
-      out = static_cast<Int>(n);
-    }
-  }
-  void duration(const Node& v, const std::string& f, Millis& out, Millis min, Millis max) {
-    const std::string* s = scalar(v, f);
-    if (s == nullptr) return;
-    auto d = config::parseDuration(*s);
-    if (!d.ok()) {
-      problem(v, f, fmt::format("{}: {}", f, d.error().message));
-    } else if (*d < min || *d > max) {
-      problem(v, f,
-              fmt::format("{}: {} is out of range [{}, {}]", f, v.shown(),
-                          config::formatDuration(min), config::formatDuration(max)));
-    } else {
-      out = *d;
-    }
-  }
-  template <typename F>
-  void map(const Node& v, const std::string& f, F&& each) {
-    if (!v.isMap()) {
-      problem(v, f, fmt::format("{}: expected a mapping", f));
-      return;
-    }
-    for (const auto& [k, value] : v.members)
-      each(k, value);
-  }
-  template <typename F>
-  void list(const Node& v, const std::string& f, F&& each) {
-    if (!v.isList()) {
-      problem(v, f, fmt::format("{}: expected a list", f));
-      return;
-    }
-    for (size_t i = 0; i < v.items.size(); ++i)
-      each(v.items[i], fmt::format("{}[{}]", f, i));
+    if (NodeReader::integer(v, f, n, min, max)) out = static_cast<Int>(n);
   }
 
   void condition(const Node& v, const std::string& f, std::vector<Condition>& out) {
@@ -142,13 +73,6 @@ class Reader {
     std::tie(at.line, at.column) = v.positionOf(e.offset);
     problem(at, f, fmt::format("{}: {}", f, e.message));
   }
-
-  std::vector<SpecProblem> take() { return std::move(problems_); }
-  bool ok() const { return problems_.empty(); }
-
- private:
-  std::string path_;
-  std::vector<SpecProblem> problems_;
 };
 
 std::optional<CheckType> parseCheckType(std::string_view s) {
@@ -381,14 +305,7 @@ ParsedCheck parseCheckSpec(const Node& node, std::string_view path) {
   }
   bool typed = false;
   for (const auto& [key, value] : node.members) {
-    if (std::find(std::begin(kFields), std::end(kFields), key) == std::end(kFields)) {
-      std::vector<std::string_view> known(std::begin(kFields), std::end(kFields));
-      auto hint = config::closestMatch(key, known);
-      r.problem(value, r.field(key),
-                fmt::format("unknown field '{}'{}", r.field(key),
-                            hint ? fmt::format(" (did you mean '{}'?)", *hint) : std::string()));
-      continue;
-    }
+    if (!r.knownField(key, value, kFields)) continue;
     if (key == "type") {
       std::string text;
       r.string(value, r.field(key), text);
@@ -475,36 +392,6 @@ nlohmann::json checkSpecToJson(const CheckSpec& s, bool withCredentials) {
   j["success_threshold"] = s.successThreshold;
   j["paused"] = s.paused;
   return j;
-}
-
-Node nodeFromJson(const nlohmann::json& value) {
-  Node n;
-  switch (value.type()) {
-    case nlohmann::json::value_t::object:
-      n.kind = Node::Kind::kMap;
-      for (const auto& [k, v] : value.items())
-        n.members.push_back(config::NodeMember{k, nodeFromJson(v)});
-      break;
-    case nlohmann::json::value_t::array:
-      n.kind = Node::Kind::kList;
-      for (const auto& v : value)
-        n.items.push_back(nodeFromJson(v));
-      break;
-    case nlohmann::json::value_t::string:
-      n.kind = Node::Kind::kScalar;
-      n.scalar = value.get<std::string>();
-      n.quoted = true;
-      break;
-    case nlohmann::json::value_t::null:
-    case nlohmann::json::value_t::discarded:
-      break;
-    default:  // numbers and booleans: their JSON text, as YAML would give them
-      n.kind = Node::Kind::kScalar;
-      n.scalar = value.dump();
-      break;
-  }
-  n.raw = n.scalar;
-  return n;
 }
 
 }  // namespace pharos::health

@@ -13,7 +13,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/clock.h"
-#include "core/config/node.h"
+#include "core/config/node_json.h"
+#include "core/config/node_reader.h"
 #include "core/labels.h"
 #include "health/condition.h"
 
@@ -66,13 +67,7 @@ struct CheckSpec {
 // checks are ten thousand parsed definitions, once.
 using SharedCheck = std::shared_ptr<const CheckSpec>;
 
-// A field that is wrong, located in the file when the definition came from one.
-struct SpecProblem {
-  std::string field;  // "checks[3].conditions[0]", or "conditions[0]" for an API body
-  int line = 0;       // 0: not from a file
-  int column = 0;
-  std::string message;
-};
+using SpecProblem = config::FieldProblem;
 
 using ParsedCheck = std::variant<CheckSpec, std::vector<SpecProblem>>;
 
@@ -83,9 +78,6 @@ ParsedCheck parseCheckSpec(const config::Node& node, std::string_view path = {})
 // credential headers are "[redacted]" unless `withCredentials` (for storing it); the
 // heartbeat token is never included.
 nlohmann::json checkSpecToJson(const CheckSpec& spec, bool withCredentials = false);
-
-// A JSON body as a tree for parseCheckSpec (no positions; strings are quoted scalars).
-config::Node nodeFromJson(const nlohmann::json& value);
 
 // Credential-bearing request headers whose values the API and logs never show.
 bool isCredentialHeader(std::string_view name);

@@ -9,7 +9,7 @@ namespace pharos::health {
 namespace {
 
 ParsedCheck fromJson(std::string_view text) {
-  return parseCheckSpec(nodeFromJson(nlohmann::json::parse(text)));
+  return parseCheckSpec(config::nodeFromJson(nlohmann::json::parse(text)));
 }
 
 std::vector<SpecProblem> problemsOf(const ParsedCheck& parsed) {
@@ -85,7 +85,7 @@ TEST(CheckSpecTest, JsonOfASpecReadsBackToTheSameSpec) {
   ASSERT_TRUE(std::holds_alternative<CheckSpec>(parsed)) << allMessages(problemsOf(parsed));
   nlohmann::json first = checkSpecToJson(std::get<CheckSpec>(parsed));
   EXPECT_EQ(first["record"], "AAAA");
-  ParsedCheck again = parseCheckSpec(nodeFromJson(first));
+  ParsedCheck again = parseCheckSpec(config::nodeFromJson(first));
   ASSERT_TRUE(std::holds_alternative<CheckSpec>(again)) << allMessages(problemsOf(again));
   EXPECT_EQ(checkSpecToJson(std::get<CheckSpec>(again)), first);
 }
