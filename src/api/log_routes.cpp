@@ -1,6 +1,5 @@
 #include "api/log_routes.h"
 
-#include <atomic>
 #include <chrono>
 
 #include <fmt/format.h>
@@ -294,15 +293,13 @@ net::HttpResponse patterns(const LogRoutesDeps& d, const net::HttpRequest& reque
   return net::HttpResponse::json(200, dumpSafe(json{{"patterns", std::move(out)}}));
 }
 
-std::atomic<std::size_t> openTails{0};
-
 net::HttpResponse tail(const LogRoutesDeps& d, const net::HttpRequest& request) {
   auto params = parseQuery(request.query);
   if (!params) return badRequest("malformed query string");
   auto parsed = logs::parseLogQuery(queryParam(*params, "query").value_or(""));
   if (!parsed.ok()) return badRequest("query: " + parsed.error().message);
   if (parsed->hasStats) return badRequest("query: a live tail cannot have a stats stage");
-  if (openTails.load() >= kMaxTails) {
+  if (d.pipeline.tail().liveSubscribers() >= kMaxTails) {
     auto r = net::HttpResponse::error(429, "too_many_tails",
                                       fmt::format("at most {} live tails may be open", kMaxTails));
     r.headers.emplace_back("Retry-After", "5");
@@ -312,14 +309,10 @@ net::HttpResponse tail(const LogRoutesDeps& d, const net::HttpRequest& request) 
   stream->push(": live tail of " + logs::renderLogQuery(*parsed) + "\n\n");
   auto matcher = std::make_shared<logs::QueryMatcher>(*parsed);
   auto dropped = std::make_shared<std::uint64_t>(0);
-  ++openTails;
   d.pipeline.tail().subscribe(
       [matcher](const logs::Record& r) { return matcher->matches(r); },
       [stream, dropped](const logs::Record& r) {
-        if (stream->clientGone()) {
-          --openTails;
-          return false;
-        }
+        if (stream->clientGone()) return false;
         if (*dropped > 0 &&
             stream->push(fmt::format("event: dropped\ndata: {{\"lines\":{}}}\n\n", *dropped))) {
           *dropped = 0;
@@ -327,7 +320,8 @@ net::HttpResponse tail(const LogRoutesDeps& d, const net::HttpRequest& request) 
         // A slow reader loses lines, counted and told, rather than holding the processor.
         if (!stream->push("data: " + dumpSafe(logs::recordToJson(r)) + "\n\n")) ++*dropped;
         return true;
-      });
+      },
+      [stream] { return !stream->clientGone(); });
   net::HttpResponse response;
   response.contentType = "text/event-stream";
   response.stream = std::move(stream);

@@ -85,7 +85,7 @@ Result<std::unique_ptr<IngestLog>> IngestLog::open(std::string dir, IngestLogOpt
     log->written_ = begin + intact;
   }
   PHAROS_TRY(log->openSegment(begin));
-  log->durable_ = log->written_;
+  log->commit_.markDurable(log->written_);
   return log;
 }
 
@@ -108,39 +108,23 @@ Result<std::uint64_t> IngestLog::append(std::string_view batch) {
   if (written_ - openBegin_ >= options_.segmentBytes) {
     // Seal: the old segment is made durable whole before the next exists, so open() knows
     // only the last segment can be torn.
-    synced_.wait(lock, [this] { return !syncing_; });
+    commit_.waitIdle(lock);
     PHAROS_TRY(syncData(file_.get(), kContext));
-    durable_ = written_;
     PHAROS_TRY(file_.close(kContext));
     sealed_.push_back({openBegin_, written_, segmentPath(openBegin_)});
     PHAROS_TRY(openSegment(written_));
-    synced_.notify_all();
+    commit_.markDurable(written_);
   }
   PHAROS_TRY(writeAll(file_.get(), {framed}, kContext));
   written_ += framed.size();
   std::uint64_t position = written_;
-  while (durable_ < position) {
-    if (syncing_) {
-      synced_.wait(lock);
-      continue;
-    }
-    syncing_ = true;
-    std::uint64_t target = written_;
-    int fd = file_.get();
-    lock.unlock();
-    Status status = syncData(fd, kContext);
-    lock.lock();
-    syncing_ = false;
-    if (status.ok()) durable_ = std::max(durable_, target);
-    synced_.notify_all();
-    PHAROS_TRY(std::move(status));
-  }
+  PHAROS_TRY(commit_.syncUpTo(lock, position, file_, written_));
   return position;
 }
 
 std::uint64_t IngestLog::durableEnd() const {
   std::lock_guard lock(mutex_);
-  return durable_;
+  return commit_.durable();
 }
 
 std::uint64_t IngestLog::begin() const {
@@ -171,7 +155,7 @@ Result<IngestChunk> IngestLog::read(std::uint64_t from, std::size_t maxBytes) co
     } else {
       path = segmentPath(openBegin_);
       segmentBegin = openBegin_;
-      limit = durable_;
+      limit = commit_.durable();
       if (from < openBegin_) from = openBegin_;  // the end of the last sealed segment
     }
   }

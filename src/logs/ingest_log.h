@@ -1,6 +1,5 @@
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -9,6 +8,7 @@
 #include <vector>
 
 #include "core/file_io.h"
+#include "core/group_commit.h"
 #include "core/result.h"
 
 namespace pharos::logs {
@@ -73,13 +73,11 @@ class IngestLog {
   std::string dir_;
   IngestLogOptions options_;
   mutable std::mutex mutex_;
-  std::condition_variable synced_;
   std::vector<SegmentInfo> sealed_;  // oldest first
   FileDescriptor file_;              // the open segment
   std::uint64_t openBegin_ = 0;      // its first position
   std::uint64_t written_ = 0;        // appended, maybe not durable
-  std::uint64_t durable_ = 0;
-  bool syncing_ = false;
+  GroupCommit commit_{"log ingest log"};
   std::uint64_t truncatedAtOpen_ = 0;
 };
 

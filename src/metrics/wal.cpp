@@ -168,31 +168,15 @@ Result<std::uint64_t> Wal::append(std::initializer_list<std::string_view> payloa
 
 Status Wal::sync(std::uint64_t position) {
   std::unique_lock lock(mutex_);
-  while (syncedUpTo_ < position) {
-    if (syncing_) {
-      synced_.wait(lock);
-      continue;
-    }
-    syncing_ = true;
-    std::uint64_t target = written_;
-    int fd = file_.get();
-    lock.unlock();
-    Status status = syncData(fd, "metrics write-ahead log");
-    lock.lock();
-    syncing_ = false;
-    if (status.ok()) syncedUpTo_ = std::max(syncedUpTo_, target);
-    synced_.notify_all();
-    PHAROS_TRY(std::move(status));
-  }
-  return okStatus();
+  return commit_.syncUpTo(lock, position, file_, written_);
 }
 
 Status Wal::rotateLocked(std::unique_lock<std::mutex>& lock) {
-  synced_.wait(lock, [this] { return !syncing_; });
+  commit_.waitIdle(lock);
   // Everything written so far becomes durable with the old segment, so positions stay one
   // sequence across segments.
   PHAROS_TRY(syncData(file_.get(), "metrics write-ahead log"));
-  syncedUpTo_ = written_;
+  commit_.markDurable(written_);
   PHAROS_TRY(file_.close("metrics write-ahead log"));
   return openSegment(segment_ + 1);
 }

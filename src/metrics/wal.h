@@ -1,6 +1,5 @@
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -9,6 +8,7 @@
 #include <string_view>
 
 #include "core/file_io.h"
+#include "core/group_commit.h"
 #include "core/result.h"
 
 namespace pharos::metrics {
@@ -62,12 +62,10 @@ class Wal {
 
   std::string dir_;
   mutable std::mutex mutex_;
-  std::condition_variable synced_;
   FileDescriptor file_;
   std::uint64_t segment_ = 0;
-  std::uint64_t written_ = 0;       // log position: bytes appended since open
-  std::uint64_t syncedUpTo_ = 0;    // durable up to this position
-  bool syncing_ = false;            // a thread is in fdatasync outside the lock
+  std::uint64_t written_ = 0;  // log position: bytes appended since open
+  GroupCommit commit_{"metrics write-ahead log"};
   std::uint64_t segmentBytes_ = 0;  // of the current segment
 };
 
