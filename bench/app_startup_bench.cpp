@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "e2e/process.h"
+#include "fakes/free_port.h"
 #include "fakes/http_client.h"
 #include "fakes/temp_dir.h"
 
@@ -17,24 +18,11 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// A port nothing listens on now: bind to 0, read it back, release it.
-uint16_t freePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
 void BM_StartToReady(benchmark::State& state) {
   double rssMiB = 0;
   for (auto _ : state) {
     pharos::testing::TempDir dir;
-    uint16_t port = freePort();
+    uint16_t port = pharos::testing::freeLoopbackPort();
     std::string listen = "127.0.0.1:" + std::to_string(port);
     auto began = Clock::now();
     pharos::testing::Process server(

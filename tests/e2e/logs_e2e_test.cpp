@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "fakes/free_port.h"
 #include "fakes/http_client.h"
 #include "fakes/temp_dir.h"
 #include "pharos_server.h"
@@ -81,18 +82,6 @@ bool sendTcp(uint16_t port, const std::string& bytes) {
   }
   ::close(fd);
   return sent == bytes.size();
-}
-
-uint16_t freePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
 }
 
 class LogsE2eTest : public ::testing::Test {
@@ -346,7 +335,7 @@ TEST_F(LogsE2eTest, SyslogOverTcpAndUdpFromLoggerAndFromACapturedStream) {
 
 TEST_F(LogsE2eTest, RsyslogForwardsOverTcpWithOctetCounting) {
   if (!fs::exists("/usr/sbin/rsyslogd")) GTEST_SKIP() << "rsyslog is not installed";
-  uint16_t inPort = freePort();
+  uint16_t inPort = freeLoopbackPort();
   std::string conf = dir_.file("rsyslog.conf");
   std::ofstream(conf) << "global(workDirectory=\"" << dir_.path().string() << "\")\n"
                       << "module(load=\"imtcp\")\n"

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "e2e/process.h"
+#include "fakes/free_port.h"
 #include "fakes/temp_dir.h"
 
 namespace pharos::health::testing {
@@ -142,7 +143,7 @@ class Nginx {
       return;
     }
     for (int attempt = 0; attempt < 5 && port_ == 0; ++attempt) {
-      uint16_t port = freePort();
+      uint16_t port = pharos::testing::freeLoopbackPort();
       std::string conf = dir_.file("nginx.conf");
       std::string work = dir_.path().string();
       std::ofstream(conf) << "worker_processes 1;\ndaemon off;\npid " << work
@@ -176,18 +177,6 @@ class Nginx {
 
  private:
   using Process = pharos::testing::Process;
-
-  static uint16_t freePort() {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    socklen_t len = sizeof addr;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    ::close(fd);
-    return ntohs(addr.sin_port);
-  }
 
   // nginx says nothing when it is ready: connect until it accepts, or it exits.
   static bool waitUntilListening(uint16_t port, Process& process) {

@@ -15,6 +15,7 @@
 
 #include "core/clock.h"
 #include "e2e/process.h"
+#include "fakes/free_port.h"
 #include "fakes/manual_clock.h"
 #include "fakes/temp_dir.h"
 #include "metrics/exposition.h"
@@ -113,18 +114,6 @@ std::string urlEncode(std::string_view s) {
   return out;
 }
 
-std::uint16_t freePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
 double number(const json& v) {
   std::string s = v.get<std::string>();
   if (s == "NaN") return std::nan("");
@@ -183,7 +172,7 @@ TEST(PrometheusCompatSlowTest, SameDataSameQueriesSameAnswers) {
                                    dir.file("data.om"), dir.file("prom")});
   ASSERT_EQ(code, 0) << out;
   std::ofstream(dir.file("prometheus.yml")) << "global:\n  scrape_interval: 15s\n";
-  std::uint16_t port = freePort();
+  std::uint16_t port = testing::freeLoopbackPort();
   testing::Process prometheus({kPrometheus, "--config.file=" + dir.file("prometheus.yml"),
                                "--storage.tsdb.path=" + dir.file("prom"),
                                "--web.listen-address=127.0.0.1:" + std::to_string(port)});
