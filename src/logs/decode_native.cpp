@@ -32,6 +32,27 @@ Error tooMany(const DecodeLimits& limits) {
                    "more than " + std::to_string(limits.maxEntries) + " entries in one body");
 }
 
+// An element of the body: an entry when it is an object, else a rejection saying where.
+void addEntry(simdjson::dom::element element, std::string_view where, EntryScratch& scratch,
+              BatchEncoder& out, DecodeResult& result) {
+  simdjson::dom::object object;
+  if (element.get_object().get(object)) {
+    noteRejected(result, std::string(where) + ": expected a JSON object, found " +
+                             std::string(typeName(element.type())));
+    return;
+  }
+  addJsonObjectEntry(object, scratch, out);
+  ++result.accepted;
+}
+
+// A body of which nothing was taken is refused whole, with its first reason.
+Result<DecodeResult> finished(DecodeResult result) {
+  if (result.accepted == 0 && result.rejected > 0) {
+    return makeError(ErrorCode::kInvalidArgument, result.errors.front());
+  }
+  return result;
+}
+
 Result<DecodeResult> decodeArray(const simdjson::padded_string& padded, BatchEncoder& out,
                                  const DecodeLimits& limits) {
   simdjson::dom::parser parser;
@@ -49,20 +70,9 @@ Result<DecodeResult> decodeArray(const simdjson::padded_string& padded, BatchEnc
   std::size_t position = 0;
   for (simdjson::dom::element element : array) {
     ++position;
-    simdjson::dom::object object;
-    if (element.get_object().get(object)) {
-      noteRejected(result, "element " + std::to_string(position) +
-                               ": expected a JSON object, found " +
-                               std::string(typeName(element.type())));
-      continue;
-    }
-    addJsonObjectEntry(object, scratch, out);
-    ++result.accepted;
+    addEntry(element, "element " + std::to_string(position), scratch, out, result);
   }
-  if (result.accepted == 0 && result.rejected > 0) {
-    return makeError(ErrorCode::kInvalidArgument, result.errors.front());
-  }
-  return result;
+  return finished(std::move(result));
 }
 
 }  // namespace
@@ -96,20 +106,9 @@ Result<DecodeResult> decodeNative(std::string_view body, BatchEncoder& out,
           result, "line " + std::to_string(lineNumber) + ": invalid JSON: " + jsonErrorText(error));
       continue;
     }
-    simdjson::dom::object object;
-    if (root.get_object().get(object)) {
-      noteRejected(result, "line " + std::to_string(lineNumber) +
-                               ": expected a JSON object, found " +
-                               std::string(typeName(root.type())));
-      continue;
-    }
-    addJsonObjectEntry(object, scratch, out);
-    ++result.accepted;
+    addEntry(root, "line " + std::to_string(lineNumber), scratch, out, result);
   }
-  if (result.accepted == 0 && result.rejected > 0) {
-    return makeError(ErrorCode::kInvalidArgument, result.errors.front());
-  }
-  return result;
+  return finished(std::move(result));
 }
 
 }  // namespace pharos::logs

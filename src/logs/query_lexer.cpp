@@ -1,6 +1,7 @@
 #include "logs/query_lexer.h"
 
 #include <string>
+#include <utility>
 
 namespace pharos::logs {
 namespace {
@@ -65,41 +66,49 @@ void QueryLexer::skipSpaces() {
 }
 
 Result<QueryToken> QueryLexer::next() {
-  return stageMode_ ? nextInStage() : nextInQuery();
-}
-
-Result<QueryToken> QueryLexer::nextInQuery() {
   skipSpaces();
-  bool afterOperator = afterOperator_;
-  afterOperator_ = false;
+  bool afterOperator = std::exchange(afterOperator_, false);
   QueryToken token;
   token.offset = pos_;
   if (pos_ >= text_.size()) return token;
-  char c = text_[pos_];
-  auto single = [&](QueryTokenKind kind) {
-    token.kind = kind;
-    ++pos_;
-    return token;
-  };
-  switch (c) {
+  switch (text_[pos_]) {
     case '(':
-      return single(QueryTokenKind::kLParen);
+      return punctuation(token, QueryTokenKind::kLParen);
     case ')':
-      return single(QueryTokenKind::kRParen);
+      return punctuation(token, QueryTokenKind::kRParen);
     case '|':
-      return single(QueryTokenKind::kPipe);
+      return punctuation(token, QueryTokenKind::kPipe);
+    case ',':
+      if (stageMode_) return punctuation(token, QueryTokenKind::kComma);
+      break;
+    default:
+      break;
+  }
+  return stageMode_ ? stageWord(token) : queryToken(token, afterOperator);
+}
+
+QueryToken QueryLexer::punctuation(QueryToken token, QueryTokenKind kind) {
+  token.kind = kind;
+  ++pos_;
+  return token;
+}
+
+Result<QueryToken> QueryLexer::queryToken(QueryToken token, bool afterOperator) {
+  char c = text_[pos_];
+  switch (c) {
     case ':':
       afterOperator_ = true;
-      return single(QueryTokenKind::kColon);
+      return punctuation(token, QueryTokenKind::kColon);
     case '<':
     case '>': {
       bool less = c == '<';
       afterOperator_ = true;
       if (pos_ + 1 < text_.size() && text_[pos_ + 1] == '=') {
         ++pos_;
-        return single(less ? QueryTokenKind::kLessEqual : QueryTokenKind::kGreaterEqual);
+        return punctuation(token,
+                           less ? QueryTokenKind::kLessEqual : QueryTokenKind::kGreaterEqual);
       }
-      return single(less ? QueryTokenKind::kLess : QueryTokenKind::kGreater);
+      return punctuation(token, less ? QueryTokenKind::kLess : QueryTokenKind::kGreater);
     }
     case '=':
       return queryError(pos_, "unexpected '=': write field:value (or -field:value for 'not')");
@@ -109,7 +118,7 @@ Result<QueryToken> QueryLexer::nextInQuery() {
       break;
   }
   if (c == '-' && !afterOperator && pos_ + 1 < text_.size() && !isSpace(text_[pos_ + 1])) {
-    return single(QueryTokenKind::kMinus);
+    return punctuation(token, QueryTokenKind::kMinus);
   }
   std::size_t start = pos_;
   while (pos_ < text_.size() && !isSpecial(text_[pos_]))
@@ -140,29 +149,8 @@ Result<QueryToken> QueryLexer::quoted() {
   return token;
 }
 
-Result<QueryToken> QueryLexer::nextInStage() {
-  skipSpaces();
-  QueryToken token;
-  token.offset = pos_;
-  if (pos_ >= text_.size()) return token;
+Result<QueryToken> QueryLexer::stageWord(QueryToken token) {
   char c = text_[pos_];
-  auto single = [&](QueryTokenKind kind) {
-    token.kind = kind;
-    ++pos_;
-    return token;
-  };
-  switch (c) {
-    case '(':
-      return single(QueryTokenKind::kLParen);
-    case ')':
-      return single(QueryTokenKind::kRParen);
-    case ',':
-      return single(QueryTokenKind::kComma);
-    case '|':
-      return single(QueryTokenKind::kPipe);
-    default:
-      break;
-  }
   if (!isStageWordChar(c)) {
     return queryError(pos_, "unexpected character '" + std::string(1, c) + "' in the stage");
   }

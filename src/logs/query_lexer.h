@@ -48,8 +48,11 @@ class QueryLexer {
   void enterStageMode() { stageMode_ = true; }
 
  private:
-  Result<QueryToken> nextInQuery();
-  Result<QueryToken> nextInStage();
+  // After next()'s shared start (spaces, end, brackets and pipes): the rest of a search
+  // term, or a word of a stats stage, which has fewer special characters.
+  Result<QueryToken> queryToken(QueryToken token, bool afterOperator);
+  Result<QueryToken> stageWord(QueryToken token);
+  QueryToken punctuation(QueryToken token, QueryTokenKind kind);
   Result<QueryToken> quoted();
   void skipSpaces();
 
