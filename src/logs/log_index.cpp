@@ -211,14 +211,13 @@ Status LogIndex::write(std::span<const Record> records, std::uint64_t processedU
   };
   std::size_t half = blocks.size() / 2;
   // The helper thread takes its caller's priority (the processor's, lowered).
-  auto other =
-      half > 0
-          ? std::async(std::launch::async,
-                       [&, priority = getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()))] {
-                         (void)setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), priority);
-                         prepare(0, half);
-                       })
-          : std::future<void>();
+  auto other = half > 0
+                   ? prepareHelper_.submit(
+                         [&, priority = getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()))] {
+                           (void)setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), priority);
+                           prepare(0, half);
+                         })
+                   : std::future<void>();
   prepare(half, blocks.size());
   if (other.valid()) other.get();
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "core/task_thread.h"
 #include "logs/record.h"
 #include "sqlite/connection.h"
 
@@ -118,6 +119,8 @@ class LogIndex {
   std::vector<std::string> knownPartitions_;  // under writeMutex_
   std::mutex readersMutex_;
   std::vector<sqlite::ConnectionPtr> readers_;
+  // Encodes half of each write's blocks beside the writing thread.
+  TaskThread prepareHelper_;
 };
 
 // "20261205" for a time in that UTC day.

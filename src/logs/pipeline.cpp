@@ -73,6 +73,7 @@ Result<std::unique_ptr<LogPipeline>> LogPipeline::open(const std::string& dir,
   LogIndexOptions indexOptions;
   indexOptions.indexedAttributes = config.indexedAttributes;
   PHAROS_ASSIGN_OR_RETURN(p->index_, LogIndex::open(dir + "/index.db", indexOptions));
+  p->indexWriter_ = std::make_unique<TaskThread>(lowerThreadPriority);
   PHAROS_ASSIGN_OR_RETURN(auto state, p->index_->state(kMinerStateKey));
   if (state) {
     auto miner = TemplateMiner::restore(*state, MinerOptions{});
@@ -295,8 +296,7 @@ Status LogPipeline::processUpTo(std::uint64_t target) {
     }
     PHAROS_TRY(finishWrite());
     inWrite = &parsed;
-    writing = std::async(std::launch::async, [this, &parsed] {
-      lowerThreadPriority();
+    writing = indexWriter_->submit([this, &parsed] {
       std::span<const Record> records(parsed.records.data(), parsed.count);
       return index_->write(
           records, parsed.end,

@@ -13,6 +13,7 @@
 #include "core/config/config.h"
 #include "core/prometheus_text.h"
 #include "core/result.h"
+#include "core/task_thread.h"
 #include "logs/derived_metrics.h"
 #include "logs/ingest_log.h"
 #include "logs/line_parser.h"
@@ -86,6 +87,8 @@ class LogPipeline {
   const Clock& clock_;
   std::unique_ptr<IngestLog> log_;
   std::unique_ptr<LogIndex> index_;
+  // Writes chunk N to the index while the processor parses chunk N+1 (see processUpTo).
+  std::unique_ptr<TaskThread> indexWriter_;
   std::unique_ptr<TemplateMiner> miner_;  // the processor's; templateText() reads under minerMutex_
   mutable std::mutex minerMutex_;
   TailHub tail_;
