@@ -318,5 +318,51 @@ TEST(ConfigLoaderTest, HostPatternSyntax) {
   EXPECT_FALSE(isValidHostPattern(label));
 }
 
+TEST(ConfigLoaderTest, KeepsAlertingDefinitionsAsTreesWithPositions) {
+  LoadOutcome out = load(R"(slos:
+  - name: api
+alerting:
+  evaluation_interval: 10s
+  external_url: https://pharos.example.com
+  rules:
+    - name: HighErrors
+  route:
+    receiver: ops
+receivers:
+  - name: ops
+    type: webhook
+notify:
+  max_attempts: 3
+  breaker_cooldown: 2m
+)");
+  ASSERT_TRUE(out.ok()) << firstError(out);
+  const Config& c = out.config;
+  ASSERT_TRUE(c.slo.definitions.isList());
+  EXPECT_EQ(c.slo.definitions.items.size(), 1u);
+  EXPECT_EQ(c.slo.file, "pharos.yaml");
+  EXPECT_EQ(c.alerting.evaluationInterval, Millis(10'000));
+  EXPECT_EQ(c.alerting.externalUrl, "https://pharos.example.com");
+  ASSERT_TRUE(c.alerting.rules.isList());
+  const Node* name = c.alerting.rules.items[0].find("name");
+  ASSERT_NE(name, nullptr);
+  EXPECT_EQ(name->line, 7);
+  EXPECT_EQ(name->column, 13);
+  ASSERT_TRUE(c.alerting.route.isMap());
+  EXPECT_EQ(c.notify.receivers.items.size(), 1u);
+  EXPECT_EQ(c.notify.maxAttempts, 3);
+  EXPECT_EQ(c.notify.breakerCooldown, Millis(120'000));
+}
+
+TEST(ConfigLoaderTest, AlertingShapeErrorsArePlaced) {
+  LoadOutcome out = load("alerting:\n  rules: {name: x}\n  evalution_interval: 5s\n");
+  ASSERT_EQ(out.diagnostics.size(), 2u);
+  EXPECT_EQ(out.diagnostics[0].toString(), "pharos.yaml:2:10: alerting.rules: expected a list");
+  EXPECT_NE(out.diagnostics[1].message.find("did you mean 'evaluation_interval'"),
+            std::string::npos)
+      << out.diagnostics[1].toString();
+  EXPECT_FALSE(load("receivers: {a: 1}\n").ok());
+  EXPECT_FALSE(load("notify:\n  max_attempts: 0\n").ok());
+}
+
 }  // namespace
 }  // namespace pharos::config

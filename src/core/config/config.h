@@ -188,6 +188,42 @@ struct LogsConfig {
   int64_t archiveLevel = 6;
 };
 
+// SLOs, alerting and notifications (see docs/CONFIG.md, "SLOs", "Alerting" and
+// "Notifications"). Definitions are kept as trees, read by the modules that own their fields
+// (slo, alarms, notify), which also read them from API bodies.
+struct SloConfig {
+  std::string file;  // where the definitions came from, for diagnostics
+  Node definitions;  // the top-level `slos:` list
+};
+
+struct AlertingConfig {
+  std::string file;
+  // Rules and SLOs are evaluated this often; check-state rules act on each transition at once.
+  Millis evaluationInterval{30'000};
+  // The dashboard's address as receivers should link to it; empty: the server's listen address.
+  std::string externalUrl;
+  Node rules;         // a list of rules
+  Node route;         // the routing tree (a mapping), as Alertmanager's `route`
+  Node inhibitRules;  // a list
+  Node silences;      // a list
+  Node incidents;     // a mapping
+};
+
+struct NotifyConfig {
+  std::string file;
+  Node receivers;  // the top-level `receivers:` list
+  // A notification is tried this many times (backing off between tries) before it goes to the
+  // dead-letter queue (and to its route's fallback receiver).
+  int64_t maxAttempts = 12;
+  Millis backoffBase{2'000};
+  Millis backoffMax{300'000};
+  // After this many failures in a row a receiver's circuit opens for `breakerCooldown`:
+  // its notifications wait instead of spending their tries.
+  int64_t breakerFailures = 5;
+  Millis breakerCooldown{60'000};
+  Millis timeout{10'000};  // one delivery attempt
+};
+
 struct Config {
   Environment env = Environment::kDev;
   std::string dataDir = "./data";
@@ -204,6 +240,9 @@ struct Config {
   OutboundConfig outbound;
   HealthConfig health;
   LogsConfig logs;
+  SloConfig slo;
+  AlertingConfig alerting;
+  NotifyConfig notify;
 };
 
 // The built-in defaults of an environment: what `pharos serve` runs with when no file is given.

@@ -536,6 +536,15 @@ void readMetrics(Walker& w, const YAML::Node& node, MetricsConfig& m) {
         });
 }
 
+// A definition list kept as a tree for the module that owns its fields.
+Node listTree(Walker& w, const YAML::Node& v, const std::string& path) {
+  if (!v.IsSequence() && !v.IsNull()) {
+    w.error(v, fmt::format("{}: expected a list", path));
+    return Node{};
+  }
+  return w.tree(v, path);
+}
+
 void readHealth(Walker& w, const YAML::Node& node, const std::string& file, HealthConfig& h) {
   h.file = file;
   w.map(node, "health", {"max_concurrency", "flush_interval", "checks", "maintenance"},
@@ -543,13 +552,8 @@ void readHealth(Walker& w, const YAML::Node& node, const std::string& file, Heal
           if (key == "max_concurrency") w.integer(v, path, h.maxConcurrency, 1, 100'000);
           if (key == "flush_interval")
             w.duration(v, path, h.flushInterval, Millis(100), Millis(60'000));
-          if (key == "checks" || key == "maintenance") {
-            if (!v.IsSequence() && !v.IsNull()) {
-              w.error(v, fmt::format("{}: expected a list", path));
-              return;
-            }
-            (key == "checks" ? h.checks : h.maintenance) = w.tree(v, path);
-          }
+          if (key == "checks") h.checks = listTree(w, v, path);
+          if (key == "maintenance") h.maintenance = listTree(w, v, path);
         });
 }
 
@@ -570,10 +574,50 @@ void readLogs(Walker& w, const YAML::Node& node, LogsConfig& l) {
         });
 }
 
+void readAlerting(Walker& w, const YAML::Node& node, const std::string& file, AlertingConfig& a) {
+  a.file = file;
+  w.map(node, "alerting",
+        {"evaluation_interval", "external_url", "rules", "route", "inhibit_rules", "silences",
+         "incidents"},
+        [&](std::string_view key, const YAML::Node& v, const std::string& path) {
+          if (key == "evaluation_interval")
+            w.duration(v, path, a.evaluationInterval, Millis(1'000), Millis(3'600'000));
+          if (key == "external_url") w.string(v, path, a.externalUrl);
+          if (key == "rules") a.rules = listTree(w, v, path);
+          if (key == "inhibit_rules") a.inhibitRules = listTree(w, v, path);
+          if (key == "silences") a.silences = listTree(w, v, path);
+          if (key == "route" || key == "incidents") {
+            if (!v.IsMap() && !v.IsNull()) {
+              w.error(v, fmt::format("{}: expected a mapping", path));
+              return;
+            }
+            (key == "route" ? a.route : a.incidents) = w.tree(v, path);
+          }
+        });
+}
+
+void readNotify(Walker& w, const YAML::Node& node, NotifyConfig& n) {
+  w.map(node, "notify",
+        {"max_attempts", "backoff_base", "backoff_max", "breaker_failures", "breaker_cooldown",
+         "timeout"},
+        [&](std::string_view key, const YAML::Node& v, const std::string& path) {
+          if (key == "max_attempts") w.integer(v, path, n.maxAttempts, 1, 1000);
+          if (key == "backoff_base")
+            w.duration(v, path, n.backoffBase, Millis(100), Millis(3'600'000));
+          if (key == "backoff_max")
+            w.duration(v, path, n.backoffMax, Millis(100), Millis(86'400'000));
+          if (key == "breaker_failures") w.integer(v, path, n.breakerFailures, 1, 1000);
+          if (key == "breaker_cooldown")
+            w.duration(v, path, n.breakerCooldown, Millis(1'000), Millis(86'400'000));
+          if (key == "timeout") w.duration(v, path, n.timeout, Millis(100), Millis(300'000));
+        });
+}
+
 void readDocument(Walker& w, const YAML::Node& root, const std::string& file, Config& c) {
   w.map(root, "",
         {"env", "data_dir", "server", "syslog", "auth", "api", "log", "store", "bus", "objects",
-         "retention", "metrics", "outbound", "health", "logs"},
+         "retention", "metrics", "outbound", "health", "logs", "slos", "alerting", "receivers",
+         "notify"},
         [&](std::string_view key, const YAML::Node& v, const std::string& path) {
           if (key == "env") return;  // read before the defaults were chosen
           if (key == "data_dir") w.string(v, path, c.dataDir);
@@ -585,6 +629,16 @@ void readDocument(Walker& w, const YAML::Node& root, const std::string& file, Co
           if (key == "outbound") readOutbound(w, v, c.outbound);
           if (key == "health") readHealth(w, v, file, c.health);
           if (key == "logs") readLogs(w, v, c.logs);
+          if (key == "slos") {
+            c.slo.file = file;
+            c.slo.definitions = listTree(w, v, path);
+          }
+          if (key == "alerting") readAlerting(w, v, file, c.alerting);
+          if (key == "receivers") {
+            c.notify.file = file;
+            c.notify.receivers = listTree(w, v, path);
+          }
+          if (key == "notify") readNotify(w, v, c.notify);
           if (key == "syslog") {
             w.map(v, path, {"listen"},
                   [&](std::string_view, const YAML::Node& sv, const std::string& p) {
