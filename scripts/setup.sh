@@ -19,6 +19,9 @@ PACKAGES=(
   # the log pipeline: simdjson parses JSON on the ingest path, snappy decodes Loki's protobuf
   # pushes; rsyslog forwards to the syslog listener in tests and is the ingest benchmark's peer
   libsimdjson-dev libsnappy-dev rsyslog
+  # notifications: libcurl sends mail over SMTP; the tests deliver to aiosmtpd and to a real
+  # Alertmanager
+  libcurl4-openssl-dev python3-aiosmtpd prometheus-alertmanager
 )
 
 missing=()

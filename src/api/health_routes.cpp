@@ -56,21 +56,8 @@ json checkJson(const health::OwnedCheck& owned, const std::optional<health::Chec
 
 // The check in a request body, or the 400 naming every wrong field.
 std::variant<health::CheckSpec, net::HttpResponse> readCheck(const net::HttpRequest& request) {
-  JsonBody parsed = parseJsonObject(request.body);
-  if (auto* error = std::get_if<net::HttpResponse>(&parsed)) return std::move(*error);
-  health::ParsedCheck check = health::parseCheckSpec(config::nodeFromJson(std::get<json>(parsed)));
-  if (auto* problems = std::get_if<std::vector<health::SpecProblem>>(&check)) {
-    json details = json::array();
-    std::string message;
-    for (const auto& p : *problems) {
-      details.push_back({{"field", p.field}, {"message", p.message}});
-      if (!message.empty()) message += "; ";
-      message += p.message;
-    }
-    json body{{"error", {{"code", "invalid_argument"}, {"message", message}, {"fields", details}}}};
-    return net::HttpResponse::json(400, dumpJson(body));
-  }
-  return std::get<health::CheckSpec>(std::move(check));
+  return readDefinition<health::CheckSpec>(
+      request, [](const config::Node& node) { return health::parseCheckSpec(node); });
 }
 
 // The create-time check of the outbound policy: a target the policy refuses is a 400 naming
@@ -540,19 +527,9 @@ json checkSchema() {
 }  // namespace
 
 std::vector<RouteSpec> healthRoutes(HealthRoutesDeps deps) {
-  std::vector<RouteSpec> specs;
-  auto add = [&](std::string method, std::string pattern, auth::Scope scope, std::string summary,
-                 net::Handler handler) -> RouteSpec& {
-    RouteSpec s;
-    s.method = std::move(method);
-    s.pattern = std::move(pattern);
-    s.scope = scope;
-    s.summary = std::move(summary);
-    s.tag = "health";
-    s.resource = "checks";
-    s.handler = std::move(handler);
-    specs.push_back(std::move(s));
-    return specs.back();
+  RouteList routes("health", "checks");
+  auto add = [&](auto&&... args) -> RouteSpec& {
+    return routes.add(std::forward<decltype(args)>(args)...);
   };
   auto d = std::make_shared<HealthRoutesDeps>(std::move(deps));
   add("GET", "/api/v1/checks", auth::Scope::kRead, "Every check with its owner and state",
@@ -607,7 +584,7 @@ std::vector<RouteSpec> healthRoutes(HealthRoutesDeps deps) {
                                "Re-read health checks and maintenance windows from the config file",
                                [d](net::HttpRequest&) { return reload(*d); });
   reloadRoute.resource = "config";
-  return specs;
+  return routes.take();
 }
 
 }  // namespace pharos::api

@@ -47,6 +47,19 @@ std::string formatTime(WallTime t) {
                      tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
 }
 
+net::HttpResponse fieldProblemsResponse(const std::vector<config::FieldProblem>& problems) {
+  nlohmann::json details = nlohmann::json::array();
+  std::string message;
+  for (const auto& p : problems) {
+    details.push_back({{"field", p.field}, {"message", p.message}});
+    if (!message.empty()) message += "; ";
+    message += p.message;
+  }
+  nlohmann::json body{
+      {"error", {{"code", "invalid_argument"}, {"message", message}, {"fields", details}}}};
+  return net::HttpResponse::json(400, dumpJson(body));
+}
+
 std::string dumpJson(const nlohmann::json& value) {
   return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }

@@ -335,25 +335,19 @@ net::HttpResponse elasticInfo() {
 }  // namespace
 
 std::vector<RouteSpec> logRoutes(LogRoutesDeps deps) {
-  std::vector<RouteSpec> specs;
+  RouteList routes("logs", "");
   auto d = std::make_shared<LogRoutesDeps>(deps);
   auto add = [&](std::string method, std::string pattern, auth::Scope scope, std::string summary,
                  net::Handler handler) -> RouteSpec& {
-    RouteSpec s;
-    s.method = std::move(method);
-    s.pattern = std::move(pattern);
-    s.scope = scope;
-    s.summary = std::move(summary);
-    s.tag = "logs";
-    s.handler = std::move(handler);
+    RouteSpec& s = routes.add(std::move(method), std::move(pattern), scope, std::move(summary),
+                              std::move(handler));
     if (scope == auth::Scope::kIngest) {
       // Every shipper request would otherwise be an audit row and spend the API budget.
       s.audited = false;
       s.rateLimited = false;
       s.maxBodyBytes = static_cast<std::size_t>(d->pipeline.maxBodyBytes());
     }
-    specs.push_back(std::move(s));
-    return specs.back();
+    return s;
   };
   add("POST", "/api/v1/logs", auth::Scope::kIngest, "Ingest NDJSON or a JSON array of log lines",
       [d](net::HttpRequest& r) { return nativeIngest(*d, r); })
@@ -376,7 +370,7 @@ std::vector<RouteSpec> logRoutes(LogRoutesDeps deps) {
   add("GET", "/api/v1/logs/tail", auth::Scope::kRead, "Live tail (Server-Sent Events)",
       [d](net::HttpRequest& r) { return tail(*d, r); })
       .responseContentType = "text/event-stream";
-  return specs;
+  return routes.take();
 }
 
 }  // namespace pharos::api

@@ -18,6 +18,20 @@
 #include "core/text.h"
 
 namespace pharos::api {
+
+RouteSpec& RouteList::add(std::string method, std::string pattern, auth::Scope scope,
+                          std::string summary, net::Handler handler) {
+  RouteSpec s;
+  s.method = std::move(method);
+  s.pattern = std::move(pattern);
+  s.scope = scope;
+  s.summary = std::move(summary);
+  s.tag = tag_;
+  s.resource = resource_;
+  s.handler = std::move(handler);
+  specs_.push_back(std::move(s));
+  return specs_.back();
+}
 namespace {
 
 // The only routes anyone may call without a key: probes and the API description.

@@ -46,6 +46,22 @@ struct RouteSpec {
   std::string responseContentType = "application/json";
 };
 
+// A module's routes under one OpenAPI tag and cache resource, built one add() at a time.
+class RouteList {
+ public:
+  RouteList(std::string tag, std::string resource)
+      : tag_(std::move(tag)), resource_(std::move(resource)) {}
+  // The spec added, to set its body limit, success status or schemas.
+  RouteSpec& add(std::string method, std::string pattern, auth::Scope scope, std::string summary,
+                 net::Handler handler);
+  std::vector<RouteSpec> take() { return std::move(specs_); }
+
+ private:
+  std::string tag_;
+  std::string resource_;
+  std::vector<RouteSpec> specs_;
+};
+
 class Cors;
 class RateLimiter;
 class ResponseCache;

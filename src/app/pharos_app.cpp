@@ -100,11 +100,14 @@ void PharosApp::declareServices() {
     if (syslog_) syslog_->stop();
     syslog_.reset();
   });
-  add("api", {"store", "bus", "auth", "metrics", "health", "logs"}, &PharosApp::startApi,
-      [this](MonoTime) {
+  add("alerting", {"store", "bus", "metrics", "outbound", "health"}, &PharosApp::startAlerting,
+      [this](MonoTime) { alerting_.reset(); });
+  add("api", {"store", "bus", "auth", "metrics", "health", "logs", "alerting"},
+      &PharosApp::startApi, [this](MonoTime) {
         router_.reset();
         gateway_.reset();
         systemDeps_.reset();
+        alertingDeps_.reset();
       });
   // After the API: the self-scrape renders what GET /metrics serves.
   add("scrapes", {"metrics", "outbound", "api"}, &PharosApp::startScrapes,
@@ -327,6 +330,21 @@ Status PharosApp::startSyslog() {
   return okStatus();
 }
 
+Status PharosApp::startAlerting() {
+  std::string externalUrl = config_.alerting.externalUrl;
+  if (externalUrl.empty()) {
+    externalUrl = (config_.server.tls.enabled() ? "https://" : "http://") + config_.server.listen;
+  }
+  PHAROS_ASSIGN_OR_RETURN(
+      alerting_,
+      Alerting::start(config_, Alerting::Deps{*store_, *bus_, *metrics_, *outboundPolicy_, *health_,
+                                              clock_, maintenance_, std::move(externalUrl)}));
+  config_.slo = {};
+  config_.alerting = {};
+  config_.notify = {};
+  return okStatus();
+}
+
 Status PharosApp::applyHealthConfig(const config::HealthConfig& health) {
   auto read = health::readHealthConfig(health);
   if (auto* problems = std::get_if<std::vector<config::Diagnostic>>(&read)) {
@@ -336,8 +354,8 @@ Status PharosApp::applyHealthConfig(const config::HealthConfig& health) {
     return makeError(ErrorCode::kInvalidArgument, message);
   }
   auto& defs = std::get<health::HealthDefinitions>(read);
-  health_->setMaintenance(
-      std::make_shared<const health::MaintenanceCalendar>(std::move(defs.maintenance)));
+  maintenance_ = std::make_shared<const health::MaintenanceCalendar>(std::move(defs.maintenance));
+  health_->setMaintenance(maintenance_);
   checks_->setConfigChecks(std::move(defs.checks));
   return okStatus();
 }
@@ -350,6 +368,7 @@ Result<std::string> PharosApp::reloadConfig() {
   PHAROS_ASSIGN_OR_RETURN(config::Config next, config::toResult(configSource_()));
   if (!health_) return makeError(ErrorCode::kUnavailable, "the health monitor is not running");
   PHAROS_TRY(applyHealthConfig(next.health));
+  if (alerting_) PHAROS_TRY(alerting_->reload(next, maintenance_));
   std::size_t checks = next.health.checks.items.size();
   std::size_t windows = next.health.maintenance.items.size();
   next = {};
@@ -396,6 +415,7 @@ Status PharosApp::startApi() {
       [this]() { return http_ ? http_->stats() : net::ServerStats{}; },
       {[this](PrometheusText& out) { metrics::writeMetricsStats(metrics_->stats(), out); },
        [this](PrometheusText& out) { health::writeEngineStats(health_->stats(), out); },
+       [this](PrometheusText& out) { alerting_->writeStats(out); },
        [this](PrometheusText& out) {
          logs_->writeStats(out);
          if (syslog_) logs::writeSyslogStats(syslog_->stats(), out);
@@ -408,6 +428,13 @@ Status PharosApp::startApi() {
                                                         *uptimeDays_, *metrics_, *outbound_, clock_,
                                                         [this] { return reloadConfig(); }}));
   gateway_->add(api::logRoutes(api::LogRoutesDeps{*logs_, clock_}));
+  alertingDeps_ = std::make_unique<api::AlertingRoutesDeps>(
+      api::AlertingRoutesDeps{alerting_->sloCatalog(), alerting_->sloEngine(), alerting_->rules(),
+                              alerting_->silences(), alerting_->receivers(), alerting_->outbox(),
+                              alerting_->sender(), clock_, config_.env, alerting_->externalUrl()});
+  gateway_->add(api::sloRoutes(*alertingDeps_));
+  gateway_->add(api::alertRoutes(*alertingDeps_));
+  gateway_->add(api::notifyRoutes(*alertingDeps_));
   gateway_->add(api::keysRoutes(*keys_));
   gateway_->add(api::auditRoutes(*audit_));
   gateway_->add(api::openApiRoute(*gateway_, kVersion));

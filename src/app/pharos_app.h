@@ -5,6 +5,8 @@
 #include <mutex>
 #include <optional>
 
+#include "api/alerting_routes.h"
+#include "app/alerting.h"
 #include "app/data_dir.h"
 #include "app/lifecycle.h"
 #include "auth/auth.h"
@@ -80,6 +82,7 @@ class PharosApp {
   Status applyHealthConfig(const config::HealthConfig& health);
   Status startLogs();
   Status startSyslog();
+  Status startAlerting();
   Status startApi();
   Status startHttp();
   // Makes sure someone can call the API: the configured bootstrap key, or in dev a new admin
@@ -114,8 +117,12 @@ class PharosApp {
   std::unique_ptr<health::UptimeDays> uptimeDays_;
   std::unique_ptr<health::HealthEngine> health_;
   std::unique_ptr<PeriodicTask> healthPruner_;
+  // The health engine's maintenance windows, shared with the SLOs.
+  std::shared_ptr<const health::MaintenanceCalendar> maintenance_;
   std::unique_ptr<logs::LogPipeline> logs_;
   std::unique_ptr<logs::SyslogServer> syslog_;
+  std::unique_ptr<Alerting> alerting_;
+  std::unique_ptr<api::AlertingRoutesDeps> alertingDeps_;
   std::unique_ptr<api::SystemRoutesDeps> systemDeps_;  // also read by the self-scrape
   std::unique_ptr<api::Gateway> gateway_;              // before router_: the router calls into it
   std::shared_ptr<net::Router> router_;

@@ -20,13 +20,22 @@ void PeriodicTask::stop() {
   if (thread.joinable()) thread.join();
 }
 
+void PeriodicTask::runNow() {
+  {
+    std::lock_guard lock(mutex_);
+    runNow_ = true;
+  }
+  wake_.notify_all();
+}
+
 void PeriodicTask::run() {
   std::unique_lock lock(mutex_);
   while (!stopping_) {
+    runNow_ = false;  // a request arriving during the run gets a run of its own
     lock.unlock();
     work_();
     lock.lock();
-    wake_.wait_for(lock, interval_, [this] { return stopping_; });
+    wake_.wait_for(lock, interval_, [this] { return stopping_ || runNow_; });
   }
 }
 

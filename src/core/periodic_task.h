@@ -25,6 +25,9 @@ class PeriodicTask {
   void start();
   // Safe to call twice; never from inside `work`.
   void stop();
+  // Runs `work` as soon as the thread is free instead of at the end of the interval (which
+  // then starts again): for work that is usually batched but sometimes urgent.
+  void runNow();
 
  private:
   void run();
@@ -34,6 +37,7 @@ class PeriodicTask {
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;  // guarded by mutex_
+  bool runNow_ = false;    // guarded by mutex_
   std::thread thread_;     // guarded by mutex_
 };
 

@@ -383,6 +383,9 @@ void HealthEngine::record(Entry& e, std::int64_t atMs, ProbeResult result) {
                                       {"maintenance", maintenance}});
   }
   recorder_.add(RecordedResult{e.series, at, std::move(result), maintenance, transition});
+  // A state change is written and published at once, not at the next batch: alerting waits
+  // on it (a down check should page within two seconds of its failing result).
+  if (transition && flusher_) flusher_->runNow();
 }
 
 Status HealthEngine::heartbeat(const std::string& check) {

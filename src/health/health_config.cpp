@@ -19,26 +19,8 @@ void readWindowField(std::string_view key, const Node& v, const std::string& f,
                      MaintenanceWindow& w, config::NodeReader& r) {
   if (key == "name") {
     r.string(v, f, w.name);
-  } else if (key == "start" || key == "end") {
-    std::string s;
-    if (!r.string(v, f, s)) return;
-    auto t = promql::parseTimeParam(s);
-    if (!t.ok()) {
-      r.problem(v, f, fmt::format("{}: expected a time like 2026-12-01T02:00:00Z, got '{}'", f, s));
-      return;
-    }
-    (key == "start" ? w.start : w.end) = fromUnixMillis(*t);
-  } else if (key == "every") {
-    std::string s;
-    if (!r.string(v, f, s)) return;
-    auto cron = CronSchedule::parse(s);
-    if (!cron.ok()) {
-      r.problem(v, f, fmt::format("{}: {}", f, cron.error().message));
-      return;
-    }
-    w.every = std::move(cron).value();
-  } else if (key == "duration") {
-    r.duration(v, f, w.duration, Millis(0), Millis::max());
+  } else if (key == "start" || key == "end" || key == "every" || key == "duration") {
+    readWindowTiming(r, key, v, f, w);
   } else if (key == "checks") {
     r.strings(v, f, w.checks);
   } else if (key == "labels") {
@@ -56,6 +38,31 @@ void readWindowField(std::string_view key, const Node& v, const std::string& f,
 }
 
 }  // namespace
+
+bool readWindowTiming(config::NodeReader& r, std::string_view key, const Node& v,
+                      const std::string& f, MaintenanceWindow& w) {
+  if (key == "duration") return r.duration(v, f, w.duration, Millis(0), Millis::max());
+  std::string s;
+  if (!r.string(v, f, s)) return false;
+  if (key == "every") {
+    auto cron = CronSchedule::parse(s);
+    if (!cron.ok()) {
+      r.problem(v, f, fmt::format("{}: {}", f, cron.error().message));
+      return false;
+    }
+    w.every = std::move(cron).value();
+    return true;
+  }
+  auto t = promql::parseTimeParam(s);
+  // From 1970 to what WallTime holds (its nanoseconds end in 2262): a later time would
+  // overflow on conversion.
+  if (!t.ok() || *t < 0 || *t >= toUnixMillis(WallTime::max())) {
+    r.problem(v, f, fmt::format("{}: expected a time like 2026-12-01T02:00:00Z, got '{}'", f, s));
+    return false;
+  }
+  (key == "start" ? w.start : w.end) = fromUnixMillis(*t);
+  return true;
+}
 
 std::variant<MaintenanceWindow, std::vector<SpecProblem>> parseMaintenanceWindow(
     const Node& node, std::string_view path) {

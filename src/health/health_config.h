@@ -6,6 +6,7 @@
 
 #include "core/config/config.h"
 #include "core/config/loader.h"
+#include "core/config/node_reader.h"
 #include "health/check_spec.h"
 #include "health/maintenance.h"
 
@@ -20,6 +21,11 @@ struct HealthDefinitions {
 
 std::variant<HealthDefinitions, std::vector<config::Diagnostic>> readHealthConfig(
     const config::HealthConfig& config);
+
+// Reads one of a window's timing fields (`start`, `end`, `every`, `duration`) into `w`;
+// false, with a problem, when it is wrong. SLO exclusions are windows too and read the same.
+bool readWindowTiming(config::NodeReader& r, std::string_view key, const config::Node& v,
+                      const std::string& field, MaintenanceWindow& w);
 
 // One maintenance window from a tree (the config's, or a JSON body's).
 std::variant<MaintenanceWindow, std::vector<SpecProblem>> parseMaintenanceWindow(

@@ -136,6 +136,11 @@ Result<std::vector<LabelMatcher>> parseLabelMatchers(std::string_view text) {
                                  "team=\"db\" or env=~\"prod|staging\"",
                                  text));
   }
+  // A comment can leave nothing (`{# all}`): a list that would match everything.
+  if (expr.matchers.size() == 1) {
+    return makeError(ErrorCode::kInvalidArgument,
+                     fmt::format("invalid label matcher '{}': no matcher in it", text));
+  }
   return std::vector<LabelMatcher>(expr.matchers.begin() + 1, expr.matchers.end());
 }
 

@@ -84,6 +84,11 @@ Status checkComplexity(std::string_view p) {
     lastWasLazy = false;
     lastAtomRepeats = false;
     if (c == '\\') {
+      // RE2, which Prometheus uses, has no backreferences; std::regex's reading of a long
+      // one ("\\333333333333") overflows inside libstdc++.
+      if (i + 1 < p.size() && p[i + 1] >= '0' && p[i + 1] <= '9') {
+        return refuse("regex backreferences (\\1) are not supported");
+      }
       ++i;
     } else if (c == '[') {
       // A class is one atom; '*' and friends are literal inside it.

@@ -37,5 +37,19 @@ TEST(PeriodicTaskTest, StopEndsALongWaitAtOnce) {
   EXPECT_EQ(runs.load(), 1);
 }
 
+TEST(PeriodicTaskTest, RunNowCutsTheWaitShort) {
+  std::atomic<int> runs{0};
+  PeriodicTask task(std::chrono::hours(1), [&] { ++runs; });
+  task.start();
+  while (runs == 0)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  task.runNow();
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (runs < 2 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  EXPECT_EQ(runs.load(), 2);
+  task.stop();
+}
+
 }  // namespace
 }  // namespace pharos

@@ -201,6 +201,21 @@ TEST(HealthConfigTest, ReadsMaintenanceWindows) {
   EXPECT_FALSE(calendar.inMaintenance("orders", db, fromUnixMillis(1796094000000 + 3'600'000)));
 }
 
+// Found by the SLO spec fuzzer, which reads exclusions with the same code: a time past 2262
+// overflowed WallTime's nanoseconds.
+TEST(HealthConfigTest, MaintenanceTimesBeyondWhatTimeHoldsAreRefused) {
+  auto d = healthDiagnostics(
+      "health:\n"
+      "  maintenance:\n"
+      "    - name: far\n"
+      "      start: 4052-12-01T02:00:00Z\n"
+      "      end: 4052-12-01T04:00:00Z\n"
+      "      checks: [db]\n");
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_EQ(d[0].line, 4);
+  EXPECT_NE(d[0].message.find("expected a time like"), std::string::npos) << d[0].message;
+}
+
 TEST(HealthConfigTest, MaintenanceProblemsAreLocated) {
   auto d = healthDiagnostics(
       "health:\n"

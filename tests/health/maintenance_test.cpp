@@ -278,7 +278,7 @@ TEST(LabelMatchersTest, ParsesOneOrAListWithOrWithoutBraces) {
 TEST(LabelMatchersTest, ErrorsQuoteTheText) {
   for (const char* bad :
        {"", "{}", R"(team)", R"(team=db)", R"(team=="db")", R"(team="db)", R"(env=~"(")",
-        R"(team="db"} or {x="y")", R"(team="db"} # comment)", R"(1team="db")"}) {
+        R"(team="db"} or {x="y")", R"(team="db"} # comment)", R"(1team="db")", "{# all}"}) {
     SCOPED_TRACE(bad);
     auto parsed = parseLabelMatchers(bad);
     ASSERT_FALSE(parsed.ok());

@@ -211,17 +211,7 @@ struct AlertingConfig {
 
 struct NotifyConfig {
   std::string file;
-  Node receivers;  // the top-level `receivers:` list
-  // A notification is tried this many times (backing off between tries) before it goes to the
-  // dead-letter queue (and to its route's fallback receiver).
-  int64_t maxAttempts = 12;
-  Millis backoffBase{2'000};
-  Millis backoffMax{300'000};
-  // After this many failures in a row a receiver's circuit opens for `breakerCooldown`:
-  // its notifications wait instead of spending their tries.
-  int64_t breakerFailures = 5;
-  Millis breakerCooldown{60'000};
-  Millis timeout{10'000};  // one delivery attempt
+  Node section;  // `notify:` (retry, breaker, workers, receivers), read by the notify module
 };
 
 struct Config {

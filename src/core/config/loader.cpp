@@ -596,28 +596,10 @@ void readAlerting(Walker& w, const YAML::Node& node, const std::string& file, Al
         });
 }
 
-void readNotify(Walker& w, const YAML::Node& node, NotifyConfig& n) {
-  w.map(node, "notify",
-        {"max_attempts", "backoff_base", "backoff_max", "breaker_failures", "breaker_cooldown",
-         "timeout"},
-        [&](std::string_view key, const YAML::Node& v, const std::string& path) {
-          if (key == "max_attempts") w.integer(v, path, n.maxAttempts, 1, 1000);
-          if (key == "backoff_base")
-            w.duration(v, path, n.backoffBase, Millis(100), Millis(3'600'000));
-          if (key == "backoff_max")
-            w.duration(v, path, n.backoffMax, Millis(100), Millis(86'400'000));
-          if (key == "breaker_failures") w.integer(v, path, n.breakerFailures, 1, 1000);
-          if (key == "breaker_cooldown")
-            w.duration(v, path, n.breakerCooldown, Millis(1'000), Millis(86'400'000));
-          if (key == "timeout") w.duration(v, path, n.timeout, Millis(100), Millis(300'000));
-        });
-}
-
 void readDocument(Walker& w, const YAML::Node& root, const std::string& file, Config& c) {
   w.map(root, "",
         {"env", "data_dir", "server", "syslog", "auth", "api", "log", "store", "bus", "objects",
-         "retention", "metrics", "outbound", "health", "logs", "slos", "alerting", "receivers",
-         "notify"},
+         "retention", "metrics", "outbound", "health", "logs", "slos", "alerting", "notify"},
         [&](std::string_view key, const YAML::Node& v, const std::string& path) {
           if (key == "env") return;  // read before the defaults were chosen
           if (key == "data_dir") w.string(v, path, c.dataDir);
@@ -634,11 +616,14 @@ void readDocument(Walker& w, const YAML::Node& root, const std::string& file, Co
             c.slo.definitions = listTree(w, v, path);
           }
           if (key == "alerting") readAlerting(w, v, file, c.alerting);
-          if (key == "receivers") {
+          if (key == "notify") {
+            if (!v.IsMap() && !v.IsNull()) {
+              w.error(v, fmt::format("{}: expected a mapping", path));
+              return;
+            }
             c.notify.file = file;
-            c.notify.receivers = listTree(w, v, path);
+            c.notify.section = w.tree(v, path);
           }
-          if (key == "notify") readNotify(w, v, c.notify);
           if (key == "syslog") {
             w.map(v, path, {"listen"},
                   [&](std::string_view, const YAML::Node& sv, const std::string& p) {

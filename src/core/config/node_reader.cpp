@@ -18,6 +18,11 @@ void NodeReader::problem(const Node& at, std::string field, std::string message)
   problems_.push_back(FieldProblem{std::move(field), at.line, at.column, std::move(message)});
 }
 
+void NodeReader::adopt(std::vector<FieldProblem> problems) {
+  for (FieldProblem& p : problems)
+    problems_.push_back(std::move(p));
+}
+
 const std::string* NodeReader::scalar(const Node& v, const std::string& f) {
   if (!v.isScalar()) {
     problem(v, f, fmt::format("{}: expected a single value", f));

@@ -34,6 +34,8 @@ class NodeReader {
   // `key` under the reader's path: "slos[2]" + "objective" = "slos[2].objective".
   std::string field(std::string_view key) const;
   void problem(const Node& at, std::string field, std::string message);
+  // Takes the problems another reader found (one reading a nested item under its own path).
+  void adopt(std::vector<FieldProblem> problems);
 
   // Each returns false (and records a problem) when the value is not what was asked for;
   // `out` is then left as it was.

@@ -1,0 +1,28 @@
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+#include "core/labels.h"
+#include "core/result.h"
+#include "promql/matcher.h"
+
+namespace pharos::alarms {
+
+// A matcher on an alert's labels, with Prometheus' semantics (anchored regexes; an absent
+// label matches as "").
+using AlertMatcher = promql::Matcher;
+
+// Parses matchers as Alertmanager's `matchers:` lists take them: PromQL's quoted form
+// (`severity="page"`, `team=~"db|infra"`, a comma list, optionally in braces) and also
+// Alertmanager's unquoted values (`severity=page`, `{team=~db|infra, env!=dev}`), where a
+// value runs to the next comma or closing brace and its surrounding spaces are dropped.
+// The quoted form goes straight to PromQL's selector parser (health::parseLabelMatchers);
+// an unquoted value is quoted and the result read by the same parser, so escapes and regex
+// checks are PromQL's either way. Errors are kInvalidArgument and quote the text.
+Result<std::vector<AlertMatcher>> parseAlertMatchers(std::string_view text);
+
+// Whether every matcher matches `labels` (true for none).
+bool matchesAll(const std::vector<AlertMatcher>& matchers, const Labels& labels);
+
+}  // namespace pharos::alarms

@@ -1,0 +1,93 @@
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "alarms/dispatcher.h"
+#include "alarms/rule_engine.h"
+#include "alarms/silence_store.h"
+#include "bus/bus.h"
+#include "core/clock.h"
+#include "core/config/config.h"
+#include "core/periodic_task.h"
+#include "core/prometheus_text.h"
+#include "health/engine.h"
+#include "metrics/metrics_store.h"
+#include "net/outbound_client.h"
+#include "notify/outbox.h"
+#include "notify/receiver_catalog.h"
+#include "notify/sender.h"
+#include "slo/catalog.h"
+#include "slo/engine.h"
+#include "store/store.h"
+
+namespace pharos::app {
+
+// SLOs, alert rules, routing and notifications wired together: check transitions from the
+// bus and rule rounds become alerts (alarms::RuleEngine), alerts become grouped, silenced
+// and inhibited notifications (alarms::Dispatcher), and notifications go out through the
+// durable outbox (notify::Outbox). Only this file knows how the four modules meet.
+class Alerting {
+ public:
+  struct Deps {
+    store::Store& store;
+    bus::Bus& bus;
+    metrics::MetricsStore& metrics;
+    const net::OutboundPolicy& policy;
+    health::HealthEngine& health;
+    Clock& clock;
+    std::shared_ptr<const health::MaintenanceCalendar> maintenance;
+    std::string externalUrl;  // the dashboard's base, for links in notifications
+  };
+
+  // Reads the slos, alerting and notify sections (every problem as FILE:LINE:COL, in one
+  // error), opens the stores, and starts the threads.
+  static Result<std::unique_ptr<Alerting>> start(const config::Config& config, Deps deps);
+  ~Alerting();
+
+  // A config reload: SLOs, receivers, rules, routes and silences from the file again.
+  Status reload(const config::Config& config,
+                std::shared_ptr<const health::MaintenanceCalendar> maintenance);
+
+  slo::SloCatalog& sloCatalog() { return *sloCatalog_; }
+  slo::SloEngine& sloEngine() { return *sloEngine_; }
+  notify::ReceiverCatalog& receivers() { return *receivers_; }
+  notify::Outbox& outbox() { return *outbox_; }
+  notify::Sender& sender() { return *sender_; }
+  alarms::RuleEngine& rules() { return *rules_; }
+  alarms::SilenceStore& silences() { return *silences_; }
+  alarms::Dispatcher& dispatcher() { return *dispatcher_; }
+  const std::string& externalUrl() const { return deps_.externalUrl; }
+
+  void writeStats(PrometheusText& out) const;
+
+ private:
+  explicit Alerting(Deps deps) : deps_(std::move(deps)) {}
+  Status open(const config::Config& config);
+  // Reads the definitions of `config` and hands them to the parts.
+  Status apply(const config::Config& config);
+  std::vector<alarms::CheckStateView> checkStates() const;
+  void pumpCheckEvents();
+
+  Deps deps_;
+  config::Environment env_ = config::Environment::kDev;
+  std::unique_ptr<net::OutboundClient> client_;
+  std::unique_ptr<notify::Sender> sender_;
+  std::unique_ptr<notify::ReceiverCatalog> receivers_;
+  std::unique_ptr<notify::Outbox> outbox_;
+  std::unique_ptr<alarms::SilenceStore> silences_;
+  std::unique_ptr<alarms::Dispatcher> dispatcher_;
+  std::unique_ptr<slo::SloCatalog> sloCatalog_;
+  std::unique_ptr<slo::SloEngine> sloEngine_;
+  std::unique_ptr<alarms::RuleEngine> rules_;
+  std::unique_ptr<PeriodicTask> sloRounds_, ruleRounds_, ticks_, pruner_;
+  std::atomic<bool> stopping_{false};
+  std::thread checkEvents_;
+  std::mutex applyMutex_;
+};
+
+}  // namespace pharos::app

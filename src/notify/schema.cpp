@@ -1,0 +1,60 @@
+#include "notify/schema.h"
+
+namespace pharos::notify {
+
+using store::ColumnType;
+
+const store::MigrationSet& migrations() {
+  static const store::MigrationSet set{
+      "notify",
+      {{1,
+        "receivers defined through the API, notifications, attempts, delivered keys",
+        {
+            store::Table{"notify_receivers",
+                         {{"name", ColumnType::kText, false},
+                          {"spec", ColumnType::kText, false},  // JSON with its secrets
+                          {"created_at_ms", ColumnType::kInteger, false},
+                          {"updated_at_ms", ColumnType::kInteger, false}},
+                         {"name"},
+                         {}},
+            store::Table{"notify_notifications",
+                         {{"id", ColumnType::kText, false},
+                          {"receiver", ColumnType::kText, false},
+                          {"idempotency_key", ColumnType::kText, false},
+                          {"group_key", ColumnType::kText, false, "''"},
+                          {"status", ColumnType::kText, false},  // pending, delivered, dead
+                          {"attempts", ColumnType::kInteger, false, "0"},
+                          {"last_error", ColumnType::kText, false, "''"},
+                          {"created_at_ms", ColumnType::kInteger, false},
+                          {"updated_at_ms", ColumnType::kInteger, false}},
+                         {"id"},
+                         // The API lists by status and by receiver, newest first; retention
+                         // deletes by age.
+                         {{"notify_notifications_by_status", {"status", "created_at_ms"}},
+                          {"notify_notifications_by_receiver", {"receiver", "created_at_ms"}},
+                          {"notify_notifications_by_created", {"created_at_ms"}}}},
+            store::Table{"notify_attempts",
+                         {{"notification_id", ColumnType::kText, false},
+                          {"seq", ColumnType::kInteger, false},  // 1, 2, ... per notification
+                          {"receiver", ColumnType::kText, false},
+                          {"attempt", ColumnType::kInteger, false},  // within the retry budget
+                          {"at_ms", ColumnType::kInteger, false},
+                          {"outcome", ColumnType::kText, false},
+                          {"http_status", ColumnType::kInteger, false, "0"},
+                          {"error", ColumnType::kText, false, "''"},
+                          {"duration_ms", ColumnType::kInteger, false, "0"}},
+                         {"notification_id", "seq"},
+                         {{"notify_attempts_by_at", {"at_ms"}}}},
+            store::Table{"notify_delivered",
+                         {{"receiver", ColumnType::kText, false},
+                          {"idempotency_key", ColumnType::kText, false},
+                          {"notification_id", ColumnType::kText, false},
+                          {"delivered_at_ms", ColumnType::kInteger, false}},
+                         {"receiver", "idempotency_key"},
+                         {{"notify_delivered_by_at", {"delivered_at_ms"}}}},
+        },
+        {}}}};
+  return set;
+}
+
+}  // namespace pharos::notify
