@@ -19,10 +19,14 @@
 #include "alarms/dispatcher.h"
 #include "alarms/route_parse.h"
 #include "alarms/silence_json.h"
+#include "bus/embedded/embedded_bus.h"
 #include "core/config/node_json.h"
 #include "core/malloc_tuning.h"
 #include "core/process_stats.h"
 #include "fakes/manual_clock.h"
+#include "fakes/temp_dir.h"
+#include "notify/outbox.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace pharos::alarms {
 namespace {
@@ -125,19 +129,69 @@ double rssMiB() {
   return stats.ok() ? static_cast<double>(stats->residentBytes) / (1024.0 * 1024.0) : -1;
 }
 
-void sustained(benchmark::State& state) {
+// A receiver that takes everything: the outbox's work (durable enqueue, receive, attempt
+// records, ack) is what is measured, not a network.
+class AcceptingSender final : public notify::Sender {
+ public:
+  notify::Attempt send(const notify::ReceiverSpec&, const notify::Notification& n) override {
+    notify::Attempt a;
+    a.answered = true;
+    a.delivered = true;
+    a.status = 200;
+    bytes += serialise(n).size();
+    return a;
+  }
+  std::uint64_t bytes = 0;
+};
+
+// With `throughOutbox`, every notification goes through the durable outbox on the embedded
+// bus and store (fsync on), drained after each simulated second; otherwise it is serialised
+// as webhook JSON only.
+void runSustained(benchmark::State& state, bool throughOutbox) {
   const int minutes = static_cast<int>(state.range(0));
   for (auto _ : state) {
     releaseFreeMemory();
     double rssBefore = rssMiB();
     testing::ManualClock clock(fromUnixMillis(1'800'000'000'000));
     std::uint64_t notifications = 0, bytes = 0, puts = 0;
+    testing::TempDir dir;
+    AcceptingSender sender;
+    std::unique_ptr<store::Store> store;
+    std::unique_ptr<bus::Bus> bus;
+    std::unique_ptr<notify::Outbox> outbox;
+    if (throughOutbox) {
+      auto s = store::SqliteStore::open(dir.file("s.db"));
+      auto b = bus::EmbeddedBus::open(dir.file("b.db"), clock, bus::EmbeddedBusOptions{});
+      if (!s.ok() || !b.ok()) {
+        state.SkipWithError("open failed");
+        return;
+      }
+      store = std::move(*s);
+      bus = std::move(*b);
+      notify::ReceiverSpec spec =
+          std::get<notify::ReceiverSpec>(notify::parseReceiverSpec(config::nodeFromJson(
+              nlohmann::json{{"name", "x"}, {"type", "webhook"}, {"url", "http://127.0.0.1:9/"}})));
+      auto o = notify::Outbox::open(
+          *bus, *store, sender,
+          [spec](const std::string& name) {
+            notify::ReceiverSpec r = spec;
+            r.name = name;
+            return std::optional(r);
+          },
+          clock, notify::OutboxOptions{});
+      if (!o.ok()) {
+        state.SkipWithError("outbox open failed");
+        return;
+      }
+      outbox = std::move(*o);
+    }
     DispatcherOptions options;
     options.externalUrl = "https://pharos.example";
     Dispatcher dispatcher(routes(), inhibitRules(), clock, options,
                           [&](notify::Notification n) -> Status {
-                            bytes += serialise(n).size();
                             ++notifications;
+                            if (outbox) return outbox->enqueue(std::move(n));
+                            bytes += serialise(n).size();
                             return okStatus();
                           });
     dispatcher.setSilences(silences(clock.now()));
@@ -169,6 +223,10 @@ void sustained(benchmark::State& state) {
         }
         clock.advance(1s);
         dispatcher.tick(clock.now());
+        while (outbox) {
+          auto handled = outbox->processOnce(Millis(0));
+          if (!handled.ok() || *handled == 0) break;
+        }
       }
       state.counters[fmt::format("rss_after_{:02}min_MiB", m + 1)] = rssMiB() - rssBefore;
     }
@@ -180,14 +238,28 @@ void sustained(benchmark::State& state) {
         cpu / (static_cast<double>(minutes) * 60.0);
     state.counters["rss_growth_MiB"] = rssMiB() - rssBefore;
     state.counters["notifications"] = static_cast<double>(notifications);
-    state.counters["notification_MiB"] = static_cast<double>(bytes) / (1024.0 * 1024.0);
+    state.counters["notification_MiB"] =
+        static_cast<double>(bytes + sender.bytes) / (1024.0 * 1024.0);
+    if (outbox) {
+      auto delivered =
+          outbox->log().list({notify::NotificationStatus::kDelivered, "", 1'000'000, std::nullopt});
+      state.counters["delivered"] = delivered.ok() ? static_cast<double>(delivered->size()) : -1;
+    }
     state.counters["alerts_tracked"] = static_cast<double>(stats.alerts);
     state.counters["groups"] = static_cast<double>(stats.groups);
     state.counters["silenced"] = static_cast<double>(stats.alertsSilenced);
     state.counters["inhibited"] = static_cast<double>(stats.alertsInhibited);
   }
 }
+void sustained(benchmark::State& state) {
+  runSustained(state, false);
+}
 BENCHMARK(sustained)->Arg(10)->Arg(30)->Iterations(1)->Unit(benchmark::kMillisecond);
+
+void sustainedThroughOutbox(benchmark::State& state) {
+  runSustained(state, true);
+}
+BENCHMARK(sustainedThroughOutbox)->Arg(10)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 // The hot path: a firing alert the dispatcher already has, put again at an evaluation.
 void putKnown(benchmark::State& state) {

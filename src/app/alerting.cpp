@@ -53,6 +53,35 @@ const T* takeOrCollect(const std::variant<T, std::vector<config::FieldProblem>>&
 
 }  // namespace
 
+std::variant<AlertingDefinitions, std::vector<config::Diagnostic>> readAlertingConfig(
+    const config::Config& config, const std::set<std::string>& moreReceivers, WallTime now) {
+  std::vector<config::Diagnostic> problems;
+  auto notifyRead = notify::parseNotifyConfig(config.notify.section, "notify");
+  const auto* notifyConfig = takeOrCollect(notifyRead, config.notify.file, problems);
+  auto slosRead = slo::readSloConfig(config.slo.definitions, config.slo.file);
+  const auto* slos = takeOrCollect(slosRead, problems);
+  auto rulesRead = alarms::parseRules(config.alerting.rules, "alerting.rules");
+  const auto* rules = takeOrCollect(rulesRead, config.alerting.file, problems);
+  auto incidentsRead =
+      alarms::parseIncidentOptions(config.alerting.incidents, "alerting.incidents");
+  const auto* incidents = takeOrCollect(incidentsRead, config.alerting.file, problems);
+  if (notifyConfig == nullptr) return problems;
+  std::set<std::string> receiverNames = moreReceivers;
+  for (const notify::ReceiverSpec& r : notifyConfig->receivers) {
+    receiverNames.insert(r.name);
+    if (Status s = notify::checkReceiverForEnvironment(r, config.env); !s.ok()) {
+      problems.push_back(config::Diagnostic{config.notify.file, 0, 0, s.error().message});
+    }
+  }
+  auto routingRead = alarms::readRoutingConfig(
+      alarms::RoutingSection{config.alerting.file, config.alerting.route,
+                             config.alerting.inhibitRules, config.alerting.silences},
+      receiverNames, now, "alerting");
+  const auto* routing = takeOrCollect(routingRead, problems);
+  if (!problems.empty()) return problems;
+  return AlertingDefinitions{*notifyConfig, *slos, *rules, *routing, *incidents};
+}
+
 Result<std::unique_ptr<Alerting>> Alerting::start(const config::Config& config, Deps deps) {
   std::unique_ptr<Alerting> a(new Alerting(std::move(deps)));
   PHAROS_TRY(a->open(config));
@@ -61,13 +90,11 @@ Result<std::unique_ptr<Alerting>> Alerting::start(const config::Config& config, 
 
 Status Alerting::open(const config::Config& config) {
   env_ = config.env;
-  std::vector<config::Diagnostic> problems;
-  auto notifyRead = notify::parseNotifyConfig(config.notify.section, "notify");
-  const auto* notifyConfig = takeOrCollect(notifyRead, config.notify.file, problems);
-  auto incidentsRead =
-      alarms::parseIncidentOptions(config.alerting.incidents, "alerting.incidents");
-  const auto* incidents = takeOrCollect(incidentsRead, config.alerting.file, problems);
-  if (!problems.empty()) return problemsError(problems);
+  auto read = readAlertingConfig(config, {}, deps_.clock.now());
+  if (auto* problems = std::get_if<std::vector<config::Diagnostic>>(&read)) {
+    return problemsError(*problems);
+  }
+  const AlertingDefinitions& defs = std::get<AlertingDefinitions>(read);
 
   // Receivers get their own client: a slow webhook must not hold up the checks' probes.
   client_ = std::make_unique<net::OutboundClient>(deps_.policy, net::OutboundClient::Options{1});
@@ -77,7 +104,7 @@ Status Alerting::open(const config::Config& config) {
       outbox_, notify::Outbox::open(
                    deps_.bus, deps_.store, *sender_,
                    [this](const std::string& name) { return receivers_->find(name); }, deps_.clock,
-                   notifyConfig->outbox));
+                   defs.notify.outbox));
   PHAROS_ASSIGN_OR_RETURN(silences_, alarms::SilenceStore::open(deps_.store, deps_.clock));
   dispatcher_ = std::make_unique<alarms::Dispatcher>(
       alarms::RouteTree(), std::vector<alarms::InhibitRule>{}, deps_.clock,
@@ -95,7 +122,7 @@ Status Alerting::open(const config::Config& config) {
   });
 
   alarms::RuleEngineOptions options;
-  options.incidents = *incidents;
+  options.incidents = defs.incidents;
   options.externalUrl = deps_.externalUrl;
   options.burns = [this](std::string_view name) -> std::optional<std::vector<alarms::BurnPair>> {
     auto status = sloEngine_->status(name);
@@ -167,35 +194,19 @@ Status Alerting::reload(const config::Config& config,
 
 Status Alerting::apply(const config::Config& config) {
   std::lock_guard lock(applyMutex_);
-  std::vector<config::Diagnostic> problems;
-  auto notifyRead = notify::parseNotifyConfig(config.notify.section, "notify");
-  const auto* notifyConfig = takeOrCollect(notifyRead, config.notify.file, problems);
-  auto slosRead = slo::readSloConfig(config.slo.definitions, config.slo.file);
-  const auto* slos = takeOrCollect(slosRead, problems);
-  auto rulesRead = alarms::parseRules(config.alerting.rules, "alerting.rules");
-  const auto* rules = takeOrCollect(rulesRead, config.alerting.file, problems);
-  if (notifyConfig == nullptr) return problemsError(problems);
-  std::set<std::string> receiverNames;
-  for (const notify::ReceiverSpec& r : notifyConfig->receivers) {
-    receiverNames.insert(r.name);
-    if (Status s = notify::checkReceiverForEnvironment(r, env_); !s.ok()) {
-      problems.push_back(config::Diagnostic{config.notify.file, 0, 0, s.error().message});
-    }
-  }
+  std::set<std::string> apiReceivers;
   for (const notify::OwnedReceiver& r : receivers_->all())
-    if (r.owner == notify::ReceiverOwner::kApi) receiverNames.insert(r.spec.name);
-  auto routingRead = alarms::readRoutingConfig(
-      alarms::RoutingSection{config.alerting.file, config.alerting.route,
-                             config.alerting.inhibitRules, config.alerting.silences},
-      receiverNames, deps_.clock.now(), "alerting");
-  const auto* routing = takeOrCollect(routingRead, problems);
-  if (!problems.empty()) return problemsError(problems);
-
-  receivers_->setConfigReceivers(notifyConfig->receivers);
-  sloCatalog_->setConfigSlos(*slos);
-  silences_->setConfigSilences(routing->silences);
-  dispatcher_->setRouting(routing->routes, routing->inhibitRules);
-  return rules_->setRules(*rules);
+    if (r.owner == notify::ReceiverOwner::kApi) apiReceivers.insert(r.spec.name);
+  auto read = readAlertingConfig(config, apiReceivers, deps_.clock.now());
+  if (auto* problems = std::get_if<std::vector<config::Diagnostic>>(&read)) {
+    return problemsError(*problems);
+  }
+  AlertingDefinitions& defs = std::get<AlertingDefinitions>(read);
+  receivers_->setConfigReceivers(std::move(defs.notify.receivers));
+  sloCatalog_->setConfigSlos(std::move(defs.slos));
+  silences_->setConfigSilences(std::move(defs.routing.silences));
+  dispatcher_->setRouting(std::move(defs.routing.routes), std::move(defs.routing.inhibitRules));
+  return rules_->setRules(std::move(defs.rules));
 }
 
 std::vector<alarms::CheckStateView> Alerting::checkStates() const {

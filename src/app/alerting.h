@@ -3,10 +3,13 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
+#include <variant>
 #include <vector>
 
+#include "alarms/alarms_config.h"
 #include "alarms/dispatcher.h"
 #include "alarms/rule_engine.h"
 #include "alarms/silence_store.h"
@@ -18,6 +21,7 @@
 #include "health/engine.h"
 #include "metrics/metrics_store.h"
 #include "net/outbound_client.h"
+#include "notify/notify_config.h"
 #include "notify/outbox.h"
 #include "notify/receiver_catalog.h"
 #include "notify/sender.h"
@@ -26,6 +30,21 @@
 #include "store/store.h"
 
 namespace pharos::app {
+
+// Everything the slos, alerting and notify sections define, read by their modules.
+struct AlertingDefinitions {
+  notify::NotifyConfig notify;
+  std::vector<slo::SloSpec> slos;
+  std::vector<alarms::RuleSpec> rules;
+  alarms::RoutingDefinitions routing;
+  alarms::IncidentOptions incidents;
+};
+
+// Reads the three sections, every problem located as FILE:LINE:COL (what `serve` refuses and
+// `config check` reports). Routes may name the config's receivers and `moreReceivers` (those
+// made through the API); `now` is the start of the config's silences.
+std::variant<AlertingDefinitions, std::vector<config::Diagnostic>> readAlertingConfig(
+    const config::Config& config, const std::set<std::string>& moreReceivers, WallTime now);
 
 // SLOs, alert rules, routing and notifications wired together: check transitions from the
 // bus and rule rounds become alerts (alarms::RuleEngine), alerts become grouped, silenced

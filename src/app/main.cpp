@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "app/alerting.h"
 #include "app/build_info.h"
 #include "app/keys_command.h"
 #include "app/logs_command.h"
@@ -30,6 +31,10 @@ LoadOutcome load(const pharos::cli::Invocation& inv) {
                                    : pharos::config::loadDefaultConfig(inv.load);
   auto health = pharos::health::readHealthConfig(out.config.health);
   if (auto* problems = std::get_if<std::vector<pharos::config::Diagnostic>>(&health)) {
+    out.diagnostics.insert(out.diagnostics.end(), problems->begin(), problems->end());
+  }
+  auto alerting = pharos::app::readAlertingConfig(out.config, {}, pharos::systemClock().now());
+  if (auto* problems = std::get_if<std::vector<pharos::config::Diagnostic>>(&alerting)) {
     out.diagnostics.insert(out.diagnostics.end(), problems->begin(), problems->end());
   }
   return out;
@@ -74,6 +79,11 @@ int configCheck(const pharos::cli::Invocation& inv) {
   fmt::print("  health     {} check(s), {} maintenance window(s), at most {} probe(s) at once\n",
              c.health.checks.items.size(), c.health.maintenance.items.size(),
              c.health.maxConcurrency);
+  auto alerting = pharos::app::readAlertingConfig(c, {}, pharos::systemClock().now());
+  if (const auto* defs = std::get_if<pharos::app::AlertingDefinitions>(&alerting)) {
+    fmt::print("  alerting   {} SLO(s), {} rule(s), {} receiver(s)\n", defs->slos.size(),
+               defs->rules.size(), defs->notify.receivers.size());
+  }
   return 0;
 }
 
