@@ -12,14 +12,7 @@ constexpr std::string_view kRuleFields[] = {"source_matchers", "target_matchers"
 void readMatchers(const Node& v, const std::string& f, std::vector<AlertMatcher>& out,
                   config::NodeReader& r) {
   r.list(v, f, [&](const Node& item, const std::string& itemField) {
-    std::string text;
-    if (!r.string(item, itemField, text)) return;
-    auto parsed = parseAlertMatchers(text);
-    if (!parsed.ok()) {
-      r.problem(item, itemField, fmt::format("{}: {}", itemField, parsed.error().message));
-      return;
-    }
-    out.insert(out.end(), parsed->begin(), parsed->end());
+    readMatchersEntry(r, item, itemField, out);
   });
 }
 

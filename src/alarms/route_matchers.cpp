@@ -98,6 +98,19 @@ Result<std::vector<AlertMatcher>> parseAlertMatchers(std::string_view text) {
   return parsed;
 }
 
+bool readMatchersEntry(config::NodeReader& r, const config::Node& item, const std::string& field,
+                       std::vector<AlertMatcher>& out) {
+  std::string text;
+  if (!r.string(item, field, text)) return false;
+  auto parsed = parseAlertMatchers(text);
+  if (!parsed.ok()) {
+    r.problem(item, field, fmt::format("{}: {}", field, parsed.error().message));
+    return false;
+  }
+  out.insert(out.end(), parsed->begin(), parsed->end());
+  return true;
+}
+
 bool matchesAll(const std::vector<AlertMatcher>& matchers, const Labels& labels) {
   return std::all_of(matchers.begin(), matchers.end(),
                      [&](const AlertMatcher& m) { return m.matches(labels.get(m.name)); });

@@ -1,8 +1,10 @@
 #pragma once
 
+#include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/config/node_reader.h"
 #include "core/labels.h"
 #include "core/result.h"
 #include "promql/matcher.h"
@@ -21,6 +23,11 @@ using AlertMatcher = promql::Matcher;
 // an unquoted value is quoted and the result read by the same parser, so escapes and regex
 // checks are PromQL's either way. Errors are kInvalidArgument and quote the text.
 Result<std::vector<AlertMatcher>> parseAlertMatchers(std::string_view text);
+
+// One entry of a `matchers:` list (text as parseAlertMatchers reads it), appended to `out`;
+// false, with a problem naming the entry, when it is wrong.
+bool readMatchersEntry(config::NodeReader& r, const config::Node& item, const std::string& field,
+                       std::vector<AlertMatcher>& out);
 
 // Whether every matcher matches `labels` (true for none).
 bool matchesAll(const std::vector<AlertMatcher>& matchers, const Labels& labels);

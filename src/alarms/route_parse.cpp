@@ -52,14 +52,7 @@ class RouteParser {
         r.duration(v, f, route.settings.repeatInterval, Millis(1), kLongest);
       } else if (key == "matchers") {
         r.list(v, f, [&](const Node& item, const std::string& itemField) {
-          std::string text;
-          if (!r.string(item, itemField, text)) return;
-          auto parsed = parseAlertMatchers(text);
-          if (!parsed.ok()) {
-            r.problem(item, itemField, fmt::format("{}: {}", itemField, parsed.error().message));
-            return;
-          }
-          route.matchers.insert(route.matchers.end(), parsed->begin(), parsed->end());
+          readMatchersEntry(r, item, itemField, route.matchers);
         });
       } else if (key == "match" || key == "match_re") {
         auto type = key == "match" ? AlertMatcher::Type::kEqual : AlertMatcher::Type::kRegexMatch;

@@ -77,14 +77,7 @@ void readField(std::string_view key, const Node& v, const std::string& f, Silenc
         readMatcherObject(item, itemField, s.matchers, r);
         return;
       }
-      std::string text;
-      if (!r.string(item, itemField, text)) return;
-      auto parsed = parseAlertMatchers(text);
-      if (!parsed.ok()) {
-        r.problem(item, itemField, fmt::format("{}: {}", itemField, parsed.error().message));
-        return;
-      }
-      s.matchers.insert(s.matchers.end(), parsed->begin(), parsed->end());
+      readMatchersEntry(r, item, itemField, s.matchers);
     });
   } else if (key == "starts_at") {
     readTime(v, f, startsAt, r);

@@ -12,6 +12,7 @@
 #include "api/json_body.h"
 #include "api/query.h"
 #include "core/config/duration.h"
+#include "core/text.h"
 #include "health/uptime.h"
 #include "promql/api_params.h"
 #include "promql/parser.h"
@@ -395,30 +396,13 @@ std::string badgeSvg(std::string_view label, std::string_view value, std::string
   auto width = [](std::string_view s) { return static_cast<int>(s.size()) * 7 + 10; };
   int lw = width(label);
   int vw = width(value);
-  auto escape = [](std::string_view s) {
-    std::string out;
-    for (char c : s) {
-      if (c == '<') {
-        out += "&lt;";
-      } else if (c == '>') {
-        out += "&gt;";
-      } else if (c == '&') {
-        out += "&amp;";
-      } else if (c == '"') {
-        out += "&quot;";
-      } else {
-        out += c;
-      }
-    }
-    return out;
-  };
   return fmt::format(
       R"(<svg xmlns="http://www.w3.org/2000/svg" width="{0}" height="20" role="img" aria-label="{3}: {4}">)"
       R"(<title>{3}: {4}</title><rect width="{1}" height="20" fill="#555"/>)"
       R"(<rect x="{1}" width="{2}" height="20" fill="{5}"/>)"
       R"(<g fill="#fff" font-family="Verdana,DejaVu Sans,sans-serif" font-size="11">)"
       R"(<text x="5" y="14">{3}</text><text x="{6}" y="14">{4}</text></g></svg>)",
-      lw + vw, lw, vw, escape(label), escape(value), colour, lw + 5);
+      lw + vw, lw, vw, htmlEscape(label), htmlEscape(value), colour, lw + 5);
 }
 
 net::HttpResponse svgResponse(std::string svg) {

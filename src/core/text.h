@@ -26,4 +26,12 @@ bool isValidUtf8(std::string_view s);
 // U+FFFD, so the output is valid JSON whatever bytes a client sent.
 void appendJsonString(std::string& out, std::string_view s);
 
+// `s` with the five characters HTML gives meaning to (< > & " ') as entities, safe in text
+// and in quoted attributes (Go's html/template and text/template `html` do the same).
+std::string htmlEscape(std::string_view s);
+
+// A name for a definition (check, SLO, receiver): 1 to 128 of letters, digits, '.', '_', '-',
+// so it can sit in a URL path, a label value and a file name unescaped.
+bool isValidDefinitionName(std::string_view name);
+
 }  // namespace pharos

@@ -40,14 +40,6 @@ constexpr std::string_view kFields[] = {"name",
                                         "success_threshold",
                                         "paused"};
 
-bool isValidCheckName(std::string_view name) {
-  if (name.empty() || name.size() > 128) return false;
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-           c == '_' || c == '-';
-  });
-}
-
 // The config reader, plus the integer widths and the condition language checks use.
 class Reader : public config::NodeReader {
  public:
@@ -169,13 +161,7 @@ void checkTypeFields(Reader& r, const Node& node, CheckSpec& s) {
 void readField(Reader& r, std::string_view key, const Node& v, CheckSpec& s) {
   std::string f = r.field(key);
   if (key == "name") {
-    r.string(v, f, s.name);
-    if (!s.name.empty() && !isValidCheckName(s.name)) {
-      r.problem(v, f,
-                fmt::format("{}: '{}' is not a valid name (letters, digits, '.', '_', '-'; at "
-                            "most 128)",
-                            f, v.shown()));
-    }
+    r.name(v, f, s.name);
   } else if (key == "url") {
     r.string(v, f, s.url);
   } else if (key == "method") {

@@ -1,27 +1,12 @@
 #include <fmt/format.h>
 
+#include "core/text.h"
 #include "notify/channel_builders.h"
 
 namespace pharos::notify::channel {
 namespace {
 
 using nlohmann::json;
-
-std::string htmlEscape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '<') {
-      out += "&lt;";
-    } else if (c == '>') {
-      out += "&gt;";
-    } else if (c == '&') {
-      out += "&amp;";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
 
 // A header value cannot hold a line break; ntfy shows the title on one line anyway.
 std::string oneLine(std::string_view s) {

@@ -26,14 +26,6 @@ constexpr std::string_view kTypeNames[] = {"webhook",      "slack",    "discord"
                                            "pagerduty",    "opsgenie", "ntfy",    "telegram",
                                            "alertmanager", "email"};
 
-bool isValidName(std::string_view name) {
-  if (name.empty() || name.size() > 128) return false;
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-           c == '_' || c == '-';
-  });
-}
-
 // Which fields each type reads; the common ones (name, type, send_resolved, timeout) apply
 // to all.
 bool fieldAppliesTo(std::string_view key, ReceiverType t) {
@@ -134,13 +126,7 @@ class Reader : public config::NodeReader {
 void readField(Reader& r, std::string_view key, const Node& v, ReceiverSpec& s) {
   std::string f = r.field(key);
   if (key == "name") {
-    r.string(v, f, s.name);
-    if (!s.name.empty() && !isValidName(s.name)) {
-      r.problem(v, f,
-                fmt::format("{}: '{}' is not a valid name (letters, digits, '.', '_', '-'; at "
-                            "most 128)",
-                            f, v.shown()));
-    }
+    r.name(v, f, s.name);
   } else if (key == "url") {
     r.url(v, f, s.url, urlIsSecret(s.type));
   } else if (key == "headers") {

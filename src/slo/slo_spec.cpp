@@ -28,14 +28,6 @@ constexpr std::string_view kExcludeFields[] = {"start", "end", "every", "duratio
 // pseudo-check: the same validation and interval arithmetic, not a second copy of them.
 constexpr std::string_view kSelf = "slo";
 
-bool isValidName(std::string_view name) {
-  if (name.empty() || name.size() > 128) return false;
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-           c == '_' || c == '-';
-  });
-}
-
 std::optional<SliKind> parseSliKind(std::string_view s) {
   if (s == "availability") return SliKind::kAvailability;
   if (s == "ratio") return SliKind::kRatio;
@@ -126,13 +118,7 @@ void readExclude(Reader& r, const Node& item, const std::string& f, SloSpec& s) 
 void readField(Reader& r, std::string_view key, const Node& v, SloSpec& s) {
   std::string f = r.field(key);
   if (key == "name") {
-    r.string(v, f, s.name);
-    if (!s.name.empty() && !isValidName(s.name)) {
-      r.problem(v, f,
-                fmt::format("{}: '{}' is not a valid name (letters, digits, '.', '_', '-'; at "
-                            "most 128)",
-                            f, v.shown()));
-    }
+    r.name(v, f, s.name);
   } else if (key == "description") {
     r.string(v, f, s.description);
   } else if (key == "labels") {

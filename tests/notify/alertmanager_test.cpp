@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "e2e/process.h"
+#include "fakes/free_port.h"
 #include "fakes/temp_dir.h"
 #include "net/outbound_client.h"
 #include "notify/sender.h"
@@ -28,18 +29,6 @@ using testing::receiver;
 
 constexpr const char* kAlertmanager = "/usr/bin/prometheus-alertmanager";
 
-uint16_t freePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
 TEST(AlertmanagerTest, AlertsArriveThroughApiV2) {
   if (::access(kAlertmanager, X_OK) != 0) {
     GTEST_SKIP() << "prometheus-alertmanager is not installed (scripts/setup.sh)";
@@ -49,7 +38,7 @@ TEST(AlertmanagerTest, AlertsArriveThroughApiV2) {
     std::ofstream config(dir.file("alertmanager.yml"));
     config << "route:\n  receiver: blackhole\nreceivers:\n  - name: blackhole\n";
   }
-  uint16_t port = freePort();
+  uint16_t port = pharos::testing::freeLoopbackPort();
   std::string listen = fmt::format("127.0.0.1:{}", port);
   pharos::testing::Process am({kAlertmanager, "--config.file=" + dir.file("alertmanager.yml"),
                                "--storage.path=" + dir.file("data"),

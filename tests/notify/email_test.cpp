@@ -14,6 +14,7 @@
 #include <csignal>
 
 #include "e2e/process.h"
+#include "fakes/free_port.h"
 #include "fakes/temp_dir.h"
 #include "net/outbound_client.h"
 #include "net/self_signed_cert.h"
@@ -72,22 +73,11 @@ TEST(EmailMessageTest, PlainSmtpRefusedOutsideDev) {
   EXPECT_TRUE(checkReceiverForEnvironment(tls, config::Environment::kProd).ok());
 }
 
-uint16_t freePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
 // aiosmtpd on a free loopback port, writing each message into a temp directory.
 class SmtpServer {
  public:
-  explicit SmtpServer(std::vector<std::string> extra = {}) : port_(freePort()) {
+  explicit SmtpServer(std::vector<std::string> extra = {})
+      : port_(pharos::testing::freeLoopbackPort()) {
     std::vector<std::string> args = {kPython,
                                      std::string(PHAROS_NOTIFY_TEST_DIR) + "/smtp_server.py",
                                      std::to_string(port_), dir_.path().string()};

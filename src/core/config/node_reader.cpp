@@ -7,6 +7,7 @@
 
 #include "core/config/duration.h"
 #include "core/config/suggest.h"
+#include "core/text.h"
 
 namespace pharos::config {
 
@@ -35,6 +36,20 @@ bool NodeReader::string(const Node& v, const std::string& f, std::string& out) {
   const std::string* s = scalar(v, f);
   if (s == nullptr) return false;
   out = *s;
+  return true;
+}
+
+bool NodeReader::name(const Node& v, const std::string& f, std::string& out) {
+  std::string s;
+  if (!string(v, f, s)) return false;
+  if (!isValidDefinitionName(s)) {
+    problem(
+        v, f,
+        fmt::format("{}: '{}' is not a valid name (letters, digits, '.', '_', '-'; at most 128)", f,
+                    v.shown()));
+    return false;
+  }
+  out = std::move(s);
   return true;
 }
 

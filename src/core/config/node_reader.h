@@ -41,6 +41,8 @@ class NodeReader {
   // `out` is then left as it was.
   const std::string* scalar(const Node& v, const std::string& f);
   bool string(const Node& v, const std::string& f, std::string& out);
+  // A definition's name (core/text.h isValidDefinitionName).
+  bool name(const Node& v, const std::string& f, std::string& out);
   bool boolean(const Node& v, const std::string& f, bool& out);
   bool integer(const Node& v, const std::string& f, std::int64_t& out, std::int64_t min,
                std::int64_t max);
