@@ -5,24 +5,10 @@
 #include <fmt/format.h>
 
 #include "core/ids.h"
+#include "core/stable_hash.h"
 
 namespace pharos::alarms {
 namespace {
-
-// FNV-1a: an idempotency key must come out the same after a restart and an upgrade.
-class Fnv1a {
- public:
-  void add(std::string_view s) {
-    for (unsigned char c : s) {
-      h_ ^= c;
-      h_ *= 0x100000001b3ull;
-    }
-  }
-  std::uint64_t value() const { return h_; }
-
- private:
-  std::uint64_t h_ = 0xcbf29ce484222325ull;
-};
 
 // The labels (or annotations) every alert has with the same value.
 template <typename Get>
@@ -61,7 +47,7 @@ notify::Notification buildNotification(const AlertGroup& group,
   n.externalUrl = externalUrl;
   n.createdAt = now;
   n.firing = false;
-  Fnv1a content;
+  StableHash content;
   content.add(group.key);
   n.alerts.reserve(alerts.size());
   for (const TrackedAlert* a : alerts) {

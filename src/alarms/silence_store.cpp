@@ -6,19 +6,10 @@
 #include "alarms/silence_schema.h"
 #include "core/config/node_json.h"
 #include "core/ids.h"
+#include "core/stable_hash.h"
 
 namespace pharos::alarms {
 namespace {
-
-// FNV-1a: stable across runs and builds, as an id derived from it must be.
-std::uint64_t fnv1a(std::string_view s) {
-  std::uint64_t h = 0xcbf29ce484222325ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 0x100000001b3ull;
-  }
-  return h;
-}
 
 std::string dumpJson(const nlohmann::json& j) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -103,7 +94,7 @@ void SilenceStore::setConfigSilences(std::vector<Silence> silences) {
     for (Silence& s : silences) {
       nlohmann::json spec = silenceSpecJson(s);
       spec.erase("starts_at");
-      s.id = fmt::format("config-{:016x}", fnv1a(dumpJson(spec)));
+      s.id = fmt::format("config-{:016x}", stableHash(dumpJson(spec)));
       s.fromConfig = true;
     }
     config_ = std::move(silences);

@@ -12,14 +12,6 @@ using nlohmann::json;
 
 constexpr std::size_t kSmallBodyLimit = 64 * 1024;
 
-net::HttpResponse badRequest(std::string message) {
-  return net::HttpResponse::error(400, "invalid_argument", std::move(message));
-}
-
-net::HttpResponse ok(const json& body) {
-  return net::HttpResponse::json(200, dumpJson(body));
-}
-
 net::HttpResponse history(const AlertingRoutesDeps& d, const net::HttpRequest& request) {
   auto params = parseQuery(request.query);
   if (!params) return badRequest("malformed query string");
@@ -27,14 +19,14 @@ net::HttpResponse history(const AlertingRoutesDeps& d, const net::HttpRequest& r
   if (!query.ok()) return errorResponse(query.error());
   auto page = d.rules.history(*query);
   if (!page.ok()) return errorResponse(page.error());
-  return ok(alarms::toJson(*page));
+  return okJson(alarms::toJson(*page));
 }
 
 net::HttpResponse rules(const AlertingRoutesDeps& d) {
   json out = json::array();
   for (const alarms::RuleStatus& s : d.rules.ruleStatuses())
     out.push_back(alarms::toJson(s));
-  return ok(json{{"data", std::move(out)}});
+  return okJson(json{{"data", std::move(out)}});
 }
 
 net::HttpResponse listIncidents(const AlertingRoutesDeps& d, const net::HttpRequest& request) {
@@ -51,13 +43,13 @@ net::HttpResponse listIncidents(const AlertingRoutesDeps& d, const net::HttpRequ
   q.cursor = queryParam(*params, "cursor").value_or("");
   auto page = d.rules.incidents().list(q);
   if (!page.ok()) return errorResponse(page.error());
-  return ok(alarms::toJson(*page));
+  return okJson(alarms::toJson(*page));
 }
 
 net::HttpResponse getIncident(const AlertingRoutesDeps& d, const net::HttpRequest& request) {
   auto incident = d.rules.incidents().get(request.pathParam("id"));
   if (!incident.ok()) return errorResponse(incident.error());
-  return ok(alarms::toJson(*incident));
+  return okJson(alarms::toJson(*incident));
 }
 
 // acknowledge, resolve and notes: {"who", "text"}; a note needs its text.
@@ -88,7 +80,7 @@ net::HttpResponse listSilences(const AlertingRoutesDeps& d, const net::HttpReque
   json out = json::array();
   for (const alarms::Silence& s : d.silences.list(status))
     out.push_back(alarms::silenceToJson(s, now));
-  return ok(json{{"data", std::move(out)}});
+  return okJson(json{{"data", std::move(out)}});
 }
 
 net::HttpResponse createSilence(const AlertingRoutesDeps& d, const net::HttpRequest& request) {
@@ -111,7 +103,7 @@ std::vector<RouteSpec> alertRoutes(const AlertingRoutesDeps& deps) {
   auto d = std::make_shared<const AlertingRoutesDeps>(deps);
   routes.add("GET", "/api/v1/alerts", auth::Scope::kRead,
              "Pending, firing and just-resolved alerts",
-             [d](net::HttpRequest&) { return ok(alarms::toJson(d->rules.activeAlerts())); });
+             [d](net::HttpRequest&) { return okJson(alarms::toJson(d->rules.activeAlerts())); });
   routes.add("GET", "/api/v1/alerts/history", auth::Scope::kRead,
              "Every alert state change, newest first (rule, state, match, from, to, cursor)",
              [d](net::HttpRequest& r) { return history(*d, r); });
@@ -163,13 +155,13 @@ std::vector<RouteSpec> alertRoutes(const AlertingRoutesDeps& deps) {
              [d](net::HttpRequest& r) {
                auto s = d->silences.get(r.pathParam("id"));
                if (!s.ok()) return errorResponse(s.error());
-               return ok(alarms::silenceToJson(*s, d->clock.now()));
+               return okJson(alarms::silenceToJson(*s, d->clock.now()));
              });
   routes.add("DELETE", "/api/v1/silences/{id}", auth::Scope::kEdit, "Expire a silence now",
              [d](net::HttpRequest& r) {
                auto s = d->silences.expire(r.pathParam("id"));
                if (!s.ok()) return errorResponse(s.error());
-               return ok(alarms::silenceToJson(*s, d->clock.now()));
+               return okJson(alarms::silenceToJson(*s, d->clock.now()));
              });
   return routes.take();
 }

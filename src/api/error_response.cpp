@@ -41,4 +41,8 @@ net::HttpResponse errorResponse(const Error& error) {
   return net::HttpResponse::error(500, "internal", "internal error; see the server log");
 }
 
+net::HttpResponse badRequest(std::string message) {
+  return net::HttpResponse::error(400, "invalid_argument", std::move(message));
+}
+
 }  // namespace pharos::api

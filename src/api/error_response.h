@@ -1,5 +1,7 @@
 #pragma once
 
+#include <string>
+
 #include "core/error.h"
 #include "net/http.h"
 
@@ -10,5 +12,8 @@ namespace pharos::api {
 // with a generic message, so a response never exposes paths or SQL. 503 and 429 carry
 // Retry-After.
 net::HttpResponse errorResponse(const Error& error);
+
+// A 400 `invalid_argument` with `message`, for a request the handler itself finds wrong.
+net::HttpResponse badRequest(std::string message);
 
 }  // namespace pharos::api

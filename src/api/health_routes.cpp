@@ -27,10 +27,6 @@ constexpr size_t kCheckBodyLimit = 64 * 1024;
 constexpr std::int64_t kDefaultResultsRangeMs = 86'400'000;
 constexpr std::size_t kMaxResults = 1000;
 
-net::HttpResponse badRequest(std::string message) {
-  return net::HttpResponse::error(400, "invalid_argument", std::move(message));
-}
-
 json timeOrNull(const std::optional<WallTime>& t) {
   return t ? json(formatTime(*t)) : json(nullptr);
 }

@@ -64,4 +64,8 @@ std::string dumpJson(const nlohmann::json& value) {
   return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+net::HttpResponse okJson(const nlohmann::json& body) {
+  return net::HttpResponse::json(200, dumpJson(body));
+}
+
 }  // namespace pharos::api

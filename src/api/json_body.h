@@ -53,4 +53,7 @@ std::string formatTime(WallTime t);
 // instead of an exception.
 std::string dumpJson(const nlohmann::json& value);
 
+// A 200 with `body` as JSON.
+net::HttpResponse okJson(const nlohmann::json& body);
+
 }  // namespace pharos::api

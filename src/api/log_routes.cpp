@@ -29,10 +29,6 @@ std::int64_t nowNs(const Clock& clock) {
       .count();
 }
 
-net::HttpResponse badRequest(std::string message) {
-  return net::HttpResponse::error(400, "invalid_argument", std::move(message));
-}
-
 // A body may hold as many lines as fit in the ingest body limit; a snappy body may not
 // decompress past it either.
 logs::DecodeLimits limitsOf(const logs::LogPipeline& pipeline) {

@@ -15,14 +15,6 @@ using nlohmann::json;
 
 constexpr std::size_t kReceiverBodyLimit = 64 * 1024;
 
-net::HttpResponse badRequest(std::string message) {
-  return net::HttpResponse::error(400, "invalid_argument", std::move(message));
-}
-
-net::HttpResponse ok(const json& body) {
-  return net::HttpResponse::json(200, dumpJson(body));
-}
-
 json receiverJson(const notify::OwnedReceiver& owned) {
   json j = notify::receiverToJson(owned.spec);
   j["owner"] = notify::receiverOwnerName(owned.owner);
@@ -83,8 +75,8 @@ net::HttpResponse testReceiver(const AlertingRoutesDeps& d, const net::HttpReque
   if (!spec) return net::HttpResponse::error(404, "not_found", "no such receiver");
   bool send = queryParam(*params, "send").value_or("false") == "true";
   WallTime now = d.clock.now();
-  return ok(notify::preview(*spec, notify::sampleNotification(name, d.externalUrl, now),
-                            send ? &d.sender : nullptr, now));
+  return okJson(notify::preview(*spec, notify::sampleNotification(name, d.externalUrl, now),
+                                send ? &d.sender : nullptr, now));
 }
 
 net::HttpResponse listNotifications(const AlertingRoutesDeps& d, const net::HttpRequest& request) {
@@ -111,7 +103,7 @@ net::HttpResponse listNotifications(const AlertingRoutesDeps& d, const net::Http
   json out = json::array();
   for (const auto& row : *rows)
     out.push_back(notify::notificationRowToJson(row));
-  return ok(json{{"data", std::move(out)}});
+  return okJson(json{{"data", std::move(out)}});
 }
 
 net::HttpResponse getNotification(const AlertingRoutesDeps& d, const net::HttpRequest& request) {
@@ -126,7 +118,7 @@ net::HttpResponse getNotification(const AlertingRoutesDeps& d, const net::HttpRe
   for (const auto& a : *attempts)
     list.push_back(notify::attemptRowToJson(a));
   out["attempt_log"] = std::move(list);
-  return ok(out);
+  return okJson(out);
 }
 
 net::HttpResponse deadLetters(const AlertingRoutesDeps& d, const net::HttpRequest& request) {
@@ -142,7 +134,7 @@ net::HttpResponse deadLetters(const AlertingRoutesDeps& d, const net::HttpReques
   json breakers = json::array();
   for (const auto& b : d.outbox.breakers())
     breakers.push_back(notify::breakerStateToJson(b));
-  return ok(json{{"data", std::move(out)}, {"breakers", std::move(breakers)}});
+  return okJson(json{{"data", std::move(out)}, {"breakers", std::move(breakers)}});
 }
 
 net::HttpResponse redrive(const AlertingRoutesDeps& d, const net::HttpRequest& request) {
@@ -152,7 +144,7 @@ net::HttpResponse redrive(const AlertingRoutesDeps& d, const net::HttpRequest& r
   if (!limit.ok()) return errorResponse(limit.error());
   auto moved = d.outbox.redrive(*limit);
   if (!moved.ok()) return errorResponse(moved.error());
-  return ok(json{{"redriven", *moved}});
+  return okJson(json{{"redriven", *moved}});
 }
 
 }  // namespace
@@ -165,7 +157,7 @@ std::vector<RouteSpec> notifyRoutes(const AlertingRoutesDeps& deps) {
                json out = json::array();
                for (const auto& r : d->receivers.all())
                  out.push_back(receiverJson(r));
-               return ok(json{{"receivers", std::move(out)}});
+               return okJson(json{{"receivers", std::move(out)}});
              });
   RouteSpec& create = routes.add("POST", "/api/v1/receivers", auth::Scope::kAdmin,
                                  "Create a receiver (its secrets are write-only)",

@@ -15,6 +15,7 @@
 
 #include "core/config/duration.h"
 #include "core/periodic_task.h"
+#include "core/stable_hash.h"
 #include "net/dns_client.h"
 
 namespace pharos::health {
@@ -23,16 +24,6 @@ namespace {
 namespace asio = boost::asio;
 
 constexpr std::int64_t kCoalesceMs = 10;
-
-// FNV-1a: a check's slot offset must not change between builds or restarts.
-std::uint64_t stableHash(std::string_view s) {
-  std::uint64_t h = 14695981039346656037ULL;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
 
 bool sameDefinition(const CheckSpec& a, const CheckSpec& b) {
   return a.token == b.token && checkSpecToJson(a, true) == checkSpecToJson(b, true);

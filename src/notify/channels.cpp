@@ -22,7 +22,7 @@ void setJson(HttpCall& call, const nlohmann::json& body) {
 }  // namespace channel
 
 std::string groupIncidentKey(const Notification& n) {
-  return "pharos-" + stableHash(n.groupKey.empty() ? n.id : n.groupKey);
+  return "pharos-" + stableHex(n.groupKey.empty() ? n.id : n.groupKey);
 }
 
 Result<HttpCall> buildHttpCall(const ReceiverSpec& spec, const Notification& n) {

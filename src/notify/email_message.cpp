@@ -122,7 +122,7 @@ std::string buildEmailMessage(const ReceiverSpec& spec, const Notification& n,
   size_t at = from.rfind('@');
   std::string domain = at == std::string::npos ? "pharos.local" : from.substr(at + 1);
   std::string key = n.idempotencyKey.empty() ? n.id : n.idempotencyKey;
-  std::string boundary = "pharos-" + stableHash(key + spec.name);
+  std::string boundary = "pharos-" + stableHex(key + spec.name);
   std::string msg;
   auto header = [&](std::string_view name, std::string_view value) {
     msg += fmt::format("{}: {}\r\n", name, value);
@@ -131,7 +131,7 @@ std::string buildEmailMessage(const ReceiverSpec& spec, const Notification& n,
   header("To", headerList(spec.to));
   header("Subject", encodeHeader(m.title));
   header("Date", rfc5322Date(now));
-  header("Message-ID", fmt::format("<{}.{}@{}>", stableHash(key), stableHash(spec.name), domain));
+  header("Message-ID", fmt::format("<{}.{}@{}>", stableHex(key), stableHex(spec.name), domain));
   if (!n.idempotencyKey.empty()) header("X-Pharos-Idempotency-Key", encodeHeader(n.idempotencyKey));
   header("Auto-Submitted", "auto-generated");
   header("MIME-Version", "1.0");

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "core/stable_hash.h"
 #include "notify/notification_json.h"
 
 namespace pharos::notify {
@@ -106,13 +107,8 @@ std::string truncateUtf8(std::string_view s, size_t maxBytes) {
   return std::string(s.substr(0, cut)) + std::string(kEllipsis);
 }
 
-std::string stableHash(std::string_view s) {
-  uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  return fmt::format("{:016x}", h);
+std::string stableHex(std::string_view s) {
+  return fmt::format("{:016x}", stableHash(s));
 }
 
 }  // namespace pharos::notify

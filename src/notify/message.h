@@ -35,8 +35,8 @@ std::string plainText(const Notification& n);
 // `s` cut to at most `maxBytes` bytes on a UTF-8 boundary, ending in "…" when cut.
 std::string truncateUtf8(std::string_view s, size_t maxBytes);
 
-// A stable 16-hex-digit FNV-1a hash, for keys that must not change between releases
-// (PagerDuty's dedup_key, Opsgenie's alias, the email Message-ID).
-std::string stableHash(std::string_view s);
+// core/stable_hash.h's hash as 16 hex digits, for keys that must not change between
+// releases (PagerDuty's dedup_key, Opsgenie's alias, the email Message-ID).
+std::string stableHex(std::string_view s);
 
 }  // namespace pharos::notify

@@ -162,7 +162,14 @@ TEST_F(AlertingE2eTest, ADownCheckReachesTheWebhookWithinTwoSecondsThenResolves)
   json history = getJson("/api/v1/alerts/history?rule=ApiDown");
   ASSERT_GE(history["data"].size(), 1u) << history.dump();
   EXPECT_EQ(history["data"][0]["to"], "firing");
-  json notifications = getJson("/api/v1/notifications?receiver=ops");
+  // The outbox records the outcome once the receiver's answer is back, a moment after the
+  // receiver saw the request.
+  json notifications;
+  auto recorded = std::chrono::steady_clock::now() + seconds(5);
+  do {
+    notifications = getJson("/api/v1/notifications?receiver=ops");
+  } while ((notifications["data"].empty() || notifications["data"][0]["status"] != "delivered") &&
+           std::chrono::steady_clock::now() < recorded);
   ASSERT_GE(notifications["data"].size(), 1u) << notifications.dump();
   EXPECT_EQ(notifications["data"][0]["status"], "delivered");
   json incidents = getJson("/api/v1/incidents");
