@@ -2,6 +2,7 @@
 # Installs the Debian 12 packages Pharos builds and tests with, skipping those already
 # present. Safe to run again. Needs root (or sudo) only when something is missing.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 PACKAGES=(
   # toolchain
@@ -22,7 +23,12 @@ PACKAGES=(
   # notifications: libcurl sends mail over SMTP; the tests deliver to aiosmtpd and to a real
   # Alertmanager
   libcurl4-openssl-dev python3-aiosmtpd prometheus-alertmanager
+  # the dashboard's end-to-end tests drive Debian's Chromium (headless) with playwright-core
+  chromium
 )
+# Node.js bundles the dashboard at build time. The machine's own Node (20, with npm) is used
+# when present; otherwise Debian's.
+if ! command -v npm >/dev/null; then PACKAGES+=(nodejs npm); fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -31,8 +37,21 @@ for p in "${PACKAGES[@]}"; do
   fi
 done
 
+# The dashboard's npm packages, exactly as web/package-lock.json pins them (offline once the
+# npm cache has them); again only when the lockfile changed since the last install.
+install_web_packages() {
+  local stamp=web/node_modules/.package-lock.json
+  if [ -f "$stamp" ] && [ ! web/package-lock.json -nt "$stamp" ]; then
+    echo "setup: web packages present"
+    return
+  fi
+  echo "setup: installing web packages from web/package-lock.json"
+  (cd web && npm ci --no-audit --no-fund --loglevel=error)
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
   echo "setup: all ${#PACKAGES[@]} packages present"
+  install_web_packages
   exit 0
 fi
 
@@ -55,3 +74,4 @@ if [ ! -e "$policy" ]; then
 fi
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+install_web_packages

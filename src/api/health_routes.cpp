@@ -387,6 +387,33 @@ net::HttpResponse uptimeReport(const HealthRoutesDeps& d, const net::HttpRequest
   return net::HttpResponse::json(200, dumpJson(out));
 }
 
+// Each check's uptime per UTC day over the last `days` (default 90, at most 400), today last:
+// the bars of the checks page and the status pages.
+net::HttpResponse dailyUptime(const HealthRoutesDeps& d, const net::HttpRequest& request) {
+  auto params = parseQuery(request.query);
+  if (!params) return badRequest("malformed query string");
+  auto days = queryInt(*params, "days", 90, 1, 400);
+  if (!days.ok()) return errorResponse(days.error());
+  auto selector = labelSelector(*params);
+  if (!selector.ok()) return errorResponse(selector.error());
+  WallTime now = d.clock.now();
+  auto daily = d.uptimeDays.daily(d.metrics, *selector, checksMatching(d, *selector),
+                                  static_cast<int>(*days), now);
+  if (!daily.ok()) return errorResponse(daily.error());
+  json checks = json::object();
+  for (const auto& [check, values] : *daily) {
+    json row = json::array();
+    for (const auto& v : values)
+      row.push_back(v ? json(*v) : json(nullptr));
+    checks[check] = std::move(row);
+  }
+  std::int64_t today = toUnixMillis(now) / 86'400'000 * 86'400'000;
+  json out{{"first_day", formatTime(fromUnixMillis(today - (*days - 1) * 86'400'000))},
+           {"days", *days},
+           {"checks", std::move(checks)}};
+  return net::HttpResponse::json(200, dumpJson(out));
+}
+
 // A shields.io-style badge: a grey label and a coloured value.
 std::string badgeSvg(std::string_view label, std::string_view value, std::string_view colour) {
   auto width = [](std::string_view s) { return static_cast<int>(s.size()) * 7 + 10; };
@@ -554,6 +581,10 @@ std::vector<RouteSpec> healthRoutes(HealthRoutesDeps deps) {
                           "year), maintenance excluded; format=csv for CSV",
                           [d](net::HttpRequest& r) { return uptimeReport(*d, r); });
   report.resource = "reports";
+  add("GET", "/api/v1/reports/uptime/daily", auth::Scope::kRead,
+      "Uptime per check per UTC day over the last `days` (default 90), today last",
+      [d](net::HttpRequest& r) { return dailyUptime(*d, r); })
+      .cacheable = true;
   RouteSpec& beat = add("POST", "/api/v1/heartbeats/{token}", auth::Scope::kIngest,
                         "A heartbeat for the check the token belongs to",
                         [d](net::HttpRequest& r) { return heartbeat(*d, r); });

@@ -115,10 +115,37 @@ net::HttpResponse revokeKey(auth::ApiKeys& keys, const net::HttpRequest& request
   return net::HttpResponse::text(204, "");
 }
 
+// The caller's key as the gateway verified it, so a client (the dashboard) can show who is
+// logged in and hide what the role may not do. With auth off, the anonymous caller may do
+// everything.
+net::HttpResponse whoami(const auth::Principal* principal) {
+  json scopes = json::array();
+  auth::Role role = principal != nullptr ? principal->role : auth::Role::kAdmin;
+  for (auth::Scope scope : auth::scopesOf(role))
+    scopes.push_back(std::string(auth::scopeName(scope)));
+  json out = {{"key_id", principal != nullptr ? principal->keyId : ""},
+              {"name", principal != nullptr ? principal->keyName : "anonymous"},
+              {"role", std::string(auth::roleName(role))},
+              {"scopes", std::move(scopes)},
+              {"auth", principal != nullptr}};
+  return net::HttpResponse::json(200, dumpJson(out));
+}
+
 }  // namespace
 
 std::vector<RouteSpec> keysRoutes(auth::ApiKeys& keys) {
   std::vector<RouteSpec> specs;
+
+  RouteSpec me;
+  me.method = "GET";
+  me.pattern = "/api/v1/whoami";
+  me.scope = auth::Scope::kRead;
+  me.summary = "The calling key's id, name, role and scopes";
+  me.tag = "keys";
+  me.callerHandler = [](net::HttpRequest&, const auth::Principal* principal) {
+    return whoami(principal);
+  };
+  specs.push_back(std::move(me));
 
   RouteSpec list;
   list.method = "GET";

@@ -12,6 +12,7 @@ namespace pharos::api {
 //   POST   /api/v1/keys       {"name": "...", "role": "viewer|ingest|editor|admin"} -> 201
 //                              with the token, the only time it is ever shown
 //   DELETE /api/v1/keys/{id}  revoke: 204; 404 for an unknown id
+//   GET    /api/v1/whoami     (scope read) the calling key's id, name, role and scopes
 // `keys` must outlive the routes.
 std::vector<RouteSpec> keysRoutes(auth::ApiKeys& keys);
 

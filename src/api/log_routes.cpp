@@ -358,7 +358,8 @@ std::vector<RouteSpec> logRoutes(LogRoutesDeps deps) {
   add("POST", "/{index}/_bulk", auth::Scope::kIngest, "Elasticsearch bulk into an index",
       [d](net::HttpRequest& r) { return bulkIngest(*d, r); });
   add("GET", "/", auth::Scope::kIngest, "Elasticsearch's info document, which bulk clients probe",
-      [](net::HttpRequest&) { return elasticInfo(); });
+      [](net::HttpRequest&) { return elasticInfo(); })
+      .browserLocation = "/ui/";
   add("GET", "/api/v1/logs/query", auth::Scope::kRead, "Search logs (docs/LOGQUERY.md)",
       [d](net::HttpRequest& r) { return queryLogs(*d, r); });
   add("GET", "/api/v1/logs/patterns", auth::Scope::kRead, "Log templates with counts",

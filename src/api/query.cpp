@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 
+#include <fmt/format.h>
+
 #include "core/error.h"
 #include "core/text.h"
 
@@ -54,15 +56,23 @@ std::optional<std::string> queryParam(const QueryParams& params, std::string_vie
   return std::nullopt;
 }
 
-Result<std::size_t> queryLimit(const QueryParams& params, std::size_t fallback, std::size_t max) {
-  auto text = queryParam(params, "limit");
+Result<std::int64_t> queryInt(const QueryParams& params, std::string_view name,
+                              std::int64_t fallback, std::int64_t min, std::int64_t max) {
+  auto text = queryParam(params, name);
   if (!text) return fallback;
   char* end = nullptr;
   long long n = std::strtoll(text->c_str(), &end, 10);
-  if (text->empty() || *end != '\0' || n < 1 || static_cast<std::size_t>(n) > max) {
+  if (text->empty() || *end != '\0' || n < min || n > max) {
     return makeError(ErrorCode::kInvalidArgument,
-                     "limit must be an integer from 1 to " + std::to_string(max));
+                     fmt::format("{} must be an integer from {} to {}", name, min, max));
   }
+  return static_cast<std::int64_t>(n);
+}
+
+Result<std::size_t> queryLimit(const QueryParams& params, std::size_t fallback, std::size_t max) {
+  PHAROS_ASSIGN_OR_RETURN(std::int64_t n,
+                          queryInt(params, "limit", static_cast<std::int64_t>(fallback), 1,
+                                   static_cast<std::int64_t>(max)));
   return static_cast<std::size_t>(n);
 }
 

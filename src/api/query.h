@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,6 +18,10 @@ std::optional<std::vector<std::pair<std::string, std::string>>> parseQuery(std::
 using QueryParams = std::vector<std::pair<std::string, std::string>>;
 // The first value of a parameter, nullopt when absent.
 std::optional<std::string> queryParam(const QueryParams& params, std::string_view name);
+// Parameter `name`: an integer from `min` to `max`, `fallback` when absent;
+// kInvalidArgument naming the parameter and the range otherwise.
+Result<std::int64_t> queryInt(const QueryParams& params, std::string_view name,
+                              std::int64_t fallback, std::int64_t min, std::int64_t max);
 // `limit`: an integer from 1 to `max`, `fallback` when absent; kInvalidArgument otherwise.
 Result<std::size_t> queryLimit(const QueryParams& params, std::size_t fallback, std::size_t max);
 

@@ -35,8 +35,11 @@ RouteSpec& RouteList::add(std::string method, std::string pattern, auth::Scope s
 namespace {
 
 // The only routes anyone may call without a key: probes and the API description.
-constexpr std::array<std::string_view, 3> kPublicPatterns = {"/healthz", "/readyz",
-                                                             "/openapi.json"};
+constexpr std::array<std::string_view, 7> kPublicPatterns = {
+    "/healthz", "/readyz", "/openapi.json",
+    // The dashboard's files hold no data (the page asks for a key before it calls the API),
+    // and the status pages show only groups their config marks public.
+    "/ui", "/ui/{path...}", "/status/{group}", "/api/v1/status/{group}"};
 
 // One message for a missing, malformed, unknown and revoked key alike, so an answer never
 // tells which keys exist.
@@ -79,6 +82,13 @@ std::string tokenOf(const net::HttpRequest& request) {
     }
   }
   return std::string(trimSpaces(request.header("X-API-Key")));
+}
+
+// A browser navigating (not a client calling the API): it asks for HTML and sends no key.
+bool wantsPage(const net::HttpRequest& request) {
+  return (request.method == "GET" || request.method == "HEAD") &&
+         request.header("Accept").find("text/html") != std::string_view::npos &&
+         request.header("Authorization").empty() && request.header("X-API-Key").empty();
 }
 
 bool isRead(std::string_view method) {
@@ -154,11 +164,14 @@ Gateway::~Gateway() = default;
 
 void Gateway::add(RouteSpec spec) {
   if (installed_) throw std::logic_error("Gateway::add after install: " + spec.pattern);
-  if (!spec.handler) throw std::invalid_argument("route " + spec.pattern + ": empty handler");
+  if (!spec.handler && !spec.callerHandler)
+    throw std::invalid_argument("route " + spec.pattern + ": empty handler");
   if (!spec.scope && std::find(kPublicPatterns.begin(), kPublicPatterns.end(), spec.pattern) ==
                          kPublicPatterns.end()) {
-    throw std::invalid_argument("route " + spec.pattern +
-                                ": only /healthz, /readyz and /openapi.json may be public");
+    throw std::invalid_argument(
+        "route " + spec.pattern +
+        ": only /healthz, /readyz, /openapi.json, the dashboard and status pages "
+        "may be public");
   }
   for (const RouteSpec& other : specs_) {
     if (other.method == spec.method && other.pattern == spec.pattern) {
@@ -201,7 +214,10 @@ void Gateway::install(net::Router& router) {
 
 net::HttpResponse Gateway::handle(const RouteSpec& spec, net::HttpRequest& request) {
   net::HttpResponse response;
-  if (!spec.scope || !authEnabled_) {
+  if (!spec.browserLocation.empty() && wantsPage(request)) {
+    response = net::HttpResponse::text(302, "");
+    response.headers.emplace_back("Location", spec.browserLocation);
+  } else if (!spec.scope || !authEnabled_) {
     response = authorizedHandle(spec, request, nullptr);
   } else {
     std::string token = tokenOf(request);
@@ -258,12 +274,12 @@ net::HttpResponse Gateway::authorizedHandle(const RouteSpec& spec, net::HttpRequ
       response.headers.emplace_back("X-Cache", "HIT");
     } else {
       uint64_t generation = cache_->generation(spec.resource);
-      response = runHandler(spec, request);
+      response = runHandler(spec, request, principal);
       if (response.status == 200) cache_->put(key, spec.resource, generation, response);
       response.headers.emplace_back("X-Cache", "MISS");
     }
   } else {
-    response = runHandler(spec, request);
+    response = runHandler(spec, request, principal);
   }
 
   if (!readOnly) {
@@ -279,14 +295,15 @@ net::HttpResponse Gateway::authorizedHandle(const RouteSpec& spec, net::HttpRequ
   return response;
 }
 
-net::HttpResponse Gateway::runHandler(const RouteSpec& spec, net::HttpRequest& request) {
+net::HttpResponse Gateway::runHandler(const RouteSpec& spec, net::HttpRequest& request,
+                                      const auth::Principal* principal) {
   if (request.body.size() > spec.maxBodyBytes) {
     return net::HttpResponse::error(
         413, "body_too_large",
         fmt::format("the request body exceeds this route's limit of {} bytes", spec.maxBodyBytes));
   }
   try {
-    return spec.handler(request);
+    return spec.callerHandler ? spec.callerHandler(request, principal) : spec.handler(request);
   } catch (const std::exception& e) {
     // A handler bug must cost one request, not the server; the message stays in the log.
     log().error("handler threw",

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,7 +23,8 @@ struct RouteSpec {
   std::string method;   // "GET"
   std::string pattern;  // "/api/v1/keys/{id}"
   // The scope a caller's role must grant. nullopt = public, allowed only for /healthz,
-  // /readyz and /openapi.json (Gateway::add refuses any other public route).
+  // /readyz, /openapi.json, the dashboard's static files and the opt-in public status pages
+  // (Gateway::add refuses any other public route).
   std::optional<auth::Scope> scope;
   size_t maxBodyBytes = 0;  // larger bodies get 413 before the handler runs
   bool cacheable = false;   // GET answers may be served from the response cache
@@ -31,6 +33,13 @@ struct RouteSpec {
   nlohmann::json requestSchema;   // JSON Schema of the body, or null
   nlohmann::json responseSchema;  // JSON Schema of the success body, or null
   net::Handler handler;
+  // Set instead of `handler` by a route that answers about its caller (who am I): the
+  // verified key, or nullptr when auth is off.
+  std::function<net::HttpResponse(net::HttpRequest&, const auth::Principal*)> callerHandler;
+  // A browser (Accept: text/html, no credentials) asking for this route is redirected here
+  // instead: someone opening the server's root URL lands on the dashboard, while API clients
+  // that probe the same path get the route's answer.
+  std::string browserLocation;
   // Cache-invalidation key ("keys"): a successful write invalidates cached GETs of the same
   // resource.
   std::string resource;
@@ -102,7 +111,8 @@ class Gateway {
   net::HttpResponse handle(const RouteSpec& spec, net::HttpRequest& request);
   net::HttpResponse authorizedHandle(const RouteSpec& spec, net::HttpRequest& request,
                                      const auth::Principal* principal);
-  net::HttpResponse runHandler(const RouteSpec& spec, net::HttpRequest& request);
+  net::HttpResponse runHandler(const RouteSpec& spec, net::HttpRequest& request,
+                               const auth::Principal* principal);
   void audit(const RouteSpec& spec, const net::HttpRequest& request, std::string keyId,
              std::string action, std::string outcome);
 

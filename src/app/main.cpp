@@ -10,6 +10,7 @@
 #include "cli/command_line.h"
 #include "core/config/duration.h"
 #include "core/config/loader.h"
+#include "dashboard/status_page.h"
 #include "health/health_config.h"
 
 namespace {
@@ -37,6 +38,9 @@ LoadOutcome load(const pharos::cli::Invocation& inv) {
   if (auto* problems = std::get_if<std::vector<pharos::config::Diagnostic>>(&alerting)) {
     out.diagnostics.insert(out.diagnostics.end(), problems->begin(), problems->end());
   }
+  std::vector<pharos::config::FieldProblem> statusProblems;
+  pharos::dashboard::readStatusPages(out.config.statusPages.pages, statusProblems);
+  pharos::config::appendDiagnostics(statusProblems, out.config.statusPages.file, out.diagnostics);
   return out;
 }
 

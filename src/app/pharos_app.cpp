@@ -18,6 +18,7 @@
 #include "app/build_info.h"
 #include "bus/embedded/embedded_bus.h"
 #include "core/malloc_tuning.h"
+#include "dashboard/dashboard_routes.h"
 #include "health/health_config.h"
 #include "objects/local/local_object_store.h"
 #include "store/sqlite/sqlite_store.h"
@@ -437,6 +438,11 @@ Status PharosApp::startApi() {
   gateway_->add(api::notifyRoutes(*alertingDeps_));
   gateway_->add(api::keysRoutes(*keys_));
   gateway_->add(api::auditRoutes(*audit_));
+  std::vector<config::FieldProblem> ignored;  // reported when the config was loaded
+  statusPages_ = std::make_shared<dashboard::StatusPageDeps>(
+      dashboard::StatusPageDeps{dashboard::readStatusPages(config_.statusPages.pages, ignored),
+                                *checks_, *health_, *uptimeDays_, *metrics_, clock_});
+  gateway_->add(dashboard::dashboardRoutes(statusPages_));
   gateway_->add(api::openApiRoute(*gateway_, kVersion));
   gateway_->install(*router_);
   return okStatus();

@@ -15,6 +15,7 @@
 #include "core/config/config.h"
 #include "core/config/loader.h"
 #include "core/periodic_task.h"
+#include "dashboard/status_page.h"
 #include "health/catalog.h"
 #include "health/engine.h"
 #include "health/recorder.h"
@@ -123,6 +124,7 @@ class PharosApp {
   std::unique_ptr<logs::SyslogServer> syslog_;
   std::unique_ptr<Alerting> alerting_;
   std::unique_ptr<api::AlertingRoutesDeps> alertingDeps_;
+  std::shared_ptr<dashboard::StatusPageDeps> statusPages_;
   std::unique_ptr<api::SystemRoutesDeps> systemDeps_;  // also read by the self-scrape
   std::unique_ptr<api::Gateway> gateway_;              // before router_: the router calls into it
   std::shared_ptr<net::Router> router_;

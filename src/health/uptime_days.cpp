@@ -115,4 +115,49 @@ Result<std::map<std::string, UptimeFigures>> UptimeDays::uptime(
   return out;
 }
 
+Result<std::map<std::string, std::vector<std::optional<double>>>> UptimeDays::daily(
+    promql::Queryable& source, const std::vector<promql::Matcher>& selector,
+    const std::optional<std::set<std::string>>& checks, int days, WallTime nowTime) {
+  std::map<std::string, std::vector<std::optional<double>>> out;
+  if (days <= 0) return out;
+  std::int64_t now = toUnixMillis(nowTime);
+  std::int64_t first = floorDay(now) - static_cast<std::int64_t>(days - 1) * kDayMs;
+  auto keep = [&](const std::string& check) { return !checks || checks->contains(check); };
+  auto put = [&](const std::string& check, int day, const UptimeFigures& f) {
+    auto& row = out[check];
+    row.resize(static_cast<std::size_t>(days));
+    row[static_cast<std::size_t>(day)] = f.ratio();
+  };
+  PHAROS_ASSIGN_OR_RETURN(auto written, writtenDays());
+  std::int64_t rowsFrom = written ? std::max(first, written->first) : now;
+  std::int64_t rowsTo = written ? std::min(floorDay(now), written->second) : now;
+  if (rowsFrom < rowsTo) {
+    PHAROS_ASSIGN_OR_RETURN(
+        store::Rows rows,
+        store_.query("SELECT check_name, day_ms, runs, up_runs, maintenance_runs FROM "
+                     "health_uptime_days WHERE day_ms >= $1 AND day_ms < $2",
+                     {rowsFrom, rowsTo}));
+    for (const store::Row& row : rows) {
+      if (!keep(row.text(0))) continue;
+      UptimeFigures f;
+      f.runs = static_cast<std::uint64_t>(row.integer(2));
+      f.upRuns = static_cast<std::uint64_t>(row.integer(3));
+      f.maintenanceRuns = static_cast<std::uint64_t>(row.integer(4));
+      put(row.text(0), static_cast<int>((row.integer(1) - first) / kDayMs), f);
+    }
+  }
+  for (int day = 0; day < days; ++day) {
+    std::int64_t start = first + day * kDayMs;
+    if (start >= rowsFrom && start < rowsTo) continue;  // read from the rows above
+    std::int64_t end = std::min(start + kDayMs, now);
+    if (start >= end) continue;
+    PHAROS_ASSIGN_OR_RETURN(
+        auto figures, uptimeByCheck(source, selector, fromUnixMillis(start), fromUnixMillis(end)));
+    for (const auto& [check, f] : figures) {
+      if (keep(check)) put(check, day, f);
+    }
+  }
+  return out;
+}
+
 }  // namespace pharos::health

@@ -35,6 +35,13 @@ class UptimeDays {
       promql::Queryable& source, const std::vector<promql::Matcher>& selector,
       const std::optional<std::set<std::string>>& checks, WallTime from, WallTime to);
 
+  // Uptime per check for each of the last `days` UTC days, the oldest first and today (so
+  // far) last: what a status page's bars show. A day without runs is nullopt. Written days
+  // come from their rows in one query; the others from `source`, a day at a time.
+  Result<std::map<std::string, std::vector<std::optional<double>>>> daily(
+      promql::Queryable& source, const std::vector<promql::Matcher>& selector,
+      const std::optional<std::set<std::string>>& checks, int days, WallTime now);
+
  private:
   explicit UptimeDays(store::Store& store) : store_(store) {}
   // The written days as [first, end) in ms, when there are any.

@@ -259,6 +259,50 @@ TEST_F(GatewayTest, WithAuthDisabledScopesAreNotChecked) {
   EXPECT_EQ(call("GET", "/metrics").status, 200);
 }
 
+TEST_F(GatewayTest, WhoamiAnswersWithTheCallersOwnKey) {
+  std::string editor = keyWith(auth::Role::kEditor, "dash-editor");
+  net::HttpResponse r = call("GET", "/api/v1/whoami", editor);
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto j = nlohmann::json::parse(r.body);
+  EXPECT_EQ(j["name"], "dash-editor");
+  EXPECT_EQ(j["role"], "editor");
+  EXPECT_EQ(j["scopes"], nlohmann::json::array({"read", "edit"}));
+  EXPECT_EQ(j["auth"], true);
+  EXPECT_EQ(editor.rfind("phk_" + j["key_id"].get<std::string>() + "_", 0), 0u);
+
+  start(defaultConfig(), false);
+  auto anonymous = nlohmann::json::parse(call("GET", "/api/v1/whoami").body);
+  EXPECT_EQ(anonymous["auth"], false);
+  EXPECT_EQ(anonymous["role"], "admin");
+}
+
+TEST_F(GatewayTest, ABrowserOpeningAnApiPathIsSentToItsPageButClientsGetTheRoute) {
+  Gateway g(*keys_, *audit_, clock_, defaultConfig(), true);
+  RouteSpec probe;
+  probe.method = "GET";
+  probe.pattern = "/";
+  probe.scope = auth::Scope::kIngest;
+  probe.browserLocation = "/ui/";
+  probe.handler = [](net::HttpRequest&) { return net::HttpResponse::json(200, "{}"); };
+  g.add(probe);
+  net::Router router;
+  g.install(router);
+  auto get = [&](net::Headers headers) {
+    net::HttpRequest req;
+    req.method = "GET";
+    req.path = req.target = "/";
+    req.headers = std::move(headers);
+    req.remoteAddress = "192.0.2.7";
+    return router.dispatch(req);
+  };
+  net::HttpResponse browser = get({{"Accept", "text/html,application/xhtml+xml,*/*;q=0.8"}});
+  EXPECT_EQ(browser.status, 302);
+  EXPECT_EQ(header(browser, "Location"), "/ui/");
+  EXPECT_EQ(get({{"Accept", "application/json"}}).status, 401);
+  std::string ingest = keyWith(auth::Role::kIngest);
+  EXPECT_EQ(get({{"Accept", "text/html"}, {"Authorization", "Bearer " + ingest}}).status, 200);
+}
+
 TEST_F(GatewayTest, BodyLimitAndHandlerFailuresGiveTheEnvelope) {
   std::string admin = keyWith(auth::Role::kAdmin);
   net::HttpResponse big = call("POST", "/api/v1/keys", admin, std::string(5000, ' '));

@@ -214,6 +214,13 @@ struct NotifyConfig {
   Node section;  // `notify:` (retry, breaker, workers, receivers), read by the notify module
 };
 
+// Public status pages (dashboard module): a list of {name, title, labels, public}; only the
+// entries marked public are served, without a key.
+struct StatusPagesConfig {
+  std::string file;
+  Node pages;
+};
+
 struct Config {
   Environment env = Environment::kDev;
   std::string dataDir = "./data";
@@ -233,6 +240,7 @@ struct Config {
   SloConfig slo;
   AlertingConfig alerting;
   NotifyConfig notify;
+  StatusPagesConfig statusPages;
 };
 
 // The built-in defaults of an environment: what `pharos serve` runs with when no file is given.

@@ -599,7 +599,8 @@ void readAlerting(Walker& w, const YAML::Node& node, const std::string& file, Al
 void readDocument(Walker& w, const YAML::Node& root, const std::string& file, Config& c) {
   w.map(root, "",
         {"env", "data_dir", "server", "syslog", "auth", "api", "log", "store", "bus", "objects",
-         "retention", "metrics", "outbound", "health", "logs", "slos", "alerting", "notify"},
+         "retention", "metrics", "outbound", "health", "logs", "slos", "alerting", "notify",
+         "status_pages"},
         [&](std::string_view key, const YAML::Node& v, const std::string& path) {
           if (key == "env") return;  // read before the defaults were chosen
           if (key == "data_dir") w.string(v, path, c.dataDir);
@@ -616,6 +617,10 @@ void readDocument(Walker& w, const YAML::Node& root, const std::string& file, Co
             c.slo.definitions = listTree(w, v, path);
           }
           if (key == "alerting") readAlerting(w, v, file, c.alerting);
+          if (key == "status_pages") {
+            c.statusPages.file = file;
+            c.statusPages.pages = listTree(w, v, path);
+          }
           if (key == "notify") {
             if (!v.IsMap() && !v.IsNull()) {
               w.error(v, fmt::format("{}: expected a mapping", path));

@@ -1,0 +1,16 @@
+// The page for each first path segment (#/checks/… -> PAGES.checks). A page for a capability
+// that is not built yet is absent, not faked.
+import { Overview } from './overview.jsx';
+
+export const PAGES = {
+  '': Overview,
+};
+
+export function NotFound({ route }) {
+  return (
+    <section>
+      <h1>Not found</h1>
+      <p>There is no page at <code>{route.path}</code>. <a href="#/">Back to the overview</a>.</p>
+    </section>
+  );
+}
