@@ -3,6 +3,7 @@
 // flushed so whole hours come from the hourly rollups. And report periods against an oracle
 // built on the C library's calendar (timegm/gmtime_r).
 #include "health/uptime.h"
+#include "health/uptime_days.h"
 
 #include <gtest/gtest.h>
 
@@ -194,6 +195,38 @@ TEST_F(UptimeTest, RatioLeavesMaintenanceOut) {
   EXPECT_DOUBLE_EQ(*a.ratio(), static_cast<double>(a.upRuns) / static_cast<double>(a.runs));
   EXPECT_GT(*a.ratio(), 0.9);
   EXPECT_LT(*a.ratio(), 1.0);
+}
+
+// Each UTC day's uptime, as the status pages and the checks page show it: the same whether a
+// day comes from the live rollups or from the compacted daily rows.
+TEST_F(UptimeTest, DailyUptimeMatchesABruteForceCountPerDayBeforeAndAfterCompaction) {
+  auto days = UptimeDays::open(stores_.store());
+  ASSERT_TRUE(days.ok()) << days.error().toString();
+  std::int64_t now = kEnd + kHour;
+  std::int64_t firstDay = now - now % kDay - 4 * kDay;  // five days, the first before kStart
+  auto check = [&](const char* when) {
+    auto got = (*days)->daily(stores_.metrics(), {}, std::nullopt, 5, fromUnixMillis(now));
+    ASSERT_TRUE(got.ok()) << got.error().toString();
+    for (const std::string check : {"a", "b", "c"}) {
+      ASSERT_TRUE(got->contains(check)) << check << " " << when;
+      const auto& row = got->at(check);
+      ASSERT_EQ(row.size(), 5u);
+      for (int d = 0; d < 5; ++d) {
+        std::int64_t from = firstDay + d * kDay;
+        auto want = bruteForce(from, std::min(from + kDay, now))[check].ratio();
+        ASSERT_EQ(row[d].has_value(), want.has_value()) << check << " day " << d << " " << when;
+        if (want) {
+          EXPECT_DOUBLE_EQ(*row[d], *want) << check << " day " << d << " " << when;
+        }
+      }
+    }
+  };
+  check("live");
+  auto written =
+      (*days)->compact(stores_.metrics(), fromUnixMillis(kStart - kDay), fromUnixMillis(now));
+  ASSERT_TRUE(written.ok()) << written.error().toString();
+  EXPECT_GT(*written, 0);
+  check("compacted");
 }
 
 // The period containing `at`, from the C library's calendar.
