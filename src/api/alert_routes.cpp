@@ -52,14 +52,16 @@ net::HttpResponse getIncident(const AlertingRoutesDeps& d, const net::HttpReques
   return okJson(alarms::toJson(*incident));
 }
 
-// acknowledge, resolve and notes: {"who", "text"}; a note needs its text.
+// acknowledge, resolve and notes: {"who", "text"}; a note needs its text. With auth on, `who`
+// is the calling key's name whatever the body says: the timeline is an audit trail.
 template <typename Act>
 net::HttpResponse incidentAction(const AlertingRoutesDeps& d, const net::HttpRequest& request,
-                                 bool textRequired, Act act) {
+                                 const auth::Principal* caller, bool textRequired, Act act) {
   JsonBody parsed = parseJsonObject(request.body.empty() ? "{}" : request.body);
   if (auto* error = std::get_if<net::HttpResponse>(&parsed)) return std::move(*error);
   auto action = alarms::parseIncidentAction(std::get<json>(parsed), textRequired);
   if (!action.ok()) return errorResponse(action.error());
+  if (caller != nullptr) action->who = caller->keyName;
   std::string id(request.pathParam("id"));
   if (Status s = act(id, *action, d.clock.now()); !s.ok()) return errorResponse(s.error());
   return getIncident(d, request);
@@ -114,33 +116,29 @@ std::vector<RouteSpec> alertRoutes(const AlertingRoutesDeps& deps) {
   routes.add("GET", "/api/v1/incidents/{id}", auth::Scope::kRead,
              "One incident with its alerts and timeline",
              [d](net::HttpRequest& r) { return getIncident(*d, r); });
-  routes
-      .add("POST", "/api/v1/incidents/{id}/acknowledge", auth::Scope::kEdit,
-           "Acknowledge an incident ({who, text})",
-           [d](net::HttpRequest& r) {
-             return incidentAction(*d, r, false, [&](auto& id, auto& a, WallTime at) {
-               return d->rules.incidents().acknowledge(id, a.who, a.text, at);
-             });
-           })
-      .maxBodyBytes = kSmallBodyLimit;
-  routes
-      .add("POST", "/api/v1/incidents/{id}/resolve", auth::Scope::kEdit,
-           "Resolve an incident ({who, text})",
-           [d](net::HttpRequest& r) {
-             return incidentAction(*d, r, false, [&](auto& id, auto& a, WallTime at) {
-               return d->rules.incidents().resolve(id, a.who, a.text, at);
-             });
-           })
-      .maxBodyBytes = kSmallBodyLimit;
-  routes
-      .add("POST", "/api/v1/incidents/{id}/notes", auth::Scope::kEdit,
-           "Add a note to an incident's timeline ({who, text})",
-           [d](net::HttpRequest& r) {
-             return incidentAction(*d, r, true, [&](auto& id, auto& a, WallTime at) {
-               return d->rules.incidents().addNote(id, a.who, a.text, at);
-             });
-           })
-      .maxBodyBytes = kSmallBodyLimit;
+  auto incidentRoute = [&](std::string path, std::string summary, bool textRequired, auto act) {
+    RouteSpec& spec =
+        routes.add("POST", std::move(path), auth::Scope::kEdit, std::move(summary), nullptr);
+    spec.maxBodyBytes = kSmallBodyLimit;
+    spec.callerHandler = [d, textRequired, act](net::HttpRequest& r,
+                                                const auth::Principal* caller) {
+      return incidentAction(*d, r, caller, textRequired,
+                            [&](auto& id, auto& a, WallTime at) { return act(*d, id, a, at); });
+    };
+  };
+  incidentRoute("/api/v1/incidents/{id}/acknowledge", "Acknowledge an incident ({who, text})",
+                false, [](const AlertingRoutesDeps& d, auto& id, auto& a, WallTime at) {
+                  return d.rules.incidents().acknowledge(id, a.who, a.text, at);
+                });
+  incidentRoute("/api/v1/incidents/{id}/resolve", "Resolve an incident ({who, text})", false,
+                [](const AlertingRoutesDeps& d, auto& id, auto& a, WallTime at) {
+                  return d.rules.incidents().resolve(id, a.who, a.text, at);
+                });
+  incidentRoute("/api/v1/incidents/{id}/notes",
+                "Add a note to an incident's timeline ({who, text})", true,
+                [](const AlertingRoutesDeps& d, auto& id, auto& a, WallTime at) {
+                  return d.rules.incidents().addNote(id, a.who, a.text, at);
+                });
 
   routes.add("GET", "/api/v1/silences", auth::Scope::kRead,
              "Silences (status=active|pending|expired)",
