@@ -214,14 +214,22 @@ net::HttpResponse checkResults(const HealthRoutesDeps& d, const net::HttpRequest
   std::map<std::int64_t, std::string> reasons;
   for (const auto& f : *failures)
     reasons[toUnixMillis(f.at)] = f.reason;
+  // ok=false: failed runs only (the last failures' reasons, however many runs passed since).
+  auto okParam = queryParam(*params, "ok");
+  if (okParam && *okParam != "true" && *okParam != "false") {
+    return badRequest("ok: expected true or false");
+  }
   json runs = json::array();
   std::optional<std::int64_t> next;
+  std::int64_t lastListed = 0;
   for (auto it = up->rbegin(); it != up->rend(); ++it) {
+    auto [t, value] = *it;
+    if (okParam && (value.first > 0.5) != (*okParam == "true")) continue;
     if (runs.size() == *limit) {
-      next = std::prev(it)->first;
+      next = lastListed;
       break;
     }
-    auto [t, value] = *it;
+    lastListed = t;
     json run{{"at", formatTime(fromUnixMillis(t))},
              {"ok", value.first > 0.5},
              {"maintenance", value.second}};

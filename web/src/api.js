@@ -34,7 +34,9 @@ async function fail(res) {
     session.clear();
     window.dispatchEvent(new Event('pharos:logout'));
   }
-  const err = body?.error ?? {};
+  // Our envelope {"error": {code, message}}, or the Prometheus shape the metrics routes keep
+  // for Grafana: {"status": "error", "errorType", "error": "message"}.
+  const err = typeof body?.error === 'string' ? { code: body.errorType, message: body.error } : body?.error ?? {};
   throw new ApiError(res.status, err.code ?? 'http_' + res.status, err.message ?? res.statusText, body);
 }
 

@@ -16,6 +16,8 @@ export function TimeChart({ times, series, height = 240, yLabel, title }) {
       height,
       title,
       scales: { x: { time: true } },
+      // Times in UTC, like every time the API and the rest of the dashboard show.
+      tzDate: (ts) => uPlot.tzDate(new Date(ts * 1e3), 'Etc/UTC'),
       axes: [{ stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.2)' } },
         { stroke: 'currentColor', label: yLabel, grid: { stroke: 'rgba(128,128,128,0.2)' } }],
       series: [{}, ...series.map((s, i) => ({ label: s.label, stroke: PALETTE[i % PALETTE.length], width: 1.5, spanGaps: false }))],

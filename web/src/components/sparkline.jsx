@@ -21,9 +21,11 @@ export function Sparkline({ values, width = 120, height = 24, label }) {
     d += `${pen ? 'L' : 'M'}${x} ${y}`;
     pen = true;
   });
+  // A single point (a new check, one sample so far) is a dot, not nothing.
+  const dot = nums.length === 1 ? d.match(/M([\d.]+) ([\d.]+)/) : null;
   return (
     <svg class="spark" width={width} height={height} viewBox={`0 0 ${width} ${height}`} role="img" aria-label={label ?? `from ${min} to ${max}`}>
-      <path d={d} fill="none" stroke="currentColor" stroke-width="1.5" />
+      {dot ? <circle cx={dot[1]} cy={dot[2]} r="2" fill="currentColor" /> : <path d={d} fill="none" stroke="currentColor" stroke-width="1.5" />}
     </svg>
   );
 }
