@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "app/file_filter.h"
 #include "core/config/duration.h"
 #include "logs/log_index.h"
 #include "logs/log_query.h"
@@ -40,24 +41,9 @@ std::int64_t nowNs() {
 int runPatternsCommand(const cli::Invocation& inv) {
   logs::PatternsFormat format =
       inv.patternsFormat == "json" ? logs::PatternsFormat::kJson : logs::PatternsFormat::kRaw;
-  std::ios::sync_with_stdio(false);
-  Status status = okStatus();
-  if (inv.patternsFile == "-") {
-    status = logs::runPatterns(std::cin, std::cout, format);
-  } else {
-    std::ifstream in(inv.patternsFile, std::ios::binary);
-    if (!in) {
-      fmt::print(stderr, "patterns: cannot open {}\n", inv.patternsFile);
-      return 1;
-    }
-    status = logs::runPatterns(in, std::cout, format);
-  }
-  std::cout.flush();
-  if (!status.ok()) {
-    fmt::print(stderr, "patterns: {}\n", status.error().message);
-    return 1;
-  }
-  return 0;
+  return runFileFilter("patterns", inv.inputFile, [format](std::istream& in, std::ostream& out) {
+    return logs::runPatterns(in, out, format);
+  });
 }
 
 int runLogsCommand(const cli::Invocation& inv, const config::Config& config) {

@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
+#include "analysis/anomalies_command.h"
 #include "app/alerting.h"
 #include "app/build_info.h"
+#include "app/file_filter.h"
 #include "app/keys_command.h"
 #include "app/logs_command.h"
 #include "app/pharos_app.h"
@@ -126,6 +128,11 @@ int main(int argc, char** argv) {
     }
     case pharos::cli::Command::kPatterns:
       return pharos::app::runPatternsCommand(inv);
+    case pharos::cli::Command::kAnomalies:
+      return pharos::app::runFileFilter("anomalies", inv.inputFile,
+                                        [](std::istream& in, std::ostream& out) {
+                                          return pharos::analysis::runAnomalies(in, out);
+                                        });
     case pharos::cli::Command::kLogsQuery:
     case pharos::cli::Command::kLogsTail: {
       LoadOutcome out = load(inv);

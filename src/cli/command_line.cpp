@@ -39,7 +39,7 @@ ParseOutcome parseCommandLine(int argc, const char* const* argv) {
   app.require_subcommand(1);
 
   Common serveCommon, checkCommon, versionCommon, createCommon, listCommon, revokeCommon,
-      patternsCommon, queryCommon, tailCommon;
+      patternsCommon, anomaliesCommon, queryCommon, tailCommon;
   std::string listen, syslog, checkFile, keyRole, keyName, keyId;
   Invocation logArgs;
 
@@ -80,13 +80,21 @@ ParseOutcome parseCommandLine(int argc, const char* const* argv) {
   CLI::App* patterns = app.add_subcommand(
       "patterns", "Mine log templates from a file: one `template_id,template` CSV row per line");
   addCommon(*patterns, patternsCommon);
-  patterns->add_option("FILE", logArgs.patternsFile, "The log file, or - for standard input")
+  patterns->add_option("FILE", logArgs.inputFile, "The log file, or - for standard input")
       ->required();
   patterns
       ->add_option("--format", logArgs.patternsFormat,
                    "raw: each line is a message; json: each line is an object with "
                    "\"message\" (or \"msg\", \"log\")")
       ->check(CLI::IsMember({"raw", "json"}));
+
+  CLI::App* anomalies = app.add_subcommand(
+      "anomalies",
+      "Score a series for anomalies: reads `timestamp,value` CSV (the Numenta Anomaly "
+      "Benchmark's format), prints `timestamp,value,anomaly_score` per row");
+  addCommon(*anomalies, anomaliesCommon);
+  anomalies->add_option("FILE", logArgs.inputFile, "The CSV file, or - for standard input")
+      ->required();
 
   CLI::App* logsCmd =
       app.add_subcommand("logs", "Search and follow the logs in the data directory");
@@ -144,8 +152,12 @@ ParseOutcome parseCommandLine(int argc, const char* const* argv) {
     inv.command = Command::kKeysRevoke;
     common = &revokeCommon;
     inv.keyId = keyId;
+  } else if (anomalies->parsed()) {
+    inv.command = Command::kAnomalies;
+    common = &anomaliesCommon;
+    inv.inputFile = logArgs.inputFile;
   } else if (patterns->parsed() || logsQuery->parsed() || logsTail->parsed()) {
-    inv.patternsFile = logArgs.patternsFile;
+    inv.inputFile = logArgs.inputFile;
     inv.patternsFormat = logArgs.patternsFormat;
     inv.logQuery = logArgs.logQuery;
     inv.logSince = logArgs.logSince;

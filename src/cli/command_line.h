@@ -15,6 +15,7 @@ enum class Command {
   kKeysList,
   kKeysRevoke,
   kPatterns,
+  kAnomalies,
   kLogsQuery,
   kLogsTail,
 };
@@ -29,8 +30,8 @@ struct Invocation {
   std::string keyRole;
   std::string keyName;
   std::string keyId;
-  // `patterns FILE --format raw|json`: FILE "-" is standard input.
-  std::string patternsFile;
+  // `patterns FILE --format raw|json` and `anomalies FILE`: FILE "-" is standard input.
+  std::string inputFile;
   std::string patternsFormat = "raw";
   // `logs query QUERY --since D --limit N --output text|json` and `logs tail QUERY`.
   std::string logQuery;
