@@ -5,7 +5,7 @@
 // both as it is and gzipped at level 9 (the server sends the gzip to clients that take it).
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync, constants } from 'node:zlib';
@@ -14,6 +14,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const args = Object.fromEntries(
   process.argv.slice(2).reduce((pairs, a, i, all) => (a.startsWith('--') ? [...pairs, [a.slice(2), all[i + 1]]] : pairs), []));
 const outDir = args.out ?? join(here, 'dist');
+// Only this build's files: an old bundle left beside the new one would hide a missing file.
+rmSync(join(outDir, 'assets'), { recursive: true, force: true });
 mkdirSync(join(outDir, 'assets'), { recursive: true });
 
 const result = await build({
