@@ -4,17 +4,13 @@
 // "Meaningful" = the services table drawn with data from the API (the first row of it),
 // measured from the navigation's start in the page's own clock; also first contentful paint
 // and the bytes the page transferred. Prints one line per run, then the median.
-import { createServer } from 'node:net';
-import { launchBrowser, eventually, startPharos } from '../web/e2e/harness.mjs';
+import { eventually, launchBrowser, startPharos, tcpListener } from '../web/e2e/harness.mjs';
 
 const runs = Number(process.argv[2] ?? 7);
 const CHECKS = 1000;
 const SLOS = 100;
 
-const target = await new Promise((resolve) => {
-  const s = createServer((socket) => socket.destroy());
-  s.listen(0, '127.0.0.1', () => resolve(s));
-});
+const target = await tcpListener();
 const port = target.address().port;
 let yaml = 'health:\n  checks:\n';
 for (let i = 0; i < CHECKS; i++) {

@@ -5,8 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
-import { eventually, launchBrowser, startPharos } from './harness.mjs';
+import { eventually, launchBrowser, startPharos, tcpListener } from './harness.mjs';
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -28,10 +27,7 @@ describe('accessibility', () => {
   let browser;
   let target;
   before(async () => {
-    target = await new Promise((resolve) => {
-      const s = createServer((socket) => socket.destroy());
-      s.listen(0, '127.0.0.1', () => resolve(s));
-    });
+    target = await tcpListener();
     server = await startPharos(`
 health:
   checks:

@@ -5,16 +5,8 @@
 // redrive, and the Admin page: a key created (token once), revoked, and in the audit log.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import http from 'node:http';
-import { eventually, foreignRequests, launchBrowser, login, openPage, screenshot, startPharos } from './harness.mjs';
-
-function tcpListener() {
-  return new Promise((resolve) => {
-    const server = createServer((socket) => socket.destroy());
-    server.listen(0, '127.0.0.1', () => resolve(server));
-  });
-}
+import { eventually, tcpListener, foreignRequests, launchBrowser, login, openPage, screenshot, startPharos } from './harness.mjs';
 
 // A webhook receiver that keeps every body it gets.
 function webhook() {

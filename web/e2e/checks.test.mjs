@@ -5,20 +5,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { eventually, foreignRequests, launchBrowser, login, openPage, screenshot, startPharos } from './harness.mjs';
-
-// A TCP port that accepts until closed: what the checks probe.
-function listen() {
-  return new Promise((resolve) => {
-    const server = createServer((socket) => socket.destroy());
-    server.listen(0, '127.0.0.1', () => resolve(server));
-  });
-}
+import { eventually, tcpListener, foreignRequests, launchBrowser, login, openPage, screenshot, startPharos } from './harness.mjs';
 
 // A port nothing listens on: open one, note it, close it.
 async function closedPort() {
-  const s = await listen();
+  const s = await tcpListener();
   const port = s.address().port;
   await new Promise((r) => s.close(r));
   return port;
@@ -40,7 +31,7 @@ describe('checks and SLO pages', () => {
   let web;
   let port;
   before(async () => {
-    web = await listen();
+    web = await tcpListener();
     port = web.address().port;
     const dead = await closedPort();
     server = await startPharos(`
@@ -313,7 +304,7 @@ describe('checks page with 1,000 checks', () => {
   let browser;
   let web;
   before(async () => {
-    web = await listen();
+    web = await tcpListener();
     const port = web.address().port;
     const checks = Array.from({ length: 1000 }, (_, i) =>
       `    - {name: svc-${String(i).padStart(4, '0')}, type: tcp, host: 127.0.0.1, port: ${port}, interval: 30s, timeout: 500ms, labels: {service: s${i % 50}, team: t${i % 7}}}`);

@@ -5,6 +5,7 @@
 //   PHAROS_CHROMIUM       the browser (default /usr/bin/chromium)
 //   PHAROS_E2E_DIST       serve the page from this bundle directory instead of the binary's
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -55,6 +56,15 @@ export async function startPharos(config = '') {
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+// A TCP port on loopback that accepts connections until closed: what test checks probe.
+// Resolves to the net.Server (`.address().port`, `.close()`).
+export function tcpListener() {
+  return new Promise((resolve) => {
+    const server = createServer((socket) => socket.destroy());
+    server.listen(0, '127.0.0.1', () => resolve(server));
+  });
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

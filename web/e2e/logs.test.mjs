@@ -157,11 +157,13 @@ describe('logs and metrics pages', () => {
     await template.waitFor();
     const row = page.locator('table.patterns tbody tr', { has: template });
     assert.equal((await row.locator('td.num').textContent()).trim(), '150');
-    // Sparklines come from the template metric; the series may need a flush to exist.
+    // Sparklines come from the template metric's rate, which needs two samples: derived
+    // metrics are written every 15 s, so up to two intervals after the lines came in.
     await eventually(async () => {
       await page.getByRole('button', { name: 'Show' }).click();
+      await sleep(500);
       return (await row.locator('svg.spark').count()) === 1;
-    }, 15000, 'a sparkline');
+    }, 45000, 'a sparkline');
     await screenshot(page, 'logs-patterns');
     await template.click();
     await eventually(() => /^template_id:\d+ service:batch$/.test(hashParam(page, 'q') ?? ''), 5000, 'a template search');

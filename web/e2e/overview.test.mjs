@@ -3,23 +3,14 @@
 // other host. Screenshots go to $PHAROS_E2E_OUT.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
-import { eventually, foreignRequests, launchBrowser, login, openPage, screenshot, startPharos } from './harness.mjs';
-
-// A TCP port that accepts until closed: what the checks probe.
-function listen() {
-  return new Promise((resolve) => {
-    const server = createServer((socket) => socket.destroy());
-    server.listen(0, '127.0.0.1', () => resolve(server));
-  });
-}
+import { eventually, tcpListener, foreignRequests, launchBrowser, login, openPage, screenshot, startPharos } from './harness.mjs';
 
 describe('dashboard frame', () => {
   let server;
   let browser;
   let web;
   before(async () => {
-    web = await listen();
+    web = await tcpListener();
     const port = web.address().port;
     server = await startPharos(`
 health:

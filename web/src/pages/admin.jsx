@@ -3,6 +3,7 @@ import { api, q } from '../api.js';
 import { useAction, useApi } from '../hooks.js';
 import { ago, time } from '../format.js';
 import { can } from '../components/layout.jsx';
+import { Pager, usePager } from '../components/pager.jsx';
 import { ErrorBox, Loading, StatusPill } from '../components/status.jsx';
 
 const ROLES = ['viewer', 'editor', 'ingest', 'admin'];
@@ -117,11 +118,10 @@ function Keys({ whoami, onChange }) {
 
 // `changed` counts the writes made on this page, so the log shows them at once.
 function Audit({ changed }) {
-  const [befores, setBefores] = useState([]);
-  const [before, setBefore] = useState('');
-  const { data, error, loading, reload } = useApi('/api/v1/audit' + q({ limit: 50, before }), { refreshMs: before ? 0 : 15000 });
+  const pager = usePager();
+  const { data, error, loading, reload } = useApi('/api/v1/audit' + q({ limit: 50, before: pager.cursor }), { refreshMs: pager.cursor ? 0 : 15000 });
   useEffect(() => {
-    if (changed && !before) reload();
+    if (changed && !pager.cursor) reload();
   }, [changed]);
   const entries = data?.entries ?? data?.data ?? [];
   return (
@@ -148,10 +148,7 @@ function Audit({ changed }) {
           </table>
         </div>
       )}
-      <div class="row pager">
-        <button type="button" class="secondary" disabled={!befores.length} onClick={() => { setBefore(befores[befores.length - 1]); setBefores(befores.slice(0, -1)); }}>← Newer</button>
-        <button type="button" class="secondary" disabled={data?.next === null || data?.next === undefined || entries.length < 50} onClick={() => { setBefores([...befores, before]); setBefore(String(data.next)); }}>Older →</button>
-      </div>
+      <Pager pager={pager} next={entries.length < 50 ? null : data?.next} />
     </section>
   );
 }

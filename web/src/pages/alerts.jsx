@@ -1,9 +1,9 @@
-import { useState } from 'preact/hooks';
 import { q } from '../api.js';
 import { useApi } from '../hooks.js';
 import { href, setParams } from '../router.js';
 import { ago, time } from '../format.js';
 import { can } from '../components/layout.jsx';
+import { Pager, usePager } from '../components/pager.jsx';
 import { ErrorBox, Loading, StatusPill } from '../components/status.jsx';
 
 // The alerting area's own navigation: the Alerts page's tabs plus Silences and Notifications.
@@ -105,10 +105,8 @@ function ActiveAlerts({ whoami }) {
 function History({ route, rules }) {
   const rule = route.params.get('rule') ?? '';
   const state = route.params.get('state') ?? '';
-  // Cursor paging: the cursors of the pages before this one, so "Newer" goes back.
-  const [cursors, setCursors] = useState([]);
-  const [cursor, setCursor] = useState('');
-  const { data, error, loading } = useApi('/api/v1/alerts/history' + q({ rule, state, limit: 50, cursor }));
+  const pager = usePager();
+  const { data, error, loading } = useApi('/api/v1/alerts/history' + q({ rule, state, limit: 50, cursor: pager.cursor }));
   const rows = data?.data ?? [];
   const names = (rules ?? []).map((r) => r.name);
   return (
@@ -152,10 +150,7 @@ function History({ route, rules }) {
           </table>
         </div>
       )}
-      <div class="row pager">
-        <button type="button" class="secondary" disabled={!cursors.length} onClick={() => { setCursor(cursors[cursors.length - 1]); setCursors(cursors.slice(0, -1)); }}>← Newer</button>
-        <button type="button" class="secondary" disabled={!data?.next_cursor} onClick={() => { setCursors([...cursors, cursor]); setCursor(data.next_cursor); }}>Older →</button>
-      </div>
+      <Pager pager={pager} next={data?.next_cursor} />
     </>
   );
 }

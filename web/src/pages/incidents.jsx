@@ -1,8 +1,8 @@
-import { useState } from 'preact/hooks';
 import { q } from '../api.js';
 import { useApi } from '../hooks.js';
 import { href } from '../router.js';
 import { ago, time } from '../format.js';
+import { Pager, usePager } from '../components/pager.jsx';
 import { ErrorBox, Loading, StatusPill } from '../components/status.jsx';
 import { IncidentDetail } from './incident_detail.jsx';
 
@@ -10,9 +10,8 @@ const STATUSES = [['', 'All'], ['open', 'Open'], ['acknowledged', 'Acknowledged'
 
 // Keyed by the status filter, so a new filter starts again at the newest page.
 function IncidentList({ status }) {
-  const [cursors, setCursors] = useState([]);
-  const [cursor, setCursor] = useState('');
-  const { data, error, loading } = useApi('/api/v1/incidents' + q({ status, limit: 50, cursor }), { refreshMs: cursor ? 0 : 10000 });
+  const pager = usePager();
+  const { data, error, loading } = useApi('/api/v1/incidents' + q({ status, limit: 50, cursor: pager.cursor }), { refreshMs: pager.cursor ? 0 : 10000 });
   const rows = data?.data ?? [];
   return (
     <>
@@ -42,10 +41,7 @@ function IncidentList({ status }) {
           </table>
         </div>
       )}
-      <div class="row pager">
-        <button type="button" class="secondary" disabled={!cursors.length} onClick={() => { setCursor(cursors[cursors.length - 1]); setCursors(cursors.slice(0, -1)); }}>← Newer</button>
-        <button type="button" class="secondary" disabled={!data?.next_cursor} onClick={() => { setCursors([...cursors, cursor]); setCursor(data.next_cursor); }}>Older →</button>
-      </div>
+      <Pager pager={pager} next={data?.next_cursor} />
     </>
   );
 }

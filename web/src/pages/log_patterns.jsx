@@ -13,13 +13,16 @@ import { quoteValue } from './logs.jsx';
 
 const promString = (v) => `"${String(v).replace(/[\\"]/g, '\\$&')}"`;
 
-// The sparkline query for a range: ~40 points, a rate window no shorter than the step.
+// The sparkline query for a range: ~40 points, a rate window no shorter than the step. The
+// grid ends exactly at the range's end, so the newest point is "now" and a template seen for
+// the first time seconds ago already has a rate.
 export function sparklineQuery(service, span) {
   const step = Math.max(15, Math.ceil(span.seconds / 40));
   const window = Math.max(300, step);
   const selector = service ? `{service=${promString(service)}}` : '';
   return {
     step,
+    start: span.end - Math.floor((span.end - span.start) / step) * step,
     expr: `sum by (service, template_id) (rate(pharos_log_template_lines_total${selector}[${window}s]))`,
   };
 }
@@ -51,12 +54,12 @@ export function LogPatterns({ route }) {
   const span = useMemo(() => resolveRange(range), [rangeKey, nonce]);
   const spark = span.error ? null : sparklineQuery(service, span);
   const patterns = useApi(span.error ? null : '/api/v1/logs/patterns' + q({ service, start: span.start, end: span.end, limit: 200 }));
-  const rates = useApi(spark ? '/api/v1/metrics/query_range' + q({ expr: spark.expr, start: span.start, end: span.end, step: spark.step }) : null);
+  const rates = useApi(spark ? '/api/v1/metrics/query_range' + q({ expr: spark.expr, start: spark.start, end: span.end, step: spark.step }) : null);
   const services = useApi('/api/v1/metrics/label/service/values');
 
   const series = useMemo(() => {
     const m = new Map();
-    for (const r of rates.data?.data?.result ?? []) m.set(`${r.metric.service}\u0000${r.metric.template_id}`, aligned(r.values, span, spark.step));
+    for (const r of rates.data?.data?.result ?? []) m.set(`${r.metric.service}\u0000${r.metric.template_id}`, aligned(r.values, { ...span, start: spark.start }, spark.step));
     return m;
   }, [rates.data]);
 

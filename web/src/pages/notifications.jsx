@@ -4,6 +4,7 @@ import { useAction, useApi } from '../hooks.js';
 import { href, setParams } from '../router.js';
 import { ago, duration, time } from '../format.js';
 import { can } from '../components/layout.jsx';
+import { Pager, usePager } from '../components/pager.jsx';
 import { ErrorBox, Loading, StatusPill } from '../components/status.jsx';
 import { AlertTabs } from './alerts.jsx';
 
@@ -12,10 +13,9 @@ const STATUSES = ['pending', 'delivered', 'dead', 'skipped'];
 // Keyed by its filters, so a new filter starts again at the newest page. Pages by `before`
 // (the created_at_ms of the last row of the previous page).
 function Attempts({ status, receiver, receivers }) {
-  const [befores, setBefores] = useState([]);
-  const [before, setBefore] = useState('');
+  const pager = usePager();
   const limit = 50;
-  const { data, error, loading } = useApi('/api/v1/notifications' + q({ status, receiver, limit, before }), { refreshMs: before ? 0 : 10000 });
+  const { data, error, loading } = useApi('/api/v1/notifications' + q({ status, receiver, limit, before: pager.cursor }), { refreshMs: pager.cursor ? 0 : 10000 });
   const rows = data?.data ?? [];
   const last = rows[rows.length - 1];
   return (
@@ -63,10 +63,7 @@ function Attempts({ status, receiver, receivers }) {
           </table>
         </div>
       )}
-      <div class="row pager">
-        <button type="button" class="secondary" disabled={!befores.length} onClick={() => { setBefore(befores[befores.length - 1]); setBefores(befores.slice(0, -1)); }}>← Newer</button>
-        <button type="button" class="secondary" disabled={rows.length < limit || !last} onClick={() => { setBefores([...befores, before]); setBefore(String(last.created_at_ms)); }}>Older →</button>
-      </div>
+      <Pager pager={pager} next={rows.length < limit || !last ? null : last.created_at_ms} />
     </>
   );
 }
