@@ -23,8 +23,9 @@ PACKAGES=(
   # notifications: libcurl sends mail over SMTP; the tests deliver to aiosmtpd and to a real
   # Alertmanager
   libcurl4-openssl-dev python3-aiosmtpd prometheus-alertmanager
-  # the dashboard's end-to-end tests drive Debian's Chromium (headless) with playwright-core
-  chromium
+  # the dashboard's end-to-end tests drive Debian's Chromium (headless) with playwright-core;
+  # fonts it only recommends, so pages (and their screenshots) have text to lay out
+  chromium fonts-liberation fonts-dejavu-core
 )
 # Node.js bundles the dashboard at build time. The machine's own Node (20, with npm) is used
 # when present; otherwise Debian's.
