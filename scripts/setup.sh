@@ -24,8 +24,9 @@ PACKAGES=(
   # Alertmanager
   libcurl4-openssl-dev python3-aiosmtpd prometheus-alertmanager
   # the dashboard's end-to-end tests drive Debian's Chromium (headless) with playwright-core;
-  # fonts it only recommends, so pages (and their screenshots) have text to lay out
-  chromium fonts-liberation fonts-dejavu-core
+  # what it only recommends and a headless run may want: fonts, so pages (and their
+  # screenshots) have text to lay out, and Mesa's drivers, which its GBM setup probes
+  chromium fonts-liberation fonts-dejavu-core libgl1-mesa-dri
 )
 # Node.js bundles the dashboard at build time. The machine's own Node (20, with npm) is used
 # when present; otherwise Debian's.
