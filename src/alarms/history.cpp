@@ -174,9 +174,7 @@ Result<HistoryPage> queryHistory(store::Store& store, const HistoryQuery& q) {
       r.id = row.text(0);
       r.labels = labelsFromJson(row.text(3));
       params[0] = r.id;  // where the next batch starts
-      bool matches = std::all_of(q.matchers.begin(), q.matchers.end(),
-                                 [&](const auto& m) { return m.matches(r.labels.get(m.name)); });
-      if (!matches) continue;
+      if (!promql::matchesAll(q.matchers, r.labels)) continue;
       if (page.items.size() == limit) {
         page.nextCursor = page.items.back().id;
         return page;

@@ -111,9 +111,4 @@ bool readMatchersEntry(config::NodeReader& r, const config::Node& item, const st
   return true;
 }
 
-bool matchesAll(const std::vector<AlertMatcher>& matchers, const Labels& labels) {
-  return std::all_of(matchers.begin(), matchers.end(),
-                     [&](const AlertMatcher& m) { return m.matches(labels.get(m.name)); });
-}
-
 }  // namespace pharos::alarms

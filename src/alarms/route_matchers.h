@@ -30,6 +30,6 @@ bool readMatchersEntry(config::NodeReader& r, const config::Node& item, const st
                        std::vector<AlertMatcher>& out);
 
 // Whether every matcher matches `labels` (true for none).
-bool matchesAll(const std::vector<AlertMatcher>& matchers, const Labels& labels);
+using promql::matchesAll;
 
 }  // namespace pharos::alarms

@@ -13,9 +13,9 @@
 #include "api/query.h"
 #include "core/config/duration.h"
 #include "core/text.h"
+#include "health/maintenance.h"
 #include "health/uptime.h"
 #include "promql/api_params.h"
-#include "promql/parser.h"
 
 namespace pharos::api {
 namespace {
@@ -302,19 +302,11 @@ net::HttpResponse checkUptime(const HealthRoutesDeps& d, const net::HttpRequest&
 Result<std::vector<promql::Matcher>> labelSelector(const Params& params) {
   auto text = queryParam(params, "labels");
   if (!text || text->empty()) return std::vector<promql::Matcher>{};
-  std::string selector = text->front() == '{' ? *text : "{" + *text + "}";
-  PHAROS_ASSIGN_OR_RETURN(promql::ExprPtr expr, promql::parse(selector));
-  if (expr->kind != promql::Expr::Kind::kVectorSelector) {
-    return makeError(
-        ErrorCode::kInvalidArgument,
-        fmt::format("labels: expected label matchers like team=\"db\", not '{}'", *text));
+  auto matchers = health::parseLabelMatchers(*text);
+  if (!matchers.ok()) {
+    return makeError(ErrorCode::kInvalidArgument, "labels: " + matchers.error().message);
   }
-  return expr->matchers;
-}
-
-bool matchesAll(const std::vector<promql::Matcher>& selector, const Labels& labels) {
-  return std::all_of(selector.begin(), selector.end(),
-                     [&](const promql::Matcher& m) { return m.matches(labels.get(m.name)); });
+  return matchers;
 }
 
 // The checks a label selector picks, by their current definitions (nullopt: no selector, so
@@ -322,11 +314,7 @@ bool matchesAll(const std::vector<promql::Matcher>& selector, const Labels& labe
 std::optional<std::set<std::string>> checksMatching(const HealthRoutesDeps& d,
                                                     const std::vector<promql::Matcher>& selector) {
   if (selector.empty()) return std::nullopt;
-  std::set<std::string> names;
-  for (const health::OwnedCheck& c : d.catalog.all()) {
-    if (matchesAll(selector, c.spec.identity())) names.insert(c.spec.name);
-  }
-  return names;
+  return d.catalog.namesMatching(selector);
 }
 
 std::string csvField(std::string_view s) {
@@ -507,7 +495,7 @@ net::HttpResponse groupBadge(const HealthRoutesDeps& d, const net::HttpRequest& 
     int total = 0;
     int down = 0;
     for (const health::CheckView& v : d.engine.checks()) {
-      if (!matchesAll(*selector, v.spec->identity())) continue;
+      if (!promql::matchesAll(*selector, v.spec->identity())) continue;
       ++total;
       if (v.status == health::CheckStatus::kDown) ++down;
     }

@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/json_body.h"
-#include "promql/parser.h"
+#include "health/maintenance.h"
 
 namespace pharos::dashboard {
 namespace {
@@ -19,23 +19,6 @@ constexpr int kDays = 90;
 constexpr std::int64_t kDayMs = 86'400'000;
 constexpr std::array<std::string_view, 5> kFields = {"name", "title", "description", "labels",
                                                      "public"};
-
-// `team="web"` or `{team="web"}` as matchers.
-Result<std::vector<promql::Matcher>> parseSelector(const std::string& text) {
-  std::string selector = !text.empty() && text.front() == '{' ? text : "{" + text + "}";
-  PHAROS_ASSIGN_OR_RETURN(promql::ExprPtr expr, promql::parse(selector));
-  if (expr->kind != promql::Expr::Kind::kVectorSelector) {
-    return makeError(ErrorCode::kInvalidArgument, "expected label matchers like team=\"web\"");
-  }
-  return expr->matchers;
-}
-
-bool matchesAll(const std::vector<promql::Matcher>& selector, const Labels& labels) {
-  for (const promql::Matcher& m : selector) {
-    if (!m.matches(labels.get(m.name))) return false;
-  }
-  return true;
-}
 
 std::string overallStatus(int up, int down, int total) {
   if (total == 0 || up + down == 0) return "unknown";
@@ -62,7 +45,7 @@ std::vector<StatusPageSpec> readStatusPages(const config::Node& pages,
       if (key == "description") ir.string(v, f, spec.description);
       if (key == "public") ir.boolean(v, f, spec.isPublic);
       if (key == "labels" && ir.string(v, f, spec.labels)) {
-        auto selector = parseSelector(spec.labels);
+        auto selector = health::parseLabelMatchers(spec.labels);
         if (selector.ok()) {
           spec.selector = std::move(*selector);
         } else {
@@ -97,10 +80,7 @@ net::HttpResponse statusPageJson(const StatusPageDeps& d, std::string_view group
   if (page == nullptr) {
     return net::HttpResponse::error(404, "not_found", "no public status page by that name");
   }
-  std::set<std::string> names;
-  for (const health::OwnedCheck& c : d.catalog.all()) {
-    if (matchesAll(page->selector, c.spec.identity())) names.insert(c.spec.name);
-  }
+  std::set<std::string> names = d.catalog.namesMatching(page->selector);
   std::map<std::string, health::CheckStatus> states;
   for (const health::CheckView& v : d.engine.checks()) {
     if (names.contains(v.spec->name)) states[v.spec->name] = v.status;

@@ -116,6 +116,16 @@ std::vector<OwnedCheck> CheckCatalog::all() const {
   return out;
 }
 
+std::set<std::string> CheckCatalog::namesMatching(
+    const std::vector<promql::Matcher>& matchers) const {
+  std::lock_guard lock(mutex_);
+  std::set<std::string> names;
+  for (const SharedCheck& spec : mergedLocked()) {
+    if (promql::matchesAll(matchers, spec->identity())) names.insert(spec->name);
+  }
+  return names;
+}
+
 std::optional<OwnedCheck> CheckCatalog::find(const std::string& name) const {
   std::lock_guard lock(mutex_);
   if (auto it = config_.find(name); it != config_.end()) {

@@ -5,12 +5,14 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "core/clock.h"
 #include "core/result.h"
 #include "health/check_spec.h"
+#include "promql/matcher.h"
 #include "store/store.h"
 
 namespace pharos::health {
@@ -38,6 +40,9 @@ class CheckCatalog {
 
   std::vector<OwnedCheck> all() const;  // merged, by name
   std::optional<OwnedCheck> find(const std::string& name) const;
+  // The names of the checks whose identity (check, type, labels) every matcher selects; with
+  // no matchers, every check. For label groups: status pages, uptime reports.
+  std::set<std::string> namesMatching(const std::vector<promql::Matcher>& matchers) const;
 
   // API writes. create: kAlreadyExists when the name is taken. For a heartbeat check it
   // returns the token, made here and shown only this once. replace: kNotFound, or

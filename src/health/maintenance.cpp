@@ -33,8 +33,7 @@ bool applies(const MaintenanceWindow& window, std::string_view check, const Labe
       std::find(window.checks.begin(), window.checks.end(), check) == window.checks.end()) {
     return false;
   }
-  return std::all_of(window.labels.begin(), window.labels.end(),
-                     [&](const LabelMatcher& m) { return m.matches(labels.get(m.name)); });
+  return promql::matchesAll(window.labels, labels);
 }
 
 bool isRecurring(const MaintenanceWindow& window) {

@@ -237,6 +237,11 @@ std::string_view matcherOperator(Matcher::Type type) {
   return "=";
 }
 
+bool matchesAll(const std::vector<Matcher>& matchers, const Labels& labels) {
+  return std::all_of(matchers.begin(), matchers.end(),
+                     [&](const Matcher& m) { return m.matches(labels.get(m.name)); });
+}
+
 std::string Matcher::str() const {
   std::string out = name;
   out += matcherOperator(type);

@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/labels.h"
 #include "core/result.h"
 
 namespace pharos::promql {
@@ -37,5 +38,8 @@ struct Matcher {
 };
 
 std::string_view matcherOperator(Matcher::Type type);
+
+// Whether a series with these labels is selected by every matcher (none: every series).
+bool matchesAll(const std::vector<Matcher>& matchers, const Labels& labels);
 
 }  // namespace pharos::promql
