@@ -18,8 +18,19 @@ namespace {
 using config::Node;
 
 constexpr std::string_view kFields[] = {
-    "name", "kind",  "severity", "labels",          "annotations", "interval", "for",   "expr",
-    "op",   "value", "clear",    "keep_firing_for", "slo",         "check",    "checks"};
+    "name", "kind",  "severity", "labels",   "annotations", "interval",
+    "for",  "expr",  "op",       "value",    "clear",       "keep_firing_for",
+    "slo",  "check", "checks",   "selector", "sensitivity", "window"};
+
+constexpr std::string_view kKinds = "threshold, slo_burn, check, absence or anomaly";
+
+// The series the analysis module writes for each series it scores: one sample per scored
+// point in [0, 1], labelled with the original's labels and metric="<its metric name>" (the
+// original's own `metric` label moved to `exported_metric`). Named here rather than taken
+// from analysis so a rule reads only the stored series, whoever wrote them.
+constexpr std::string_view kAnomalyScoreMetric = "pharos_anomaly_score";
+constexpr std::string_view kAnomalyMetricLabel = "metric";
+constexpr std::string_view kAnomalyExportedMetricLabel = "exported_metric";
 
 constexpr Millis kMaxDuration{7LL * 86'400'000};
 
@@ -36,6 +47,7 @@ std::optional<RuleKind> parseKind(std::string_view s) {
   if (s == "slo_burn") return RuleKind::kSloBurn;
   if (s == "check") return RuleKind::kCheck;
   if (s == "absence") return RuleKind::kAbsence;
+  if (s == "anomaly") return RuleKind::kAnomaly;
   return std::nullopt;
 }
 
@@ -56,7 +68,14 @@ bool fieldAppliesTo(std::string_view key, RuleKind k) {
   if (key == "op" || key == "value" || key == "clear") return k == kThreshold;
   if (key == "slo") return k == kSloBurn;
   if (key == "check" || key == "checks") return k == kCheck;
+  if (key == "selector" || key == "sensitivity" || key == "window") return k == kAnomaly;
   return true;
+}
+
+// "a threshold", "an anomaly": the kind as a problem's sentence names it.
+std::string withArticle(RuleKind k) {
+  bool vowel = k == RuleKind::kAnomaly || k == RuleKind::kAbsence;
+  return fmt::format("{} {}", vowel ? "an" : "a", ruleKindName(k));
 }
 
 // Points a problem at byte `offset` of a scalar's text, as the check parser does for
@@ -184,6 +203,125 @@ void readField(Reader& r, std::string_view key, const Node& v, RuleSpec& s) {
     } else {
       s.checkMatchers = std::move(matchers).value();
     }
+  } else if (key == "selector") {
+    // Checked and turned into the expression once the window is known (buildAnomalyRule).
+    r.string(v, f, s.selector);
+  } else if (key == "sensitivity") {
+    double sensitivity = 0;
+    if (!r.number(v, f, sensitivity, -1e308, 1e308)) return;
+    if (sensitivity <= 0 || sensitivity >= 1) {
+      r.problem(v, f,
+                fmt::format("{}: {} is out of range: between 0 and 1, both excluded (it fires "
+                            "on a score of at least 1 - sensitivity)",
+                            f, v.shown()));
+      return;
+    }
+    s.sensitivity = sensitivity;
+  } else if (key == "window") {
+    r.duration(v, f, s.window, Millis(1'000), kMaxDuration);
+  }
+}
+
+// The `pharos_anomaly_score{...}` selector that stands for an anomaly rule's selector of the
+// original metric: its name as metric="NAME", its other matchers as they are, except that a
+// matcher on the original's own `metric` label applies to `exported_metric`, where the
+// analysis module moves it. A problem (and nullopt) for anything but a plain vector
+// selector with a metric name.
+std::optional<std::string> anomalyScoreSelector(Reader& r, const Node& v, const std::string& f,
+                                                const std::string& selector) {
+  auto parsed = promql::parse(selector);
+  if (!parsed.ok()) {
+    std::size_t offset = promql::errorPosition(parsed.error()).value_or(0);
+    r.problem(at(v, offset), f, fmt::format("{}: {}", f, parsed.error().message));
+    return std::nullopt;
+  }
+  const promql::Expr& e = **parsed;
+  if (e.kind != promql::Expr::Kind::kVectorSelector) {
+    r.problem(v, f,
+              fmt::format("{}: expected a series selector of the original metric, such as "
+                          "http_request_duration_seconds{{service=\"checkout\"}} (no function, "
+                          "range or operator)",
+                          f));
+    return std::nullopt;
+  }
+  if (e.offsetMs != 0) {
+    r.problem(v, f,
+              fmt::format("{}: a selector with an offset cannot be watched for anomalies", f));
+    return std::nullopt;
+  }
+  std::string name = e.text;
+  std::vector<const promql::Matcher*> others;
+  for (const promql::Matcher& m : e.matchers) {
+    if (m.name != Labels::kMetricName) {
+      others.push_back(&m);
+    } else if (name.empty() && m.type == promql::Matcher::Type::kEqual) {
+      name = m.value;  // {__name__="x"}
+    } else if (m.value != name || m.type != promql::Matcher::Type::kEqual) {
+      name.clear();
+      break;
+    }
+  }
+  if (name.empty()) {
+    r.problem(v, f,
+              fmt::format("{}: an anomaly selector needs one metric name (the scores are kept "
+                          "per metric), such as http_request_duration_seconds{{...}}",
+                          f));
+    return std::nullopt;
+  }
+  std::string out(kAnomalyScoreMetric);
+  out += '{';
+  out += kAnomalyMetricLabel;
+  out += '=';
+  promql::appendPromString(out, name);
+  for (const promql::Matcher* m : others) {
+    out += ", ";
+    if (m->name == kAnomalyMetricLabel) {
+      out += kAnomalyExportedMetricLabel;
+      out += promql::matcherOperator(m->type);
+      promql::appendPromString(out, m->value);
+    } else {
+      out += m->str();
+    }
+  }
+  out += '}';
+  return out;
+}
+
+// An anomaly rule as the threshold rule it runs as (see RuleSpec::selector).
+void buildAnomalyRule(Reader& r, const Node& node, RuleSpec& s) {
+  const Node* window = node.find("window");
+  if (s.window < s.interval) {
+    r.problem(window ? *window : node, r.field("window"),
+              fmt::format("{}: {} is shorter than the rule's interval ({}): scores between two "
+                          "evaluations would go unseen",
+                          r.field("window"), config::formatDuration(s.window),
+                          config::formatDuration(s.interval)));
+  }
+  const Node* selector = node.find("selector");
+  // Not a readable string: its problem is already recorded.
+  if (selector == nullptr || !selector->isScalar() || !isValidUtf8(selector->scalar)) return;
+  std::string f = r.field("selector");
+  std::optional<std::string> scores = anomalyScoreSelector(r, *selector, f, s.selector);
+  if (!scores) return;
+  s.exprText =
+      fmt::format("max_over_time({}[{}])", *scores, promql::formatPromDuration(s.window.count()));
+  auto parsed = promql::parse(s.exprText);
+  if (!parsed.ok()) {
+    // Only a selector the parser read back differently could get here; say what was built.
+    r.problem(*selector, f,
+              fmt::format("{}: the score query '{}' does not parse: {}", f, s.exprText,
+                          parsed.error().message));
+    return;
+  }
+  s.expr = std::shared_ptr<const promql::Expr>(std::move(parsed).value());
+  s.op = CompareOp::kGreaterEqual;
+  s.threshold = 1 - s.sensitivity;
+  if (s.annotations.count("summary") == 0) {
+    // Not added to `annotations`: those show the rule as written.
+    auto summary =
+        Template::parse("anomaly in {{ $labels.metric }} (score {{ $value }} in the last " +
+                        config::formatDuration(s.window) + ")");
+    if (auto* t = std::get_if<Template>(&summary)) s.annotationTemplates["summary"] = *t;
   }
 }
 
@@ -192,13 +330,13 @@ void checkKind(Reader& r, const Node& node, RuleSpec& s) {
   for (const auto& [key, value] : node.members) {
     if (!fieldAppliesTo(key, s.kind)) {
       r.problem(value, r.field(key),
-                fmt::format("{}: not a field of a {} rule", r.field(key), ruleKindName(s.kind)));
+                fmt::format("{}: not a field of {} rule", r.field(key), withArticle(s.kind)));
     }
   }
   auto require = [&](std::string_view key, std::string_view what) {
     if (node.find(key) == nullptr) {
       r.problem(node, r.field(key),
-                fmt::format("{}: a {} rule needs {}", r.field(key), ruleKindName(s.kind), what));
+                fmt::format("{}: {} rule needs {}", r.field(key), withArticle(s.kind), what));
     }
   };
   switch (s.kind) {
@@ -223,6 +361,10 @@ void checkKind(Reader& r, const Node& node, RuleSpec& s) {
       break;
     case RuleKind::kAbsence:
       require("expr", "an expression (expr)");
+      break;
+    case RuleKind::kAnomaly:
+      require("selector", "a selector of the metric to watch (selector)");
+      buildAnomalyRule(r, node, s);
       break;
     case RuleKind::kSloBurn:
       require("slo", "the SLO's id (slo)");
@@ -259,6 +401,8 @@ std::string_view ruleKindName(RuleKind kind) {
       return "check";
     case RuleKind::kAbsence:
       return "absence";
+    case RuleKind::kAnomaly:
+      return "anomaly";
   }
   return "?";
 }
@@ -328,11 +472,6 @@ ParsedRule parseRuleSpec(const Node& node, std::string_view path) {
   }
   bool kinded = false;
   for (const auto& [key, value] : node.members) {
-    if (key == "kind" && value.isScalar() && value.scalar == "anomaly") {
-      r.problem(value, r.field(key),
-                fmt::format("{}: anomaly rules arrive with the analysis module", r.field(key)));
-      continue;
-    }
     if (!r.knownField(key, value, kFields)) continue;
     if (key == "kind") {
       std::string text;
@@ -342,8 +481,7 @@ ParsedRule parseRuleSpec(const Node& node, std::string_view path) {
         kinded = true;
       } else {
         r.problem(value, r.field(key),
-                  fmt::format("{}: unknown kind '{}' (threshold, slo_burn, check or absence)",
-                              r.field(key), value.shown()));
+                  fmt::format("{}: unknown kind '{}' ({})", r.field(key), value.shown(), kKinds));
       }
       continue;
     }
@@ -354,8 +492,7 @@ ParsedRule parseRuleSpec(const Node& node, std::string_view path) {
   }
   if (node.find("kind") == nullptr) {
     r.problem(node, r.field("kind"),
-              fmt::format("{}: a rule needs a kind (threshold, slo_burn, check or absence)",
-                          r.field("kind")));
+              fmt::format("{}: a rule needs a kind ({})", r.field("kind"), kKinds));
   }
   if (kinded) checkKind(r, node, s);
   if (!r.ok()) return r.take();
@@ -413,6 +550,11 @@ nlohmann::json ruleSpecToJson(const RuleSpec& s) {
       break;
     case RuleKind::kAbsence:
       j["expr"] = s.exprText;
+      break;
+    case RuleKind::kAnomaly:
+      j["selector"] = s.selector;
+      j["sensitivity"] = s.sensitivity;
+      j["window"] = config::formatDuration(s.window);
       break;
     case RuleKind::kSloBurn:
       j["slo"] = s.slo;

@@ -20,7 +20,7 @@
 
 namespace pharos::alarms {
 
-enum class RuleKind { kThreshold, kSloBurn, kCheck, kAbsence };
+enum class RuleKind { kThreshold, kSloBurn, kCheck, kAbsence, kAnomaly };
 
 std::string_view ruleKindName(RuleKind kind);
 
@@ -42,7 +42,8 @@ struct RuleSpec {
   Millis forDuration{0};
   Millis keepFiringFor{0};
 
-  // threshold, absence: the PromQL expression (parsed at load) and its text.
+  // threshold, absence, anomaly: the PromQL expression (parsed at load) and its text. An
+  // anomaly rule's is built from its selector and window, not written.
   std::string exprText;
   std::shared_ptr<const promql::Expr> expr;
   // threshold: fires while `value op threshold`; once pending or firing it stays so while
@@ -51,6 +52,15 @@ struct RuleSpec {
   CompareOp op = CompareOp::kGreater;
   double threshold = 0;
   std::optional<double> clear;
+
+  // anomaly: the analysis module's scores of the series `selector` picks (in the original
+  // metric's terms, as written), breaching while the highest score within `window` is at least
+  // 1 - sensitivity. Parsing turns this into a threshold rule: expr is
+  // max_over_time(pharos_anomaly_score{metric="NAME", ...}[window]), op >=, threshold
+  // 1 - sensitivity; so each scored series is its own instance, with its labels.
+  std::string selector;
+  double sensitivity = 0.75;
+  Millis window{300'000};
 
   // slo_burn: the SLO's id; `severity` (page or ticket) picks its burn-window pairs.
   std::string slo;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <thread>
 
@@ -402,6 +403,80 @@ TEST_F(RuleEngineTest, EventsAndRoundsFromSeveralThreadsWithASinkThatCallsBack) 
               engine_->activeAlerts().front().state == AlertState::kResolved);
   EXPECT_EQ(resolved.load(), kChecks * kFlips / 2);
   EXPECT_GE(firing.load(), kChecks * kFlips / 2);
+}
+
+// pharos_anomaly_score as the analysis module writes it: the original's labels, metric=NAME.
+Labels anomalyScore(std::string metricName, std::initializer_list<Label> labels) {
+  return metric("pharos_anomaly_score", labels).with("metric", std::move(metricName));
+}
+
+TEST_F(RuleEngineTest, AnomalyFiresWhileScoresStayHighForItsDurationOnMatchingSeriesOnly) {
+  // A 45 s window holds exactly the last two 30 s scores. `a` spikes once: the peak lasts
+  // 30 s, shorter than `for`, so it goes pending and back. `b` stays anomalous for a minute
+  // and fires. `quiet` scores below 0.25; the last two do not match the selector.
+  series(anomalyScore("latency", {{"service", "checkout"}, {"instance", "a"}}),
+         {0.1, 0.6, 0.2, 0.2, 0.1, 0.1});
+  series(anomalyScore("latency", {{"service", "checkout"}, {"instance", "b"}}),
+         {0.1, 0.6, 0.4, 0.3, 0.1, 0.1});
+  series(anomalyScore("latency", {{"service", "checkout"}, {"instance", "quiet"}}),
+         {0.2, 0.2, 0.2, 0.2, 0.2, 0.2});
+  series(anomalyScore("latency", {{"service", "search"}, {"instance", "a"}}),
+         {0.9, 0.9, 0.9, 0.9, 0.9, 0.9});
+  series(anomalyScore("errors", {{"service", "checkout"}, {"instance", "a"}}),
+         {0.9, 0.9, 0.9, 0.9, 0.9, 0.9});
+  setRules({rule(R"({"name":"CheckoutOdd","kind":"anomaly",
+                     "selector":"latency{service=\"checkout\"}","window":"45s","for":"1m",
+                     "labels":{"team":"shop"}})")});
+  auto activeInstances = [&] {
+    std::vector<std::string> out;
+    for (const auto& a : engine_->activeAlerts())
+      out.push_back(std::string(a.labels.get("instance")) + ":" +
+                    std::string(alertStateName(a.state)));
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+
+  evaluateNow();  // 0.1 everywhere it matches
+  EXPECT_TRUE(engine_->activeAlerts().empty());
+  step();  // a and b at 0.6: pending
+  EXPECT_TRUE(takeSent().empty());
+  EXPECT_EQ(activeInstances(), (std::vector<std::string>{"a:pending", "b:pending"}));
+  step();  // both still see the 0.6 within the window: pending for 30 s
+  EXPECT_TRUE(takeSent().empty());
+  step();  // a: 0.2, 0.2 (back to OK, never sent); b: 0.4, 0.3 for a minute: firing
+  auto sent = takeSent();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].state, AlertState::kFiring);
+  EXPECT_EQ(sent[0].labels.str(),
+            R"({alertname="CheckoutOdd",instance="b",metric="latency",service="checkout",)"
+            R"(severity="warning",team="shop"})");
+  EXPECT_EQ(sent[0].annotations.get("summary"), "anomaly in latency (score 0.4 in the last 45s)");
+  EXPECT_EQ(activeInstances(), (std::vector<std::string>{"b:firing"}));
+  step();  // b: 0.3, 0.1: still firing
+  sent = takeSent();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].state, AlertState::kFiring);
+  step();  // b: 0.1, 0.1: resolved
+  sent = takeSent();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].state, AlertState::kResolved);
+  EXPECT_EQ(sent[0].labels.get("instance"), "b");
+}
+
+TEST_F(RuleEngineTest, AnomalySensitivityMovesTheScoreThatFires) {
+  series(anomalyScore("queue_depth", {{"queue", "mail"}}), {0.2, 0.2});
+  series(anomalyScore("queue_depth", {{"queue", "jobs"}}), {0.05, 0.05});
+  // The default (0.75) fires at 0.25 and above: 0.2 stays OK.
+  setRules({rule(R"({"name":"Q","kind":"anomaly","selector":"queue_depth"})")});
+  evaluateNow();
+  EXPECT_TRUE(takeSent().empty());
+  // 0.9 fires at 0.1 and above: the mail queue's 0.2 does, the jobs queue's 0.05 does not.
+  setRules({rule(R"({"name":"Q","kind":"anomaly","selector":"queue_depth","sensitivity":0.9})")});
+  step();
+  auto sent = takeSent();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].labels.get("queue"), "mail");
+  EXPECT_EQ(sent[0].labels.get("metric"), "queue_depth");
 }
 
 }  // namespace

@@ -82,5 +82,50 @@ TEST_F(RuleMetricsStoreTest, ThresholdWithForAndClearOverStoredSamples) {
   EXPECT_DOUBLE_EQ(*h[1].value, 0.005);
 }
 
+TEST_F(RuleMetricsStoreTest, AnomalyRuleOverStoredScores) {
+  // Scores as the analysis module stores them: a peak at the onset, then decaying; the rule's
+  // 5-minute window keeps the peak in view, so `for: 1m` fires a minute after the onset and
+  // the alert resolves once the peak has left the window.
+  const Labels checkout =
+      metric("pharos_anomaly_score", {{"metric", "http_request_duration_seconds"},
+                                      {"service", "checkout"},
+                                      {"exported_metric", "p99"}});
+  const Labels search = metric("pharos_anomaly_score", {{"metric", "http_request_duration_seconds"},
+                                                        {"service", "search"},
+                                                        {"exported_metric", "p99"}});
+  setRules({rule(R"J({"name":"CheckoutSlow","kind":"anomaly",
+                      "selector":"http_request_duration_seconds{service=\"checkout\", metric=\"p99\"}",
+                      "for":"1m","severity":"page"})J")});
+  // One score a step: quiet for a minute, a peak of 0.8 decaying, then quiet for 6 minutes.
+  std::vector<double> scores{0.05, 0.05, 0.8, 0.4, 0.2, 0.1};
+  scores.resize(scores.size() + 12, 0.05);
+  std::vector<std::vector<Alert>> perStep;
+  for (double v : scores) {
+    ASSERT_NO_FATAL_FAILURE(append(checkout, v));
+    ASSERT_NO_FATAL_FAILURE(append(search, 0.95));  // not selected
+    evaluateNow();
+    perStep.push_back(takeSent());
+    clock_.advance(Millis(30'000));
+  }
+  for (std::size_t i = 0; i < 4; ++i)
+    EXPECT_TRUE(perStep[i].empty()) << i;  // quiet, then pending from step 2
+  ASSERT_EQ(perStep[4].size(), 1u);        // a minute after the peak
+  EXPECT_EQ(perStep[4][0].state, AlertState::kFiring);
+  EXPECT_EQ(perStep[4][0].labels.str(),
+            R"({alertname="CheckoutSlow",exported_metric="p99",)"
+            R"(metric="http_request_duration_seconds",service="checkout",severity="page"})");
+  EXPECT_EQ(perStep[4][0].annotations.get("summary"),
+            "anomaly in http_request_duration_seconds (score 0.8 in the last 5m)");
+  // The last score at or above 0.25 (0.4 at 90 s, step 3) leaves the 5-minute window at 390 s
+  // (step 13), or a step later if the window's start is inclusive.
+  std::size_t resolvedAt = 0;
+  for (std::size_t i = 5; i < perStep.size(); ++i) {
+    for (const Alert& a : perStep[i]) {
+      if (a.state == AlertState::kResolved) resolvedAt = i;
+    }
+  }
+  EXPECT_TRUE(resolvedAt == 13 || resolvedAt == 14) << resolvedAt;
+}
+
 }  // namespace
 }  // namespace pharos::alarms

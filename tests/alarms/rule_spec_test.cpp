@@ -1,5 +1,6 @@
 #include "alarms/rule_spec.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "core/config/loader.h"
@@ -67,7 +68,8 @@ TEST(RuleSpecTest, ReadsEveryKind) {
        {R"({"name":"a","kind":"absence","expr":"up{job=\"api\"}","for":"10m"})",
         R"({"name":"b","kind":"slo_burn","slo":"api-availability","severity":"page"})",
         R"({"name":"c","kind":"check","check":"web"})",
-        R"({"name":"d","kind":"check","checks":"{team=\"db\"}","keep_firing_for":"1m"})"}) {
+        R"({"name":"d","kind":"check","checks":"{team=\"db\"}","keep_firing_for":"1m"})",
+        R"({"name":"e","kind":"anomaly","selector":"latency_seconds"})"}) {
     ParsedRule parsed = fromJson(body);
     EXPECT_TRUE(std::holds_alternative<RuleSpec>(parsed)) << body << "\n" << messagesOf(parsed);
   }
@@ -112,9 +114,6 @@ TEST(RuleSpecTest, RefusesWhatAKindCannotMean) {
             std::string::npos)
       << messagesOf(
              fromJson(R"({"name":"a","kind":"threshold","expr":"x[5m]","op":">","value":1})"));
-  EXPECT_NE(messagesOf(fromJson(R"({"name":"a","kind":"anomaly","expr":"x"})"))
-                .find("anomaly rules arrive with the analysis module"),
-            std::string::npos);
   EXPECT_NE(messagesOf(fromJson(R"({"kind":"absence","expr":"x"})")).find("a rule needs a name"),
             std::string::npos);
   EXPECT_NE(messagesOf(fromJson(R"(["not","a","map"])")).find("expected a rule definition"),
@@ -163,6 +162,152 @@ TEST(RuleSpecTest, CheckRulesMatchByNameOrSelector) {
   EXPECT_TRUE(bySelector.watchesCheck("pg", Labels{{"team", "db"}, {"env", "prod-eu"}}));
   EXPECT_FALSE(bySelector.watchesCheck("pg", Labels{{"team", "db"}, {"env", "dev"}}));
   EXPECT_FALSE(bySelector.watchesCheck("web", Labels{{"team", "web"}, {"env", "prod"}}));
+}
+
+TEST(RuleSpecTest, AnAnomalyRuleIsAThresholdOnTheScoresOfItsSelector) {
+  ParsedRule parsed = fromJson(
+      R"J({"name":"CheckoutSlow","kind":"anomaly",
+           "selector":"http_request_duration_seconds{service=\"checkout\", path=~\"/api/.*\"}",
+           "for":"2m","labels":{"team":"shop"}})J");
+  ASSERT_TRUE(std::holds_alternative<RuleSpec>(parsed)) << messagesOf(parsed);
+  const RuleSpec& r = std::get<RuleSpec>(parsed);
+  EXPECT_EQ(r.kind, RuleKind::kAnomaly);
+  EXPECT_EQ(r.sensitivity, 0.75);
+  EXPECT_EQ(r.window, Millis(300'000));
+  EXPECT_EQ(r.forDuration, Millis(120'000));
+  // The default is the detector's own flag threshold.
+  EXPECT_EQ(r.op, CompareOp::kGreaterEqual);
+  EXPECT_EQ(r.threshold, 0.25);
+  EXPECT_EQ(r.exprText,
+            R"(max_over_time(pharos_anomaly_score{metric="http_request_duration_seconds", )"
+            R"(service="checkout", path=~"/api/.*"}[5m]))");
+  ASSERT_TRUE(r.expr);
+  EXPECT_EQ(r.expr->type(), promql::ValueType::kVector);
+  // A default summary, kept out of the annotations as written.
+  EXPECT_TRUE(r.annotations.empty());
+  ASSERT_EQ(r.annotationTemplates.count("summary"), 1u);
+  EXPECT_EQ(r.annotationTemplates.at("summary").expand(Labels{{"metric", "latency"}}, 0.5),
+            "anomaly in latency (score 0.5 in the last 5m)");
+}
+
+TEST(RuleSpecTest, AnAnomalyRuleTakesSensitivityWindowAndItsOwnSummary) {
+  ParsedRule parsed = fromJson(
+      R"J({"name":"a","kind":"anomaly","selector":"{__name__=\"queue_depth\", metric=\"x\"}",
+           "sensitivity":0.9,"window":"15m","interval":"1m",
+           "annotations":{"summary":"odd {{ $labels.queue }}"}})J");
+  ASSERT_TRUE(std::holds_alternative<RuleSpec>(parsed)) << messagesOf(parsed);
+  const RuleSpec& r = std::get<RuleSpec>(parsed);
+  EXPECT_NEAR(r.threshold, 0.1, 1e-12);
+  // The original's own `metric` label is the score series' `exported_metric`.
+  EXPECT_EQ(
+      r.exprText,
+      R"(max_over_time(pharos_anomaly_score{metric="queue_depth", exported_metric="x"}[15m]))");
+  EXPECT_EQ(r.annotationTemplates.at("summary").expand(Labels{{"queue", "q1"}}, 1), "odd q1");
+}
+
+TEST(RuleSpecTest, AnAnomalyRuleRoundTripsThroughTheApiAsWritten) {
+  RuleSpec r = std::get<RuleSpec>(fromJson(
+      R"J({"name":"a","kind":"anomaly","selector":"latency_seconds{job=\"api\"}",
+           "sensitivity":0.6,"window":"10m","for":"2m","keep_firing_for":"5m",
+           "severity":"page"})J"));
+  nlohmann::json j = ruleSpecToJson(r);
+  EXPECT_EQ(j["selector"], R"(latency_seconds{job="api"})");
+  EXPECT_EQ(j["sensitivity"], 0.6);
+  EXPECT_EQ(j["window"], "10m");
+  EXPECT_FALSE(j.contains("expr"));
+  EXPECT_FALSE(j.contains("op"));
+  EXPECT_FALSE(j.contains("value"));
+  EXPECT_EQ(j["annotations"], nlohmann::json::object());
+  auto again = parseRuleJson(j);
+  ASSERT_TRUE(std::holds_alternative<RuleSpec>(again)) << messagesOf(again);
+  const RuleSpec& b = std::get<RuleSpec>(again);
+  EXPECT_EQ(ruleSpecToJson(b), j);
+  EXPECT_EQ(b.exprText, r.exprText);
+  EXPECT_EQ(b.threshold, r.threshold);
+  EXPECT_EQ(b.keepFiringFor, Millis(300'000));
+}
+
+TEST(RuleSpecTest, RefusesWhatAnAnomalyRuleCannotMean) {
+  auto problem = [](std::string_view body) { return messagesOf(fromJson(body)); };
+  EXPECT_NE(problem(R"({"name":"a","kind":"anomaly"})")
+                .find("selector: an anomaly rule needs a selector of the metric to watch"),
+            std::string::npos)
+      << problem(R"({"name":"a","kind":"anomaly"})");
+  for (const char* selector : {R"(rate(x[5m]))", R"(x[5m])", R"(x + 1)", R"((x))", "1"}) {
+    std::string body =
+        nlohmann::json{{"name", "a"}, {"kind", "anomaly"}, {"selector", selector}}.dump();
+    EXPECT_NE(problem(body).find("selector: expected a series selector of the original metric"),
+              std::string::npos)
+        << selector << ": " << problem(body);
+  }
+  EXPECT_NE(problem(R"({"name":"a","kind":"anomaly","selector":"{job=\"api\"}"})")
+                .find("selector: an anomaly selector needs one metric name"),
+            std::string::npos);
+  EXPECT_NE(problem(R"({"name":"a","kind":"anomaly","selector":"{__name__=~\"x.*\"}"})")
+                .find("needs one metric name"),
+            std::string::npos);
+  EXPECT_NE(problem(R"({"name":"a","kind":"anomaly","selector":"x offset 5m"})")
+                .find("selector: a selector with an offset"),
+            std::string::npos);
+  EXPECT_NE(problem(R"({"name":"a","kind":"anomaly","selector":"x{job=}"})").find("selector: 1:7:"),
+            std::string::npos)
+      << problem(R"({"name":"a","kind":"anomaly","selector":"x{job=}"})");
+  for (const char* s : {"0", "1", "-0.5", "1.5"}) {
+    std::string body = fmt::format(R"({{"name":"a","kind":"anomaly","selector":"x",
+                                       "sensitivity":{}}})",
+                                   s);
+    EXPECT_NE(problem(body).find("sensitivity: " + std::string(s) + " is out of range"),
+              std::string::npos)
+        << problem(body);
+  }
+  EXPECT_NE(problem(R"({"name":"a","kind":"anomaly","selector":"x","sensitivity":"high"})")
+                .find("sensitivity: expected a number"),
+            std::string::npos);
+  EXPECT_NE(problem(R"({"name":"a","kind":"anomaly","selector":"x","window":"1m","interval":"2m"})")
+                .find("window: 1m is shorter than the rule's interval (2m)"),
+            std::string::npos)
+      << problem(R"({"name":"a","kind":"anomaly","selector":"x","window":"1m","interval":"2m"})");
+  EXPECT_NE(
+      problem(R"({"name":"a","kind":"anomaly","selector":"x","window":"soon"})").find("window: "),
+      std::string::npos);
+  // Fields of other kinds on an anomaly rule, and anomaly fields on other kinds.
+  std::string mixed = problem(
+      R"({"name":"a","kind":"anomaly","selector":"x","op":">","value":1,"expr":"x","slo":"s"})");
+  for (const char* f : {"op", "value", "expr", "slo"}) {
+    EXPECT_NE(mixed.find(std::string(f) + ": not a field of an anomaly rule"), std::string::npos)
+        << f << ": " << mixed;
+  }
+  std::string other = problem(R"({"name":"a","kind":"threshold","expr":"x","op":">","value":1,
+                                  "selector":"x","sensitivity":0.5,"window":"5m"})");
+  for (const char* f : {"selector", "sensitivity", "window"}) {
+    EXPECT_NE(other.find(std::string(f) + ": not a field of a threshold rule"), std::string::npos)
+        << f << ": " << other;
+  }
+  EXPECT_NE(problem(R"({"name":"a","kind":"absence","expr":"x","window":"5m"})")
+                .find("window: not a field of an absence rule"),
+            std::string::npos);
+  EXPECT_NE(problem(R"({"name":"a","kind":"anomalous"})")
+                .find("unknown kind 'anomalous' (threshold, slo_burn, check, absence or anomaly)"),
+            std::string::npos);
+}
+
+TEST(RuleSpecTest, ABadAnomalySelectorIsLocatedAtItsCharacterInTheFile) {
+  YamlRules y = fromYaml(
+      "    - name: CheckoutSlow\n"
+      "      kind: anomaly\n"
+      "      selector: 'latency{service=\"checkout\",}}'\n"
+      "      sensitivity: 2\n");
+  auto* problems = std::get_if<std::vector<config::FieldProblem>>(&y.parsed);
+  ASSERT_TRUE(problems);
+  ASSERT_EQ(problems->size(), 2u) << allMessages(*problems);
+  // Problems of single fields come first, those of the rule as a whole (the selector's) after.
+  const auto& p = (*problems)[1];
+  EXPECT_EQ(p.field, "rules[0].selector");
+  EXPECT_EQ(p.line, 5);
+  EXPECT_GT(p.column, 17);  // past the opening quote: at the stray '}'
+  EXPECT_NE(p.message.find("rules[0].selector: 1:"), std::string::npos) << p.message;
+  EXPECT_EQ((*problems)[0].field, "rules[0].sensitivity");
+  EXPECT_EQ((*problems)[0].line, 6);
 }
 
 }  // namespace
