@@ -9,10 +9,10 @@ namespace pharos::analysis {
 // The few knobs of the metric anomaly detector. The defaults are the same for every series;
 // they are not meant to be tuned per series (an alarm rule picks its own `flagThreshold`).
 struct DetectorOptions {
-  // A point is flagged when its score is at least this. Lower = more sensitive. Near the best
-  // single threshold for the NAB standard profile (0.18 with bench/nab_score.py), a bit
-  // stricter because NAB charges little (0.11) for a false alarm.
-  double flagThreshold = 0.25;
+  // A point is flagged when its score is at least this. Lower = more sensitive. A little above
+  // the best single thresholds of bench/nab_score.py (0.12 for NAB's standard profile, 0.17
+  // for its low-false-positive one): NAB charges little (0.11) for a false alarm, people more.
+  double flagThreshold = 0.2;
   // Points seen before any score is given: the detector only learns during them.
   std::uint32_t warmupPoints = 100;
   // After a high score, lesser scores are damped for about this many points, so one incident
@@ -30,20 +30,28 @@ struct Score {
 //
 // How: three forecasters run side by side, each an exponentially weighted level plus (for two
 // of them) an additive seasonal profile indexed by the point's own timestamp: a fast level
-// alone; level + time-of-day profile (288 slots of 5 min, eligible after two days); level +
-// time-of-week profile (168 slots of 1 h, after two weeks). Each keeps a robust running scale
-// of its errors; the surprise z is the smallest |error| / scale among the eligible ones, so a
-// point that any model of the series expects is not news. Three signals, the strongest wins:
-//   rarity   - a short average of log(1 + z) far above its own long-run mean and spread
-//              (a self-calibrated likelihood, so noisy and quiet series score alike);
-//   range    - the value is outside the slowly forgetting envelope of all values seen;
-//   surprise - z is beyond the largest z of roughly the last thousand points.
-// The strength maps monotonically to [0, 1); a score that does not close half the gap between
-// the recent (decaying) peak and 1 is halved, so an incident scores highest at its onset.
-// Profiles are indexed by wall time, so gaps and irregular sampling do not shift them; the fast
-// level absorbs a persistent level shift within tens of points while the profiles survive it.
+// alone; a slow level + time-of-day profile (288 slots of 5 min); a slow level + time-of-week
+// profile (168 slots of 1 h, after two weeks). Each keeps a robust running scale of its
+// errors, and z = |error| / scale. Three surprise streams are measured per point:
+//   fast     - the smallest z of the eligible forecasters (the daily one after two days), so a
+//              point that any model of the series expects is not news;
+//   slow     - the smallest z of the two slow-level forecasters: the fast level absorbs a level
+//              shift within a few points, these stay surprised for tens of points;
+//   sequence - -log P(value bin | previous value bin), from first-order transition counts
+//              between 16 bins of the value envelope: known values in a new order (a spike
+//              where spikes never came, steps skipped) are news even when no value is.
+// Each stream becomes a self-calibrated likelihood, its "rarity": a short average of the
+// stream (log(1 + z) for the first two) in units of its own long-run spread above its own
+// long-run mean, so noisy and quiet series score alike. The score is the strongest of the
+// rarities and of two single-point signals: "range", the value is outside the slowly forgetting
+// envelope of all values seen; "surprise", the fast z is beyond the largest fast z of roughly
+// the last thousand points. The strength maps monotonically to [0, 1); a score that does not
+// close half the gap between the recent (decaying) peak and 1 is halved and multiplied by that
+// gap, so an incident scores highest at its onset and its tail adds little. A score that is
+// still rising is still the onset: it is judged against the peak from before the rise.
+// Profiles are indexed by wall time, so gaps and irregular sampling do not shift them.
 //
-// Memory: fixed, no allocation; sizeof(SeriesDetector) <= 2.5 KiB (2376 bytes on x86-64; a
+// Memory: fixed, no allocation; sizeof(SeriesDetector) <= 3 KiB (2672 bytes on x86-64; a
 // static_assert holds it; the bench reports it). Not thread-safe: one detector per series.
 class SeriesDetector {
  public:
@@ -65,12 +73,32 @@ class SeriesDetector {
     float scale = 0.0f;  // running mean absolute error (robust: large errors are clipped)
   };
 
-  // z = |error| / scale of the least surprised forecaster, for `value` at `unixSeconds`.
-  double surprise(std::int64_t unixSeconds, double value);
-  // Combines the three signals of the header comment into [0, 1).
-  double rawScore(double value, double z);
-  void learnSurprise(double u, double rate);
+  // z = |error| / scale of the least surprised forecaster, over the eligible ones (fast) and
+  // over the two slow-level ones (slow), for `value` at `unixSeconds`.
+  struct Surprise {
+    double fast;
+    double slow;
+  };
+  Surprise surprise(std::int64_t unixSeconds, double value) const;
+  // The bin of `value` in the value envelope, and the surprise -log P(bin | previous bin),
+  // which also learns the transition.
+  std::uint8_t valueBin(double value) const;
+  double transitionSurprise(std::uint8_t bin);
+  // Combines the signals of the header comment into [0, 1).
+  double rawScore(double value, double fastZ) const;
   void learn(std::int64_t unixSeconds, double value);
+
+  // A self-calibrated likelihood of one surprise stream: a short running mean of the stream,
+  // measured in long-run spreads of that mean above its long-run mean.
+  struct Rarity {
+    float shortMean = 0.0f;
+    float mean = 0.0f;
+    float var = 0.0f;
+    void learn(double u, double rate);
+    double value() const;
+  };
+  enum Stream : std::size_t { kFast, kSlow, kSequence, kStreams };
+  static constexpr std::size_t kBins = 16;
 
   DetectorOptions options_;
   std::uint64_t seen_ = 0;
@@ -78,17 +106,20 @@ class SeriesDetector {
   float absLevel_ = 0.0f;  // running mean of |value|, for a scale floor on flat series
   float spread_ = 0.0f;    // running mean |value - slow mean|
   float slowMean_ = 0.0f;
-  float peak_ = 0.0f;           // decaying recent peak of the raw score
-  float shortSurprise_ = 0.0f;  // short running mean of log(1 + z)
-  float surpriseMean_ = 0.0f;   // long-run mean and variance of shortSurprise_
-  float surpriseVar_ = 0.0f;
-  float zEnvelope_ = 0.0f;  // decaying maximum of z
+  float peak_ = 0.0f;       // decaying recent peak of the raw score
+  float zEnvelope_ = 0.0f;  // decaying maximum of the fast z
+  float lastRaw_ = 0.0f;    // the raw score of the previous point
+  float riseBase_ = 0.0f;   // the decaying peak from before the current rise of the raw score
+  std::array<Rarity, kStreams> rarity_{};
   std::array<Forecaster, 3> forecasters_{};
   std::array<float, kDailySlots> daily_{};
   std::array<float, kWeeklySlots> weekly_{};
   // Visits per slot, saturating: a slot's first visits learn faster (1/visits).
   std::array<std::uint8_t, kDailySlots> dailyVisits_{};
   std::array<std::uint8_t, kWeeklySlots> weeklyVisits_{};
+  // Transition counts between value bins, [from][to]; a row is halved before it overflows.
+  std::array<std::array<std::uint8_t, kBins>, kBins> transitions_{};
+  std::uint8_t lastBin_ = 0;
   float low_ = 0.0f;  // decaying envelope of the values seen: new territory is news
   float high_ = 0.0f;
 };
