@@ -306,4 +306,19 @@ void MetricScorer::dropIdle(int64_t nowMs) {
   seriesCount_.store(series_.size(), std::memory_order_relaxed);
 }
 
+void MetricScorer::writeStats(PrometheusText& out) const {
+  out.family("pharos_analysis_scored_series", "Metric series the anomaly scorer keeps a model of.",
+             "gauge");
+  out.sample("pharos_analysis_scored_series", {}, static_cast<double>(seriesCount()));
+  out.family("pharos_analysis_series_refused_total",
+             "Matching series not scored because the scorer already had its maximum.", "counter");
+  out.sample("pharos_analysis_series_refused_total", {}, static_cast<double>(seriesRefused()));
+  out.family("pharos_analysis_points_scored_total", "Metric points given an anomaly score.",
+             "counter");
+  out.sample("pharos_analysis_points_scored_total", {}, static_cast<double>(pointsScored()));
+  out.family("pharos_analysis_scores_rejected_total",
+             "Anomaly scores the metrics store refused (such as its series limit).", "counter");
+  out.sample("pharos_analysis_scores_rejected_total", {}, static_cast<double>(scoresRejected()));
+}
+
 }  // namespace pharos::analysis

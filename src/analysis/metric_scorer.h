@@ -12,6 +12,7 @@
 #include "analysis/anomaly_event.h"
 #include "analysis/series_detector.h"
 #include "core/labels.h"
+#include "core/prometheus_text.h"
 #include "core/result.h"
 #include "metrics/metrics_store.h"
 #include "promql/matcher.h"
@@ -89,6 +90,10 @@ class MetricScorer {
   std::uint64_t pointsScored() const { return pointsScored_.load(std::memory_order_relaxed); }
   // Score samples the store refused (e.g. its own series limit): they are not retried.
   std::uint64_t scoresRejected() const { return scoresRejected_.load(std::memory_order_relaxed); }
+
+  // pharos_analysis_scored_series, _series_refused_total, _points_scored_total,
+  // _scores_rejected_total, for GET /metrics.
+  void writeStats(PrometheusText& out) const;
 
   static constexpr std::string_view kScoreMetric = "pharos_anomaly_score";
 

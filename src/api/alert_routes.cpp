@@ -1,6 +1,7 @@
 #include "api/alerting_routes.h"
 
 #include "alarms/silence_json.h"
+#include "api/analysis_routes.h"
 #include "api/error_response.h"
 #include "api/json_body.h"
 #include "api/query.h"
@@ -49,7 +50,17 @@ net::HttpResponse listIncidents(const AlertingRoutesDeps& d, const net::HttpRequ
 net::HttpResponse getIncident(const AlertingRoutesDeps& d, const net::HttpRequest& request) {
   auto incident = d.rules.incidents().get(request.pathParam("id"));
   if (!incident.ok()) return errorResponse(incident.error());
-  return okJson(alarms::toJson(*incident));
+  json out = alarms::toJson(*incident);
+  if (d.anomalies != nullptr) {
+    // What the analysis found from a while before the incident opened until it ended: joined
+    // here at read time, so findings made after the incident opened are included.
+    int64_t from = toUnixMillis(incident->openedAt) - kIncidentFindingsLeadMs;
+    int64_t to = toUnixMillis(incident->resolvedAt.value_or(d.clock.now()));
+    auto findings = findingsBetween(*d.anomalies, from, to);
+    if (!findings.ok()) return errorResponse(findings.error());
+    out["findings"] = std::move(*findings);
+  }
+  return okJson(out);
 }
 
 // acknowledge, resolve and notes: {"who", "text"}; a note needs its text. With auth on, `who`

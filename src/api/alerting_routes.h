@@ -5,6 +5,7 @@
 
 #include "alarms/rule_engine.h"
 #include "alarms/silence_store.h"
+#include "analysis/anomaly_store.h"
 #include "api/route_table.h"
 #include "core/clock.h"
 #include "core/config/config.h"
@@ -27,7 +28,8 @@ namespace pharos::api {
 //   GET    /api/v1/alerts/history            every state change: rule, state, match, from, to
 //   GET    /api/v1/rules                     rules with their last evaluation
 //   GET    /api/v1/incidents                 status=, limit, cursor
-//   GET    /api/v1/incidents/{id}            with its alerts and timeline
+//   GET    /api/v1/incidents/{id}            with its alerts, timeline and the analysis findings
+//                                            around it (when `anomalies` is set)
 //   POST   /api/v1/incidents/{id}/acknowledge, /resolve, /notes   (scope edit)
 //   GET    /api/v1/silences                  status=active|pending|expired
 //   POST   /api/v1/silences                  (scope edit)
@@ -53,6 +55,8 @@ struct AlertingRoutesDeps {
   const Clock& clock;
   config::Environment env;
   std::string externalUrl;
+  // The analysis findings, read at request time for an incident's "findings"; null: none.
+  analysis::AnomalyStore* anomalies = nullptr;
 };
 
 std::vector<RouteSpec> sloRoutes(const AlertingRoutesDeps& deps);

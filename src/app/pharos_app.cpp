@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "api/analysis_routes.h"
 #include "api/audit_routes.h"
 #include "api/health_routes.h"
 #include "api/keys_routes.h"
@@ -103,7 +104,18 @@ void PharosApp::declareServices() {
   });
   add("alerting", {"store", "bus", "metrics", "outbound", "health"}, &PharosApp::startAlerting,
       [this](MonoTime) { alerting_.reset(); });
-  add("api", {"store", "bus", "auth", "metrics", "health", "logs", "alerting"},
+  // After logs and health, whose output it reads; stopped before them. The observer is
+  // removed first: once that returns the log processor no longer calls into the service.
+  add("analysis", {"store", "bus", "metrics", "logs", "health"}, &PharosApp::startAnalysis,
+      [this](MonoTime) {
+        if (logs_) logs_->setRecordObserver({});
+        if (analysis_) analysis_->stop();
+        anomalies_ = nullptr;
+        analysis_.reset();
+        metricScorer_.reset();
+        pastAnomalies_.reset();
+      });
+  add("api", {"store", "bus", "auth", "metrics", "health", "logs", "alerting", "analysis"},
       &PharosApp::startApi, [this](MonoTime) {
         router_.reset();
         gateway_.reset();
@@ -346,6 +358,32 @@ Status PharosApp::startAlerting() {
   return okStatus();
 }
 
+Status PharosApp::startAnalysis() {
+  if (!config_.analysis.enabled) {
+    PHAROS_ASSIGN_OR_RETURN(pastAnomalies_, analysis::AnomalyStore::open(*store_));
+    anomalies_ = pastAnomalies_.get();
+    return okStatus();
+  }
+  auto options = analysis::AnalysisServiceOptions::fromConfig(config_.analysis);
+  options.checkStateTopic = std::string(health::kStateTopic);
+  PHAROS_ASSIGN_OR_RETURN(analysis_,
+                          analysis::AnalysisService::open(*store_, *bus_, clock_, options));
+  anomalies_ = &analysis_->anomalies();
+  if (!config_.analysis.metrics.empty()) {
+    PHAROS_ASSIGN_OR_RETURN(metricScorer_, analysis::MetricScorer::create(
+                                               *metrics_, {.selectors = config_.analysis.metrics}));
+    analysis::MetricScorer* scorer = metricScorer_.get();
+    analysis_->addSource("metrics", [scorer](int64_t nowMs) { return scorer->run(nowMs); });
+  }
+  analysis::AnalysisService* service = analysis_.get();
+  logs_->setRecordObserver(
+      [service](std::span<const logs::Record> records, const logs::TemplateMiner& miner) {
+        service->observeRecords(records, miner);
+      });
+  analysis_->start();
+  return okStatus();
+}
+
 Status PharosApp::applyHealthConfig(const config::HealthConfig& health) {
   auto read = health::readHealthConfig(health);
   if (auto* problems = std::get_if<std::vector<config::Diagnostic>>(&read)) {
@@ -420,6 +458,10 @@ Status PharosApp::startApi() {
        [this](PrometheusText& out) {
          logs_->writeStats(out);
          if (syslog_) logs::writeSyslogStats(syslog_->stats(), out);
+       },
+       [this](PrometheusText& out) {
+         if (analysis_) analysis_->writeStats(out);
+         if (metricScorer_) metricScorer_->writeStats(out);
        }}});
   gateway_->add(api::systemRoutes(*systemDeps_));
   gateway_->add(api::metricsRoutes(api::MetricsRoutesDeps{
@@ -429,13 +471,14 @@ Status PharosApp::startApi() {
                                                         *uptimeDays_, *metrics_, *outbound_, clock_,
                                                         [this] { return reloadConfig(); }}));
   gateway_->add(api::logRoutes(api::LogRoutesDeps{*logs_, clock_}));
-  alertingDeps_ = std::make_unique<api::AlertingRoutesDeps>(
-      api::AlertingRoutesDeps{alerting_->sloCatalog(), alerting_->sloEngine(), alerting_->rules(),
-                              alerting_->silences(), alerting_->receivers(), alerting_->outbox(),
-                              alerting_->sender(), clock_, config_.env, alerting_->externalUrl()});
+  alertingDeps_ = std::make_unique<api::AlertingRoutesDeps>(api::AlertingRoutesDeps{
+      alerting_->sloCatalog(), alerting_->sloEngine(), alerting_->rules(), alerting_->silences(),
+      alerting_->receivers(), alerting_->outbox(), alerting_->sender(), clock_, config_.env,
+      alerting_->externalUrl(), anomalies_});
   gateway_->add(api::sloRoutes(*alertingDeps_));
   gateway_->add(api::alertRoutes(*alertingDeps_));
   gateway_->add(api::notifyRoutes(*alertingDeps_));
+  gateway_->add(api::analysisRoutes(api::AnalysisRoutesDeps{*anomalies_, clock_}));
   gateway_->add(api::keysRoutes(*keys_));
   gateway_->add(api::auditRoutes(*audit_));
   std::vector<config::FieldProblem> ignored;  // reported when the config was loaded

@@ -5,6 +5,9 @@
 #include <mutex>
 #include <optional>
 
+#include "analysis/analysis_service.h"
+#include "analysis/anomaly_store.h"
+#include "analysis/metric_scorer.h"
 #include "api/alerting_routes.h"
 #include "app/alerting.h"
 #include "app/data_dir.h"
@@ -84,6 +87,7 @@ class PharosApp {
   Status startLogs();
   Status startSyslog();
   Status startAlerting();
+  Status startAnalysis();
   Status startApi();
   Status startHttp();
   // Makes sure someone can call the API: the configured bootstrap key, or in dev a new admin
@@ -123,6 +127,13 @@ class PharosApp {
   std::unique_ptr<logs::LogPipeline> logs_;
   std::unique_ptr<logs::SyslogServer> syslog_;
   std::unique_ptr<Alerting> alerting_;
+  // Fed by the log processor and the checks' state topic; null with analysis.enabled false.
+  std::unique_ptr<analysis::AnalysisService> analysis_;
+  std::unique_ptr<analysis::MetricScorer> metricScorer_;  // analysis.metrics; polled by analysis_
+  // What the API reads findings from: the service's store, or with the service off, the
+  // tables alone (findings from before it was turned off stay readable).
+  std::unique_ptr<analysis::AnomalyStore> pastAnomalies_;
+  analysis::AnomalyStore* anomalies_ = nullptr;
   std::unique_ptr<api::AlertingRoutesDeps> alertingDeps_;
   std::shared_ptr<dashboard::StatusPageDeps> statusPages_;
   std::unique_ptr<api::SystemRoutesDeps> systemDeps_;  // also read by the self-scrape

@@ -142,6 +142,11 @@ void LogPipeline::countRejected(RejectReason reason, std::uint64_t lines) {
   rejected_[static_cast<int>(reason)].fetch_add(lines, std::memory_order_relaxed);
 }
 
+void LogPipeline::setRecordObserver(RecordObserver observer) {
+  std::lock_guard lock(minerMutex_);
+  observer_ = std::move(observer);
+}
+
 std::string LogPipeline::templateText(std::uint64_t id) const {
   std::lock_guard lock(minerMutex_);
   return miner_->templateText(miner_->resolve(id));
@@ -293,6 +298,8 @@ Status LogPipeline::processUpTo(std::uint64_t target) {
         parsed.minerState = miner_->snapshot();
         templates_ = miner_->clusterCount();
       }
+      if (observer_)
+        observer_(std::span<const Record>(parsed.records.data(), parsed.count), *miner_);
     }
     PHAROS_TRY(finishWrite());
     inWrite = &parsed;

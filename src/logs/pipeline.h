@@ -3,8 +3,10 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <thread>
 
@@ -19,6 +21,7 @@
 #include "logs/line_parser.h"
 #include "logs/log_batch.h"
 #include "logs/log_index.h"
+#include "logs/record.h"
 #include "logs/tail_hub.h"
 #include "metrics/metrics_store.h"
 #include "objects/object_store.h"
@@ -48,6 +51,21 @@ class LogPipeline {
                                                    metrics::MetricsStore* metrics,
                                                    const Clock& clock);
   ~LogPipeline();
+
+  // Sees each parsed and mined chunk of records, for consumers such as the analysis
+  // service's log anomaly detector. Called on the processor thread, inside the section that
+  // holds the template miner's lock (so `miner.templateText()` is cheap and consistent with
+  // the records' templateId) and before the chunk is written to the index. It runs for every
+  // line the server takes in and holds up processing (and template lookups) while it runs:
+  // it must be cheap, must not block, and must not call back into this pipeline. It must not
+  // keep the span or the miner past the call. A chunk processed again after a failed index
+  // write is observed again.
+  //
+  // Set it before start() to see every line. It may also be set or removed (an empty
+  // function) while running: the swap takes the miner's lock, so once setRecordObserver
+  // returns the previous observer is neither running nor called again, and its owner may go.
+  using RecordObserver = std::function<void(std::span<const Record>, const TemplateMiner&)>;
+  void setRecordObserver(RecordObserver observer);
 
   void start();
   void stop();
@@ -91,6 +109,7 @@ class LogPipeline {
   std::unique_ptr<TaskThread> indexWriter_;
   std::unique_ptr<TemplateMiner> miner_;  // the processor's; templateText() reads under minerMutex_
   mutable std::mutex minerMutex_;
+  RecordObserver observer_;  // set and called under minerMutex_
   TailHub tail_;
   LineParser parser_;       // the processor thread's
   DerivedMetrics derived_;  // the processor thread's

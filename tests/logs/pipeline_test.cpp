@@ -2,10 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <mutex>
+#include <set>
+#include <span>
 #include <thread>
 
 #include "bus/embedded/embedded_bus.h"
 #include "fakes/temp_dir.h"
+#include "logs/template_miner.h"
 #include "objects/local/local_object_store.h"
 
 namespace pharos::logs {
@@ -121,6 +126,48 @@ TEST_F(PipelineTest, SealedSegmentsAreArchivedAndThenRemoved) {
     archived = *list;
   }
   EXPECT_FALSE(archived.empty());
+}
+
+TEST_F(PipelineTest, RecordObserverSeesEveryMinedRecordWithItsTemplateText) {
+  auto p = open();
+  ASSERT_TRUE(p);
+  std::mutex mutex;
+  std::size_t seen = 0, chunks = 0;
+  std::map<std::uint64_t, std::string> texts;  // template id -> text, as the observer read it
+  std::set<std::string> services;
+  p->setRecordObserver([&](std::span<const Record> records, const TemplateMiner& miner) {
+    std::lock_guard lock(mutex);
+    ++chunks;
+    for (const Record& r : records) {
+      ++seen;
+      EXPECT_NE(r.templateId, 0u);  // mined before the observer sees it
+      EXPECT_GT(r.receivedNs, 0);
+      services.insert(r.service);
+      texts[r.templateId] = miner.templateText(r.templateId);
+    }
+  });
+  p->start();
+  ASSERT_TRUE(ingestLines(*p, "user 17 logged in", 30).ok());
+  ASSERT_TRUE(ingestLines(*p, "disk full on volume", 20).ok());
+  ASSERT_TRUE(p->waitProcessed(Millis(10'000)));
+  // Removed while running: lines after it are processed without it.
+  p->setRecordObserver({});
+  ASSERT_TRUE(ingestLines(*p, "user 18 logged in", 10).ok());
+  ASSERT_TRUE(p->waitProcessed(Millis(10'000)));
+  EXPECT_EQ(searchCount(*p), 60u);
+  p->stop();
+
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(seen, 50u);  // each line once
+  EXPECT_GE(chunks, 1u);
+  EXPECT_EQ(services, std::set<std::string>{"svc"});
+  ASSERT_EQ(texts.size(), 2u);
+  for (const auto& [id, text] : texts) {
+    EXPECT_EQ(text, p->templateText(id));
+    EXPECT_TRUE(text.find("logged in") != std::string::npos ||
+                text.find("disk full") != std::string::npos)
+        << text;
+  }
 }
 
 }  // namespace

@@ -221,6 +221,22 @@ struct StatusPagesConfig {
   Node pages;
 };
 
+// The analysis service (see docs/CONFIG.md, "Analysis"): log anomalies, check failures and
+// extra sources (the metric scorer) grouped into findings.
+struct AnalysisConfig {
+  bool enabled = true;
+  // A service's first minutes of logs teach the detector and report nothing.
+  Millis logWarmup{10 * 60'000};
+  // Anomalies this close in time (edge to edge) are one finding.
+  Millis correlationGap{5 * 60'000};
+  // Anomalies and findings that ended longer ago are deleted.
+  Millis retention{30LL * 86'400'000};
+  // PromQL selectors of the series the metric scorer watches; parsed by the scorer.
+  std::vector<std::string> metrics;
+  // How often the detectors are polled and events correlated and stored.
+  Millis pollInterval{15'000};
+};
+
 struct Config {
   Environment env = Environment::kDev;
   std::string dataDir = "./data";
@@ -241,6 +257,7 @@ struct Config {
   AlertingConfig alerting;
   NotifyConfig notify;
   StatusPagesConfig statusPages;
+  AnalysisConfig analysis;
 };
 
 // The built-in defaults of an environment: what `pharos serve` runs with when no file is given.

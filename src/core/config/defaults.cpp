@@ -48,6 +48,7 @@ Config defaultsFor(Environment env) {
     c.metrics.rawRetention = Millis(7 * kDayMs);
     c.metrics.minuteRetention = Millis(30 * kDayMs);
     c.metrics.hourRetention = Millis(365 * kDayMs);
+    c.analysis.retention = Millis(7 * kDayMs);
     return c;
   }
   // Staging and prod: a server, reachable from other machines, with tighter limits.
@@ -61,6 +62,7 @@ Config defaultsFor(Environment env) {
   c.metrics.rawRetention = Millis((env == Environment::kProd ? 30 : 15) * kDayMs);
   c.metrics.minuteRetention = Millis((env == Environment::kProd ? 180 : 90) * kDayMs);
   c.metrics.hourRetention = Millis((env == Environment::kProd ? 730 : 365) * kDayMs);
+  c.analysis.retention = Millis((env == Environment::kProd ? 30 : 14) * kDayMs);
   return c;
 }
 

@@ -596,11 +596,26 @@ void readAlerting(Walker& w, const YAML::Node& node, const std::string& file, Al
         });
 }
 
+void readAnalysis(Walker& w, const YAML::Node& node, AnalysisConfig& a) {
+  w.map(node, "analysis",
+        {"enabled", "log_warmup", "correlation_gap", "retention", "metrics", "poll_interval"},
+        [&](std::string_view key, const YAML::Node& v, const std::string& path) {
+          if (key == "enabled") w.boolean(v, path, a.enabled);
+          if (key == "log_warmup") w.duration(v, path, a.logWarmup, Millis(0), Millis(86'400'000));
+          if (key == "correlation_gap")
+            w.duration(v, path, a.correlationGap, Millis(1'000), Millis(86'400'000));
+          if (key == "retention") w.duration(v, path, a.retention, Millis(3'600'000), kMaxDuration);
+          if (key == "metrics") w.stringList(v, path, a.metrics);
+          if (key == "poll_interval")
+            w.duration(v, path, a.pollInterval, Millis(100), Millis(3'600'000));
+        });
+}
+
 void readDocument(Walker& w, const YAML::Node& root, const std::string& file, Config& c) {
   w.map(root, "",
-        {"env", "data_dir", "server", "syslog", "auth", "api", "log", "store", "bus", "objects",
-         "retention", "metrics", "outbound", "health", "logs", "slos", "alerting", "notify",
-         "status_pages"},
+        {"env",   "data_dir", "server",   "syslog",    "auth",         "api",      "log",
+         "store", "bus",      "objects",  "retention", "metrics",      "outbound", "health",
+         "logs",  "slos",     "alerting", "notify",    "status_pages", "analysis"},
         [&](std::string_view key, const YAML::Node& v, const std::string& path) {
           if (key == "env") return;  // read before the defaults were chosen
           if (key == "data_dir") w.string(v, path, c.dataDir);
@@ -617,6 +632,7 @@ void readDocument(Walker& w, const YAML::Node& root, const std::string& file, Co
             c.slo.definitions = listTree(w, v, path);
           }
           if (key == "alerting") readAlerting(w, v, file, c.alerting);
+          if (key == "analysis") readAnalysis(w, v, c.analysis);
           if (key == "status_pages") {
             c.statusPages.file = file;
             c.statusPages.pages = listTree(w, v, path);
