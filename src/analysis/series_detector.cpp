@@ -22,6 +22,21 @@ constexpr double kSpreadFloor = 0.005;  // z's scale is at least this share of t
 constexpr float kRangeContraction = 0.0001f;  // the value envelope forgets this per point
 constexpr double kRangeMargin = 0.3;    // beyond the envelope, this many error scales are free
 constexpr double kRangeWeight = 100.0;  // per range-width beyond the envelope
+// A series that often leaves its envelope (spiky, trending) is less surprised when it does:
+// the range signal is divided by 1 + breaks / kBreakDiscount, where breaks is a count of
+// envelope breaks forgetting kBreakForget per point (about the last thousand points). On NAB
+// this removes false alarms on spiky series (discounts of 30 to 300 swept; 60 to 100 best).
+constexpr float kBreakForget = 0.001f;
+constexpr double kBreakDiscount = 60.0;
+// Flat line: the value has not changed for longer than any flat stretch before (and for at
+// least kMinFlatRun points), in a series that has changed at least kFlatHistory times. It
+// fires once, at the point the stretch becomes the longest, with strength kFlatWeight (a raw
+// score of 0.8: enough to stand out from the damping after the stretch's own start). On NAB:
+// "longer than the longest" beat 1.1x to 1.5x of it; weights 3 to 10 scored alike, 1.5 lower;
+// minimum runs 5, 20, 50 within 0.3 points.
+constexpr std::uint32_t kMinFlatRun = 20;
+constexpr std::uint32_t kFlatHistory = 100;
+constexpr double kFlatWeight = 6.0;
 constexpr float kSurpriseContraction = 0.001f;  // the z envelope forgets this per point
 // per multiple of the largest recent z. 1.5 rather than 3: on NAB the rarities now catch most
 // of what it caught, and at 3 it costs false alarms on spiky series.
@@ -50,6 +65,15 @@ constexpr std::uint64_t kSeedPoints = 10;
 // and 1 is multiplied by kDamp and by that gap.
 constexpr double kGapShare = 0.5;
 constexpr double kDamp = 0.5;
+// A score rising by at least kOnsetStep of its headroom per point is still the onset of its
+// incident: it is judged against the peak from before the rise. A slower creep is judged at
+// least against kRiseShare of the recent peak, its own earlier points included, so a score
+// creeping past a threshold flags once, not at every point of the creep. On NAB: share 0.5 to 1
+// swept, flat from 0.75; step 0.02 to 0.08 swept, better the higher, but above 0.04 the slow
+// onset of a large sustained shift (the ramp of the short averages) no longer reaches the
+// default flag, so 0.03.
+constexpr double kRiseShare = 0.75;
+constexpr double kOnsetStep = 0.03;
 
 std::int64_t floorMod(std::int64_t a, std::int64_t b) {
   std::int64_t m = a % b;
@@ -120,6 +144,18 @@ void SeriesDetector::learn(std::int64_t t, double xd) {
       *slots[m] += profileRate * (x - f.level - *slots[m]);
     }
   }
+  if (seen_ > 0) {
+    bool broke = x > high_ || x < low_;
+    breaks_ = breaks_ * (1.0f - kBreakForget) + (broke ? 1.0f : 0.0f);
+    if (x == lastValue_) {
+      if (run_ < std::numeric_limits<std::uint32_t>::max()) ++run_;
+    } else {
+      maxRun_ = std::max(maxRun_, run_);
+      run_ = 0;
+      if (changes_ < kFlatHistory) ++changes_;
+    }
+  }
+  lastValue_ = x;
   // The envelope contracts slowly towards the mean, so it forgets ranges of long ago.
   if (seen_ == 0) low_ = high_ = x;
   low_ = std::min(x, low_ + kRangeContraction * (slowMean_ - low_));
@@ -152,11 +188,19 @@ double SeriesDetector::rawScore(double value, double fastZ) const {
   double width = std::max(static_cast<double>(high_ - low_), 1e-9 + 1e-3 * absLevel_);
   double margin = kRangeMargin * forecasters_[0].scale;
   double outside = (std::max({0.0, value - high_, low_ - value}) - margin) / width;
-  double range = kRangeWeight * std::max(0.0, outside);
+  double range = kRangeWeight * std::max(0.0, outside) / (1.0 + breaks_ / kBreakDiscount);
   // 3. The forecast error is new territory: beyond the largest z in recent memory.
   double beyond = fastZ / std::max(zEnvelope_, 1.0f) - 1.0;
   double surprise = kSurpriseWeight * std::max(0.0, beyond);
-  double a = std::max({rarity, range, surprise});
+  // 4. The value has stopped changing for longer than ever before.
+  double flat = 0.0;
+  if (changes_ >= kFlatHistory && static_cast<float>(value) == lastValue_) {
+    std::uint32_t threshold = std::max(kMinFlatRun, maxRun_);
+    // With this point the stretch has run_ + 1 repeats of its first value: fires when that
+    // first exceeds the threshold, so once per stretch.
+    if (run_ == threshold) flat = kFlatWeight;
+  }
+  double a = std::max({rarity, range, surprise, flat});
   if (!(a < 1e150)) a = 1e150;  // also NaN: keeps a * a finite and the score in [0, 1]
   return a * a / (a * a + kScoreScale * kScoreScale);
 }
@@ -205,10 +249,12 @@ Score SeriesDetector::observe(std::int64_t unixSeconds, double value) {
       for (Rarity& r : rarity_)
         r.learn(r.shortMean, kLongRate);
       double decay = std::exp(-1.0 / std::max<std::uint32_t>(options_.restPoints, 1));
-      // A score still rising is still the onset of its incident: it is judged against the peak
-      // from before the rise, not against its own last points.
+      // A score still rising quickly is still the onset of its incident: it is judged against
+      // the peak from before the rise, not against its own last points (see kOnsetStep).
       riseBase_ = raw >= lastRaw_ ? riseBase_ * static_cast<float>(decay) : peak_;
-      double base = riseBase_;
+      bool onset = raw - lastRaw_ >= kOnsetStep * (1.0 - lastRaw_);
+      double base =
+          onset ? riseBase_ : std::max(static_cast<double>(riseBase_), kRiseShare * peak_);
       peak_ = static_cast<float>(std::max(raw, peak_ * decay));
       lastRaw_ = static_cast<float>(raw);
       // A lesser score is halved, and scaled by the headroom left above the peak: the closer a

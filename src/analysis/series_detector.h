@@ -9,9 +9,9 @@ namespace pharos::analysis {
 // The few knobs of the metric anomaly detector. The defaults are the same for every series;
 // they are not meant to be tuned per series (an alarm rule picks its own `flagThreshold`).
 struct DetectorOptions {
-  // A point is flagged when its score is at least this. Lower = more sensitive. A little above
-  // the best single thresholds of bench/nab_score.py (0.12 for NAB's standard profile, 0.17
-  // for its low-false-positive one): NAB charges little (0.11) for a false alarm, people more.
+  // A point is flagged when its score is at least this. Lower = more sensitive. Above the best
+  // single threshold of bench/nab_score.py (0.13 for both NAB's standard and its
+  // low-false-positive profile): NAB charges little (0.11) for a false alarm, people more.
   double flagThreshold = 0.2;
   // Points seen before any score is given: the detector only learns during them.
   std::uint32_t warmupPoints = 100;
@@ -43,15 +43,19 @@ struct Score {
 // Each stream becomes a self-calibrated likelihood, its "rarity": a short average of the
 // stream (log(1 + z) for the first two) in units of its own long-run spread above its own
 // long-run mean, so noisy and quiet series score alike. The score is the strongest of the
-// rarities and of two single-point signals: "range", the value is outside the slowly forgetting
-// envelope of all values seen; "surprise", the fast z is beyond the largest fast z of roughly
-// the last thousand points. The strength maps monotonically to [0, 1); a score that does not
+// rarities and of three single-point signals: "range", the value is outside the slowly
+// forgetting envelope of all values seen, discounted by how often the series has left its
+// envelope lately (a spiky series is less surprised by a new spike); "surprise", the fast z is
+// beyond the largest fast z of roughly the last thousand points; "flat line", the value has
+// stayed exactly the same for longer than any stretch before, in a series that used to change
+// (once per stretch). The strength maps monotonically to [0, 1); a score that does not
 // close half the gap between the recent (decaying) peak and 1 is halved and multiplied by that
 // gap, so an incident scores highest at its onset and its tail adds little. A score that is
-// still rising is still the onset: it is judged against the peak from before the rise.
+// still rising quickly is still the onset: it is judged against the peak from before the rise;
+// a score creeping up is judged against most of the recent peak, so a creep flags once.
 // Profiles are indexed by wall time, so gaps and irregular sampling do not shift them.
 //
-// Memory: fixed, no allocation; sizeof(SeriesDetector) <= 3 KiB (2672 bytes on x86-64; a
+// Memory: fixed, no allocation; sizeof(SeriesDetector) <= 3 KiB (2688 bytes on x86-64; a
 // static_assert holds it; the bench reports it). Not thread-safe: one detector per series.
 class SeriesDetector {
  public:
@@ -122,6 +126,13 @@ class SeriesDetector {
   std::uint8_t lastBin_ = 0;
   float low_ = 0.0f;  // decaying envelope of the values seen: new territory is news
   float high_ = 0.0f;
+  float breaks_ = 0.0f;  // decaying count of the points that left the envelope
+  // Flat-line state: the last value, the points since it last changed, the longest such
+  // stretch that has ended, and the changes seen (saturating; a flat line needs a varied past).
+  float lastValue_ = 0.0f;
+  std::uint32_t run_ = 0;
+  std::uint32_t maxRun_ = 0;
+  std::uint32_t changes_ = 0;
 };
 
 }  // namespace pharos::analysis

@@ -119,7 +119,11 @@ TEST(SeriesDetectorTest, SustainedShiftInsideTheSeenRangeIsFlagged) {
   std::vector<Score> scores = run(values);
   EXPECT_FALSE(anyFlag(scores, 2200, 3000)) << maxScore(scores, 2200, 3000);
   EXPECT_TRUE(anyFlag(scores, 3000, 3030)) << maxScore(scores, 3000, 3030);
-  // Flagged once, then it is the new normal.
+  int flags = 0;
+  for (std::size_t i = 3000; i < 3200; ++i)
+    flags += scores[i].flagged ? 1 : 0;
+  EXPECT_LE(flags, 3) << "the onset flags, its slower rise and its tail do not";
+  // Then it is the new normal.
   EXPECT_FALSE(anyFlag(scores, 3200, 4000)) << maxScore(scores, 3200, 4000);
 }
 
@@ -140,6 +144,36 @@ TEST(SeriesDetectorTest, NewOrderOfKnownValuesScoresHigh) {
   EXPECT_FALSE(anyFlag(scores, 2000, 4000)) << routine;
   EXPECT_GT(changed, 5.0 * routine) << changed << " vs " << routine;
   EXPECT_GT(changed, 0.15);
+}
+
+// A series that idles at exactly 0 for 30 points now and then, and otherwise varies. A stretch
+// of 0 longer than any before is news, once: at its 31st point, when it becomes the longest.
+TEST(SeriesDetectorTest, FlatLineLongerThanEverIsFlaggedOnce) {
+  std::vector<double> values = noise(3000, 50.0, 5.0, 3);
+  for (std::size_t start = 200; start < 2000; start += 300) {
+    for (std::size_t i = start; i < start + 30; ++i)
+      values[i] = 0.0;
+  }
+  for (std::size_t i = 2200; i < 2500; ++i)
+    values[i] = 0.0;
+  std::vector<Score> scores = run(values);
+  // Idle stretches of the usual length, and the first 30 points of the long one, are routine.
+  EXPECT_FALSE(anyFlag(scores, 1000, 2230)) << maxScore(scores, 1000, 2230);
+  EXPECT_TRUE(scores[2230].flagged) << scores[2230].score;
+  EXPECT_FALSE(anyFlag(scores, 2231, 2500)) << maxScore(scores, 2231, 2500);
+}
+
+// Flat stretches are the norm in a square wave: stretches as long as the longest before are
+// not news, and a series that never changed has no flat line to break.
+TEST(SeriesDetectorTest, RoutineFlatStretchesAreNotFlagged) {
+  std::vector<double> square(5000);
+  for (std::size_t i = 0; i < square.size(); ++i)
+    square[i] = (i / 40) % 2 == 0 ? 10.0 : 20.0;
+  std::vector<Score> scores = run(square);
+  EXPECT_FALSE(anyFlag(scores, 500, square.size())) << maxScore(scores, 500, square.size());
+  std::vector<double> constant(3000, 7.0);
+  scores = run(constant);
+  EXPECT_FALSE(anyFlag(scores, 0, constant.size())) << maxScore(scores, 0, constant.size());
 }
 
 TEST(SeriesDetectorTest, GapsAndIrregularTimestampsDoNotFlagByThemselves) {
