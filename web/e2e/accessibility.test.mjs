@@ -11,7 +11,7 @@ const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/
 
 const PAGES = ['#/', '#/checks', '#/checks/web-home', '#/slos', '#/slos/web-availability', '#/reports',
   '#/metrics?expr=pharos_uptime_seconds', '#/logs', '#/logs/patterns', '#/alerts', '#/silences',
-  '#/incidents', '#/notifications', '#/admin'];
+  '#/incidents', '#/findings', '#/findings?view=anomalies', '#/notifications', '#/admin'];
 
 async function violations(page) {
   await page.evaluate(axeSource);

@@ -9,6 +9,7 @@ const NAV = [
   ['/logs', 'Logs'],
   ['/alerts', 'Alerts'],
   ['/incidents', 'Incidents'],
+  ['/findings', 'Findings'],
   ['/admin', 'Admin'],
 ];
 

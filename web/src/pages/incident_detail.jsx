@@ -66,6 +66,17 @@ export function IncidentDetail({ id, whoami }) {
           </table>
         </div>
       )}
+      <h2>Findings</h2>
+      {!i.findings?.length ? <p class="muted">No anomalies moved together around this incident.</p> : (
+        <ul class="findings-brief">
+          {i.findings.map((f) => (
+            <li key={f.id}>
+              <a href={href('/findings/' + encodeURIComponent(f.id))}>{f.summary}</a>{' '}
+              <span class="small muted">({Math.round((f.strength ?? 0) * 100)}%, {time(f.start_ms)})</span>
+            </li>
+          ))}
+        </ul>
+      )}
       <h2>Timeline</h2>
       <ol class="timeline" aria-label="Timeline, oldest first">
         {timeline.map((t, n) => (

@@ -11,6 +11,7 @@ import { Notifications } from './notifications.jsx';
 import { Admin } from './admin.jsx';
 import { Logs } from './logs.jsx';
 import { Metrics } from './metrics.jsx';
+import { Findings } from './findings.jsx';
 
 export const PAGES = {
   '': Overview,
@@ -24,6 +25,7 @@ export const PAGES = {
   admin: Admin,
   logs: Logs,
   metrics: Metrics,
+  findings: Findings,
 };
 
 export function NotFound({ route }) {
