@@ -1,0 +1,46 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "backup/manifest.h"
+#include "core/clock.h"
+#include "core/result.h"
+#include "crypto/keyring.h"
+#include "objects/object_store.h"
+
+namespace pharos::backup {
+
+inline constexpr uint64_t kDefaultPartBytes = 64ull << 20;
+inline constexpr uint64_t kMinPartBytes = 4096;
+
+struct BackupOptions {
+  std::optional<std::filesystem::path> configFile;  // taken as "config/<name>"
+  uint64_t partBytes = kDefaultPartBytes;           // at least kMinPartBytes
+  int zstdLevel = 3;
+  std::string pharosVersion;                  // recorded in the manifest
+  std::map<std::string, int> schemaVersions;  // recorded; restore refuses newer ones
+  // Where the snapshot is staged; empty: "<dataDir>/.backup-staging-<id>" (same file system,
+  // never itself backed up). Removed afterwards either way.
+  std::filesystem::path stagingDir;
+  Clock* clock = nullptr;  // nullptr: the system clock
+};
+
+// Called with the file bytes streamed so far and the snapshot's total: first (0, total),
+// never decreasing, last (total, total).
+using ProgressFn = std::function<void(uint64_t done, uint64_t total)>;
+
+// Takes a backup of `dataDir` into `store` under "backups/<ID>/":
+// snapshot (snapshot.h) -> entry stream (entry_stream.h) -> zstd -> keyring.sealStream(kBackups)
+// -> parts of at most `partBytes` -> manifest.json, last. Memory is bounded by one part plus
+// the compressor's and the cipher's buffers. On failure, the parts written are removed (best
+// effort: without a manifest they are ignored anyway). Returns the manifest written.
+Result<Manifest> createBackup(const std::filesystem::path& dataDir, objects::ObjectStore& store,
+                              crypto::Keyring& keyring, const BackupOptions& options = {},
+                              const ProgressFn& progress = {});
+
+}  // namespace pharos::backup
