@@ -6,6 +6,7 @@
 #include "auth/auth.h"
 #include "auth/token.h"
 #include "core/log.h"
+#include "crypto/key_bytes.h"
 
 namespace pharos::auth {
 namespace {
@@ -227,7 +228,7 @@ class StoreApiKeys final : public ApiKeys {
 }  // namespace
 
 Result<ApiKeysPtr> openApiKeys(store::Store& store, Clock& clock) {
-  PHAROS_TRY(token::initSodium());
+  PHAROS_TRY(crypto::initSodium());
   PHAROS_TRY(store.migrate(migrations()));
   return ApiKeysPtr(std::make_unique<StoreApiKeys>(store, clock));
 }

@@ -2,8 +2,6 @@
 
 #include <sodium.h>
 
-#include <mutex>
-
 namespace pharos::auth::token {
 namespace {
 
@@ -22,14 +20,6 @@ bool isLowerHex(char c) {
 }
 
 }  // namespace
-
-Status initSodium() {
-  static std::once_flag once;
-  static bool ok = false;
-  std::call_once(once, [] { ok = sodium_init() >= 0; });
-  if (!ok) return makeError(ErrorCode::kInternal, "libsodium failed to initialise");
-  return okStatus();
-}
 
 Generated generate() {
   Generated g;

@@ -21,14 +21,11 @@ inline constexpr size_t kTokenLength = kPrefix.size() + kIdLength + 1 + 2 * kSec
 inline constexpr size_t kSaltBytes = 16;
 inline constexpr size_t kHashBytes = 32;
 
-// Initialises libsodium once per process; kInternal if it cannot (no entropy source).
-Status initSodium();
-
 struct Generated {
   std::string id;
   Secret token;
 };
-// Precondition: initSodium() succeeded.
+// Precondition: crypto::initSodium() succeeded.
 Generated generate();
 
 // The id of a well-formed token; nullopt for anything else.

@@ -231,18 +231,25 @@ Result<std::string> Keyring::seal(Purpose purpose, std::string_view plaintext) {
   return envelope::seal(entry->key.view(), purposeName(purpose), entry->info.id, plaintext);
 }
 
-Result<std::string> Keyring::open(Purpose purpose, std::string_view sealed) {
-  PHAROS_ASSIGN_OR_RETURN(envelope::Header header, envelope::readHeader(sealed));
+// The data key a ciphertext names, if it is one of `purpose`: a key of another purpose fails
+// as tampering would (the purpose is bound into every ciphertext anyway).
+Result<const Keyring::Entry*> Keyring::entryFor(std::string_view keyId, Purpose purpose) {
   const Entry* entry = nullptr;
   {
     std::lock_guard lock(mutex_);
-    PHAROS_ASSIGN_OR_RETURN(entry, entryLocked(header.keyId));
+    PHAROS_ASSIGN_OR_RETURN(entry, entryLocked(keyId));
   }
   if (entry->info.purpose != purpose) {
     return envelope::authenticationFailed("key " + entry->info.id + " is a " +
                                           std::string(purposeName(entry->info.purpose)) +
                                           " key, opened as " + std::string(purposeName(purpose)));
   }
+  return entry;
+}
+
+Result<std::string> Keyring::open(Purpose purpose, std::string_view sealed) {
+  PHAROS_ASSIGN_OR_RETURN(envelope::Header header, envelope::readHeader(sealed));
+  PHAROS_ASSIGN_OR_RETURN(const Entry* entry, entryFor(header.keyId, purpose));
   return envelope::open(entry->key.view(), purposeName(purpose), entry->info.id, sealed);
 }
 
@@ -260,16 +267,7 @@ Status Keyring::sealStream(Purpose purpose, const envelope::ByteSource& in,
 Status Keyring::openStream(Purpose purpose, const envelope::ByteSource& in,
                            const envelope::ByteSink& out) {
   auto lookup = [&](const envelope::Header& header) -> Result<KeyView> {
-    const Entry* entry = nullptr;
-    {
-      std::lock_guard lock(mutex_);
-      PHAROS_ASSIGN_OR_RETURN(entry, entryLocked(header.keyId));
-    }
-    if (entry->info.purpose != purpose) {
-      return envelope::authenticationFailed("key " + entry->info.id + " is a " +
-                                            std::string(purposeName(entry->info.purpose)) +
-                                            " key, opened as " + std::string(purposeName(purpose)));
-    }
+    PHAROS_ASSIGN_OR_RETURN(const Entry* entry, entryFor(header.keyId, purpose));
     return entry->key.view();
   };
   return envelope::openStream(lookup, purposeName(purpose), in, out);

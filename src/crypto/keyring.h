@@ -101,6 +101,7 @@ class Keyring {
   Status loadAllLocked();
   // The cached entry for `id`, loading it from the store if another process made it.
   Result<const Entry*> entryLocked(std::string_view id);
+  Result<const Entry*> entryFor(std::string_view keyId, Purpose purpose);  // takes mutex_
   Result<const Entry*> currentLocked(Purpose purpose);
   // Makes and stores the next generation for `purpose`. Caller holds mutex_.
   Result<const Entry*> createLocked(Purpose purpose);

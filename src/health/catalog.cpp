@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "crypto/key_bytes.h"
 #include "health/schema.h"
 
 namespace pharos::health {
@@ -34,7 +35,7 @@ std::string newToken() {
 }  // namespace
 
 Result<std::unique_ptr<CheckCatalog>> CheckCatalog::open(store::Store& store, const Clock& clock) {
-  if (sodium_init() < 0) return makeError(ErrorCode::kInternal, "libsodium failed to initialise");
+  PHAROS_TRY(crypto::initSodium());
   PHAROS_TRY(store.migrate(migrations()));
   std::unique_ptr<CheckCatalog> c(new CheckCatalog(store, clock));
   PHAROS_TRY(c->load());

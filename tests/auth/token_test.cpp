@@ -1,4 +1,5 @@
 #include "auth/token.h"
+#include "crypto/key_bytes.h"
 
 #include <gtest/gtest.h>
 
@@ -9,7 +10,7 @@ namespace {
 
 class TokenTest : public ::testing::Test {
  protected:
-  void SetUp() override { ASSERT_TRUE(initSodium().ok()); }
+  void SetUp() override { ASSERT_TRUE(crypto::initSodium().ok()); }
 };
 
 TEST_F(TokenTest, GeneratedTokensParseAndDiffer) {

@@ -2,11 +2,6 @@
 // `check` rule fires, routing groups it, and the durable outbox delivers it to a real webhook
 // receiver, within two seconds of the failing result; then it resolves. Also an SLO and a
 // silence made through the API.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -22,6 +17,7 @@
 #include "fakes/temp_dir.h"
 #include "fakes/webhook_receiver.h"
 #include "pharos_server.h"
+#include "tcp_listener.h"
 
 namespace pharos::testing {
 namespace {
@@ -29,35 +25,6 @@ namespace {
 using nlohmann::json;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-
-// A TCP port that accepts connections (the kernel completes the handshake from the listen
-// backlog) until closed: what the check probes.
-class Listener {
- public:
-  explicit Listener(uint16_t port) : port_(port) { open(); }
-  ~Listener() { close(); }
-  void open() {
-    // Close-on-exec: pharos, started after it, must not hold the port open.
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int one = 1;
-    ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = htons(port_);
-    bool bound = ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-                 ::listen(fd_, 128) == 0;
-    EXPECT_TRUE(bound) << "cannot listen on " << port_;
-  }
-  void close() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  uint16_t port_;
-  int fd_ = -1;
-};
 
 std::chrono::system_clock::time_point parseTime(const std::string& rfc3339) {
   std::tm tm{};

@@ -2,11 +2,6 @@
 // finding and part of its incident's story within seconds; log lines over HTTP with a steady
 // template and then a new one become a new-template anomaly and a finding once their minute
 // closes (hence Slow: up to a minute of waiting).
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -22,6 +17,7 @@
 #include "fakes/http_client.h"
 #include "fakes/temp_dir.h"
 #include "pharos_server.h"
+#include "tcp_listener.h"
 
 namespace pharos::testing {
 namespace {
@@ -29,31 +25,6 @@ namespace {
 using nlohmann::json;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-
-// A loopback port that accepts connections until closed: what the check probes.
-class Listener {
- public:
-  explicit Listener(uint16_t port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int one = 1;
-    ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = htons(port);
-    bool bound = ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-                 ::listen(fd_, 128) == 0;
-    EXPECT_TRUE(bound) << "cannot listen on " << port;
-  }
-  ~Listener() { close(); }
-  void close() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_ = -1;
-};
 
 class AnalysisE2eTest : public ::testing::Test {
  protected:
