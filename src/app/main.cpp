@@ -1,10 +1,14 @@
 #include <cstdio>
+#include <cstdlib>
+#include <optional>
 
 #include <fmt/format.h>
 
 #include "analysis/anomalies_command.h"
 #include "app/alerting.h"
+#include "app/backup_command.h"
 #include "app/build_info.h"
+#include "app/crypto_keys_command.h"
 #include "app/file_filter.h"
 #include "app/keys_command.h"
 #include "app/logs_command.h"
@@ -50,6 +54,14 @@ int printDiagnostics(const LoadOutcome& out) {
   for (const auto& d : out.diagnostics)
     fmt::print(stderr, "{}\n", d.toString());
   return 1;
+}
+
+// PHAROS_MASTER_KEY's value, for the crypto commands: read here so that no module reads the
+// environment. A key file in the config wins over it (see loadMasterKey).
+std::optional<pharos::Secret> masterKeyFromEnvironment() {
+  const char* value = std::getenv("PHAROS_MASTER_KEY");
+  if (value == nullptr) return std::nullopt;
+  return pharos::Secret(value);
 }
 
 int configCheck(const pharos::cli::Invocation& inv) {
@@ -125,6 +137,23 @@ int main(int argc, char** argv) {
       LoadOutcome out = load(inv);
       if (!out.ok()) return printDiagnostics(out);
       return pharos::app::runKeysCommand(inv, out.config);
+    }
+    case pharos::cli::Command::kKeysInitMaster:
+      return pharos::app::runInitMasterCommand(inv);
+    case pharos::cli::Command::kKeysRotateMaster:
+    case pharos::cli::Command::kKeysRotateData:
+    case pharos::cli::Command::kKeysDataList: {
+      LoadOutcome out = load(inv);
+      if (!out.ok()) return printDiagnostics(out);
+      return pharos::app::runCryptoKeysCommand(inv, out.config, masterKeyFromEnvironment());
+    }
+    case pharos::cli::Command::kBackupCreate:
+    case pharos::cli::Command::kBackupList:
+    case pharos::cli::Command::kBackupVerify:
+    case pharos::cli::Command::kBackupRestore: {
+      LoadOutcome out = load(inv);
+      if (!out.ok()) return printDiagnostics(out);
+      return pharos::app::runBackupCommand(inv, out.config, masterKeyFromEnvironment());
     }
     case pharos::cli::Command::kPatterns:
       return pharos::app::runPatternsCommand(inv);

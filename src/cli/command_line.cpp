@@ -39,7 +39,10 @@ ParseOutcome parseCommandLine(int argc, const char* const* argv) {
   app.require_subcommand(1);
 
   Common serveCommon, checkCommon, versionCommon, createCommon, listCommon, revokeCommon,
-      patternsCommon, anomaliesCommon, queryCommon, tailCommon;
+      patternsCommon, anomaliesCommon, queryCommon, tailCommon, initMasterCommon,
+      rotateMasterCommon, rotateDataCommon, dataListCommon, backupCreateCommon, backupListCommon,
+      backupVerifyCommon, backupRestoreCommon;
+  Invocation keyArgs;
   std::string listen, syslog, checkFile, keyRole, keyName, keyId;
   Invocation logArgs;
 
@@ -76,6 +79,53 @@ ParseOutcome parseCommandLine(int argc, const char* const* argv) {
   CLI::App* keysRevoke = keys->add_subcommand("revoke", "Revoke an API key; it stops working");
   addCommon(*keysRevoke, revokeCommon);
   keysRevoke->add_option("ID", keyId, "The key's id (see `pharos keys list`)")->required();
+
+  // Encryption keys: the master key (KEK) and the data keys it wraps (docs/OPERATIONS.md).
+  CLI::App* initMaster = keys->add_subcommand(
+      "init-master", "Write a new random master key to FILE (mode 0600; never overwrites)");
+  addCommon(*initMaster, initMasterCommon);
+  initMaster->add_option("FILE", keyArgs.keyFile, "The key file to create")->required();
+  CLI::App* rotateMaster = keys->add_subcommand(
+      "rotate-master",
+      "Re-wrap every data key under a new master key (the server must be stopped)");
+  addCommon(*rotateMaster, rotateMasterCommon);
+  rotateMaster
+      ->add_option("--new-key-file", keyArgs.keyFile,
+                   "The new master key (make it with `pharos keys init-master FILE`)")
+      ->required();
+  CLI::App* rotateData = keys->add_subcommand(
+      "rotate-data",
+      "Start a new data key for PURPOSE; old data stays readable (the server must be stopped)");
+  addCommon(*rotateData, rotateDataCommon);
+  rotateData->add_option("PURPOSE", keyArgs.keyPurpose, "secrets, backups or archive")->required();
+  CLI::App* dataList =
+      keys->add_subcommand("data-list", "List data keys: id, purpose, created, current");
+  addCommon(*dataList, dataListCommon);
+
+  CLI::App* backupCmd =
+      app.add_subcommand("backup", "Back up, verify and restore the data directory");
+  backupCmd->require_subcommand(1);
+  CLI::App* backupCreate = backupCmd->add_subcommand(
+      "create",
+      "Back up the data directory (and --config's file) into DATA/objects/backups, "
+      "then apply retention");
+  addCommon(*backupCreate, backupCreateCommon);
+  CLI::App* backupList = backupCmd->add_subcommand("list", "List complete backups, newest first");
+  addCommon(*backupList, backupListCommon);
+  CLI::App* backupVerify = backupCmd->add_subcommand(
+      "verify", "Read, decrypt and check every part and file of a backup; writes nothing");
+  addCommon(*backupVerify, backupVerifyCommon);
+  backupVerify->add_option("ID", keyArgs.backupId, "The backup's id (see `pharos backup list`)")
+      ->required();
+  CLI::App* backupRestore = backupCmd->add_subcommand(
+      "restore", "Restore a backup into a new data directory, verified before anything is moved");
+  addCommon(*backupRestore, backupRestoreCommon);
+  backupRestore->add_option("ID", keyArgs.backupId, "The backup's id (see `pharos backup list`)")
+      ->required();
+  backupRestore->add_option("--target", keyArgs.restoreTarget, "The directory to restore into")
+      ->required();
+  backupRestore->add_flag("--force", keyArgs.restoreForce,
+                          "Restore into a directory that is not empty (replacing its files)");
 
   CLI::App* patterns = app.add_subcommand(
       "patterns", "Mine log templates from a file: one `template_id,template` CSV row per line");
@@ -152,6 +202,41 @@ ParseOutcome parseCommandLine(int argc, const char* const* argv) {
     inv.command = Command::kKeysRevoke;
     common = &revokeCommon;
     inv.keyId = keyId;
+  } else if (initMaster->parsed() || rotateMaster->parsed() || rotateData->parsed() ||
+             dataList->parsed()) {
+    inv.keyFile = keyArgs.keyFile;
+    inv.keyPurpose = keyArgs.keyPurpose;
+    if (initMaster->parsed()) {
+      inv.command = Command::kKeysInitMaster;
+      common = &initMasterCommon;
+    } else if (rotateMaster->parsed()) {
+      inv.command = Command::kKeysRotateMaster;
+      common = &rotateMasterCommon;
+    } else if (rotateData->parsed()) {
+      inv.command = Command::kKeysRotateData;
+      common = &rotateDataCommon;
+    } else {
+      inv.command = Command::kKeysDataList;
+      common = &dataListCommon;
+    }
+  } else if (backupCreate->parsed() || backupList->parsed() || backupVerify->parsed() ||
+             backupRestore->parsed()) {
+    inv.backupId = keyArgs.backupId;
+    inv.restoreTarget = keyArgs.restoreTarget;
+    inv.restoreForce = keyArgs.restoreForce;
+    if (backupCreate->parsed()) {
+      inv.command = Command::kBackupCreate;
+      common = &backupCreateCommon;
+    } else if (backupList->parsed()) {
+      inv.command = Command::kBackupList;
+      common = &backupListCommon;
+    } else if (backupVerify->parsed()) {
+      inv.command = Command::kBackupVerify;
+      common = &backupVerifyCommon;
+    } else {
+      inv.command = Command::kBackupRestore;
+      common = &backupRestoreCommon;
+    }
   } else if (anomalies->parsed()) {
     inv.command = Command::kAnomalies;
     common = &anomaliesCommon;

@@ -18,6 +18,14 @@ enum class Command {
   kAnomalies,
   kLogsQuery,
   kLogsTail,
+  kKeysInitMaster,
+  kKeysRotateMaster,
+  kKeysRotateData,
+  kKeysDataList,
+  kBackupCreate,
+  kBackupList,
+  kBackupVerify,
+  kBackupRestore,
 };
 
 // What the user asked for, before anything is loaded or started.
@@ -38,6 +46,14 @@ struct Invocation {
   std::string logSince = "1h";
   int logLimit = 100;
   std::string logOutput = "text";
+  // `keys init-master FILE` (the file to create) and `keys rotate-master --new-key-file FILE`.
+  std::string keyFile;
+  // `keys rotate-data PURPOSE`: secrets, backups or archive (checked by the crypto module).
+  std::string keyPurpose;
+  // `backup verify ID` and `backup restore ID --target DIR [--force]`.
+  std::string backupId;
+  std::string restoreTarget;
+  bool restoreForce = false;
 };
 
 struct ParseOutcome {

@@ -237,6 +237,26 @@ struct AnalysisConfig {
   Millis pollInterval{15'000};
 };
 
+// Encryption at rest (see docs/CONFIG.md, "Encryption and backups"). The master key comes from
+// `master_key_file` when it is set; otherwise from the environment variable PHAROS_MASTER_KEY
+// (read by main, not here, so the config never holds the key itself).
+struct CryptoConfig {
+  // A file of 64 hex digits, mode 0600 or stricter (the crypto module refuses a wider one).
+  // Empty: the key comes from PHAROS_MASTER_KEY.
+  std::string masterKeyFile;
+};
+
+// `pharos backup create` (see docs/CONFIG.md, "Encryption and backups"). A schedule inside the
+// server and a second target come later; today an operator runs the command (cron, a timer).
+struct BackupConfig {
+  // Retention after each backup: keep the newest `retentionCount`, and delete those older than
+  // `retentionAge`; the newest backup is never deleted.
+  int retentionCount = 30;
+  Millis retentionAge{30LL * 86'400'000};
+  // The most one stored part of a backup holds (bytes).
+  int64_t partSize = int64_t{64} << 20;
+};
+
 struct Config {
   Environment env = Environment::kDev;
   std::string dataDir = "./data";
@@ -258,6 +278,8 @@ struct Config {
   NotifyConfig notify;
   StatusPagesConfig statusPages;
   AnalysisConfig analysis;
+  CryptoConfig crypto;
+  BackupConfig backup;
 };
 
 // The built-in defaults of an environment: what `pharos serve` runs with when no file is given.

@@ -611,11 +611,30 @@ void readAnalysis(Walker& w, const YAML::Node& node, AnalysisConfig& a) {
         });
 }
 
+void readCrypto(Walker& w, const YAML::Node& node, CryptoConfig& c) {
+  w.map(node, "crypto", {"master_key_file"},
+        [&](std::string_view, const YAML::Node& v, const std::string& path) {
+          w.string(v, path, c.masterKeyFile);
+        });
+}
+
+void readBackup(Walker& w, const YAML::Node& node, BackupConfig& b) {
+  w.map(node, "backup", {"retention_count", "retention_age", "part_size"},
+        [&](std::string_view key, const YAML::Node& v, const std::string& path) {
+          if (key == "retention_count") w.integer(v, path, b.retentionCount, 1, 100'000);
+          if (key == "retention_age")
+            w.duration(v, path, b.retentionAge, Millis(3'600'000), kMaxDuration);
+          // At least the backup module's smallest part (4 KiB); at most 4 GiB, since a part is
+          // held in memory while it is written.
+          if (key == "part_size") w.byteSize(v, path, b.partSize, 4096, int64_t{4} << 30);
+        });
+}
+
 void readDocument(Walker& w, const YAML::Node& root, const std::string& file, Config& c) {
   w.map(root, "",
-        {"env",   "data_dir", "server",   "syslog",    "auth",         "api",      "log",
-         "store", "bus",      "objects",  "retention", "metrics",      "outbound", "health",
-         "logs",  "slos",     "alerting", "notify",    "status_pages", "analysis"},
+        {"env",      "data_dir", "server",       "syslog",   "auth",     "api",    "log",  "store",
+         "bus",      "objects",  "retention",    "metrics",  "outbound", "health", "logs", "slos",
+         "alerting", "notify",   "status_pages", "analysis", "crypto",   "backup"},
         [&](std::string_view key, const YAML::Node& v, const std::string& path) {
           if (key == "env") return;  // read before the defaults were chosen
           if (key == "data_dir") w.string(v, path, c.dataDir);
@@ -633,6 +652,8 @@ void readDocument(Walker& w, const YAML::Node& root, const std::string& file, Co
           }
           if (key == "alerting") readAlerting(w, v, file, c.alerting);
           if (key == "analysis") readAnalysis(w, v, c.analysis);
+          if (key == "crypto") readCrypto(w, v, c.crypto);
+          if (key == "backup") readBackup(w, v, c.backup);
           if (key == "status_pages") {
             c.statusPages.file = file;
             c.statusPages.pages = listTree(w, v, path);
