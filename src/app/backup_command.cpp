@@ -17,6 +17,7 @@
 #include "alarms/silence_schema.h"
 #include "analysis/anomaly_schema.h"
 #include "app/build_info.h"
+#include "app/cli_output.h"
 #include "app/crypto_keys_command.h"
 #include "auth/auth.h"
 #include "backup/backup_catalog.h"
@@ -33,15 +34,6 @@ namespace pharos::app {
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
-
-std::string formatUtc(WallTime t) {
-  time_t seconds = static_cast<time_t>(toUnixMillis(t) / 1000);
-  tm utc{};
-  gmtime_r(&seconds, &utc);
-  std::array<char, 32> buf{};
-  size_t n = strftime(buf.data(), buf.size(), "%Y-%m-%d %H:%M:%SZ", &utc);
-  return std::string(buf.data(), n);
-}
 
 std::string megabytes(uint64_t bytes) {
   return fmt::format("{:.1f} MB", static_cast<double>(bytes) / 1e6);
@@ -91,13 +83,6 @@ class ProgressPrinter {
   int lastTenth_ = -1;
 };
 
-void quietLogging(const config::Config& c) {
-  logging::Settings s;
-  s.level = std::max(c.log.level, logging::Level::kWarn);
-  s.format = c.log.format;
-  logging::configure(s);
-}
-
 int fail(std::string_view what, const Error& error) {
   fmt::print(stderr, "pharos backup {}: {}\n", what, error.toString());
   return 1;
@@ -143,25 +128,13 @@ int list(backup::BackupCatalog& catalog) {
     fmt::print("no backups\n");
     return 0;
   }
-  std::vector<std::array<std::string, 6>> rows;
+  std::vector<std::vector<std::string>> rows;
   rows.push_back({"ID", "CREATED", "FILES", "RAW", "STORED", "VERSION"});
   for (const backup::Manifest& m : *listed) {
     rows.push_back({m.id, formatUtc(m.createdAt), std::to_string(m.files.size()),
                     megabytes(m.rawBytes), megabytes(m.storedBytes), m.pharosVersion});
   }
-  std::array<size_t, 6> width{};
-  for (const auto& row : rows) {
-    for (size_t i = 0; i < row.size(); ++i)
-      width[i] = std::max(width[i], row[i].size());
-  }
-  for (const auto& row : rows) {
-    std::string line;
-    for (size_t i = 0; i < row.size(); ++i) {
-      line += row[i];
-      if (i + 1 < row.size()) line.append(width[i] - row[i].size() + 2, ' ');
-    }
-    fmt::print("{}\n", line);
-  }
+  printTable(rows);
   return 0;
 }
 

@@ -10,28 +10,12 @@
 
 #include <fmt/format.h>
 
+#include "app/cli_output.h"
 #include "app/data_dir.h"
 #include "core/log.h"
 
 namespace pharos::app {
 namespace {
-
-std::string formatUtc(WallTime t) {
-  time_t seconds = static_cast<time_t>(toUnixMillis(t) / 1000);
-  tm utc{};
-  gmtime_r(&seconds, &utc);
-  std::array<char, 32> buf{};
-  size_t n = strftime(buf.data(), buf.size(), "%Y-%m-%d %H:%M:%SZ", &utc);
-  return std::string(buf.data(), n);
-}
-
-// A one-shot command prints its result; the store's info lines would only be noise.
-void quietLogging(const config::Config& c) {
-  logging::Settings s;
-  s.level = std::max(c.log.level, logging::Level::kWarn);
-  s.format = c.log.format;
-  logging::configure(s);
-}
 
 int fail(std::string_view what, const Error& error) {
   fmt::print(stderr, "pharos keys {}: {}\n", what, error.toString());
@@ -79,25 +63,13 @@ int dataList(crypto::Keyring& keyring) {
     fmt::print("no data keys (each purpose makes its first one when first used)\n");
     return 0;
   }
-  std::vector<std::array<std::string, 5>> rows;
+  std::vector<std::vector<std::string>> rows;
   rows.push_back({"ID", "PURPOSE", "GENERATION", "CREATED", "CURRENT"});
   for (const crypto::DataKeyInfo& k : *listed) {
     rows.push_back({k.id, std::string(crypto::purposeName(k.purpose)), std::to_string(k.generation),
                     formatUtc(k.createdAt), k.current ? "yes" : "no"});
   }
-  std::array<size_t, 5> width{};
-  for (const auto& row : rows) {
-    for (size_t i = 0; i < row.size(); ++i)
-      width[i] = std::max(width[i], row[i].size());
-  }
-  for (const auto& row : rows) {
-    std::string line;
-    for (size_t i = 0; i < row.size(); ++i) {
-      line += row[i];
-      if (i + 1 < row.size()) line.append(width[i] - row[i].size() + 2, ' ');
-    }
-    fmt::print("{}\n", line);
-  }
+  printTable(rows);
   fmt::print("master key {}\n", keyring.masterKeyId());
   return 0;
 }

@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "app/cli_output.h"
 #include "auth/auth.h"
 #include "core/log.h"
 #include "store/sqlite/sqlite_store.h"
@@ -30,22 +31,7 @@ std::string_view commandName(cli::Command command) {
 }
 
 std::string formatTime(std::optional<WallTime> t) {
-  if (!t) return "-";
-  time_t seconds = static_cast<time_t>(toUnixMillis(*t) / 1000);
-  tm utc{};
-  gmtime_r(&seconds, &utc);
-  std::array<char, 32> buf{};
-  size_t n = strftime(buf.data(), buf.size(), "%Y-%m-%d %H:%M:%SZ", &utc);
-  return std::string(buf.data(), n);
-}
-
-// A one-shot command prints its result; the store's and auth's info lines would only be noise
-// on the terminal, so at most warnings are logged.
-void configureLogging(const config::Config& c) {
-  logging::Settings s;
-  s.level = std::max(c.log.level, logging::Level::kWarn);
-  s.format = c.log.format;
-  logging::configure(s);
+  return t ? formatUtc(*t) : "-";
 }
 
 // Records what the command changed: the audit log covers every write, from the API or not.
@@ -86,25 +72,13 @@ int list(auth::ApiKeys& keys) {
     fmt::print("no API keys\n");
     return 0;
   }
-  std::vector<std::array<std::string, 6>> rows;
+  std::vector<std::vector<std::string>> rows;
   rows.push_back({"ID", "NAME", "ROLE", "CREATED", "LAST USED", "REVOKED"});
   for (const auth::ApiKeyInfo& k : *listed) {
     rows.push_back({k.id, k.name, std::string(auth::roleName(k.role)), formatTime(k.createdAt),
                     formatTime(k.lastUsedAt), formatTime(k.revokedAt)});
   }
-  std::array<size_t, 6> width{};
-  for (const auto& row : rows) {
-    for (size_t i = 0; i < row.size(); ++i)
-      width[i] = std::max(width[i], row[i].size());
-  }
-  for (const auto& row : rows) {
-    std::string line;
-    for (size_t i = 0; i < row.size(); ++i) {
-      line += row[i];
-      if (i + 1 < row.size()) line.append(width[i] - row[i].size() + 2, ' ');
-    }
-    fmt::print("{}\n", line);
-  }
+  printTable(rows);
   return 0;
 }
 
@@ -126,7 +100,7 @@ int revoke(auth::ApiKeys& keys, auth::AuditLog& log, const std::string& id) {
 }  // namespace
 
 int runKeysCommand(const cli::Invocation& inv, const config::Config& config) {
-  configureLogging(config);
+  quietLogging(config);
   std::string_view what = commandName(inv.command);
   std::string dbPath = config.dataDir + "/pharos.db";
   std::error_code ec;
