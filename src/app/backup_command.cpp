@@ -189,6 +189,40 @@ std::map<std::string, int> knownSchemaVersions() {
   return versions;
 }
 
+namespace {
+
+// Where list, verify and restore read backups: --from, or the data directory's objects.
+Result<objects::ObjectStorePtr> backupSource(const cli::Invocation& inv,
+                                             const config::Config& config) {
+  std::string dir = inv.backupFrom.empty() ? config.dataDir + "/objects" : inv.backupFrom;
+  std::error_code ec;
+  if (!inv.backupFrom.empty() && !std::filesystem::is_directory(dir, ec)) {
+    return makeError(ErrorCode::kNotFound, "--from is not a directory", dir);
+  }
+  PHAROS_ASSIGN_OR_RETURN(auto store, objects::LocalObjectStore::open(dir, systemClock()));
+  return objects::ObjectStorePtr(std::move(store));
+}
+
+// Verify and restore: with the data directory's keyring when there is one, otherwise (a new
+// machine, the data directory lost) with the master key alone and each backup's carried key.
+int readWithKeys(objects::ObjectStore& store, const cli::Invocation& inv,
+                 const config::Config& config, const std::optional<Secret>& envMasterKey,
+                 std::string_view what) {
+  std::error_code ec;
+  if (std::filesystem::exists(config.dataDir + "/pharos.db", ec)) {
+    Result<DataKeyring> opened = openDataKeyring(config, envMasterKey);
+    if (!opened.ok()) return fail(what, opened.error());
+    backup::BackupCatalog catalog(store, *opened->keyring);
+    return what == "verify" ? verify(catalog, inv.backupId) : restore(catalog, inv);
+  }
+  Result<crypto::MasterKey> master = loadMasterKey(config, envMasterKey);
+  if (!master.ok()) return fail(what, master.error());
+  backup::BackupCatalog catalog(store, *master);
+  return what == "verify" ? verify(catalog, inv.backupId) : restore(catalog, inv);
+}
+
+}  // namespace
+
 int runBackupCommand(const cli::Invocation& inv, const config::Config& config,
                      const std::optional<Secret>& envMasterKey) {
   quietLogging(config);
@@ -196,22 +230,20 @@ int runBackupCommand(const cli::Invocation& inv, const config::Config& config,
                           : inv.command == cli::Command::kBackupList   ? "list"
                           : inv.command == cli::Command::kBackupVerify ? "verify"
                                                                        : "restore";
-  Result<DataKeyring> opened = openDataKeyring(config, envMasterKey);
-  if (!opened.ok()) return fail(what, opened.error());
-  auto objects = objects::LocalObjectStore::open(config.dataDir + "/objects", systemClock());
-  if (!objects.ok()) return fail(what, objects.error());
-  crypto::Keyring& keyring = *opened->keyring;
-  backup::BackupCatalog catalog(**objects, keyring);
-  switch (inv.command) {
-    case cli::Command::kBackupCreate:
-      return create(**objects, keyring, inv, config);
-    case cli::Command::kBackupList:
-      return list(catalog);
-    case cli::Command::kBackupVerify:
-      return verify(catalog, inv.backupId);
-    default:
-      return restore(catalog, inv);
+  if (inv.command == cli::Command::kBackupCreate) {
+    Result<DataKeyring> opened = openDataKeyring(config, envMasterKey);
+    if (!opened.ok()) return fail(what, opened.error());
+    auto objects = objects::LocalObjectStore::open(config.dataDir + "/objects", systemClock());
+    if (!objects.ok()) return fail(what, objects.error());
+    return create(**objects, *opened->keyring, inv, config);
   }
+  auto objects = backupSource(inv, config);
+  if (!objects.ok()) return fail(what, objects.error());
+  if (inv.command == cli::Command::kBackupList) {
+    backup::BackupCatalog catalog(**objects);  // manifests are not encrypted: no key needed
+    return list(catalog);
+  }
+  return readWithKeys(**objects, inv, config, envMasterKey, what);
 }
 
 }  // namespace pharos::app

@@ -83,9 +83,18 @@ Result<crypto::MasterKey> loadMasterKey(const config::Config& config,
   }
   if (envValue && !envValue->reveal().empty())
     return crypto::MasterKey::fromEnvironmentValue(*envValue);
+  std::error_code ec;
+  if (config.env == config::Environment::kDev &&
+      std::filesystem::exists(devMasterKeyPath(config), ec)) {
+    return crypto::MasterKey::fromFile(devMasterKeyPath(config));
+  }
   return makeError(ErrorCode::kFailedPrecondition,
                    "no master key: set crypto.master_key_file in the config or the environment "
                    "variable PHAROS_MASTER_KEY (make a key with `pharos keys init-master FILE`)");
+}
+
+std::string devMasterKeyPath(const config::Config& config) {
+  return config.dataDir + "/master.key";
 }
 
 Result<DataKeyring> openDataKeyring(const config::Config& config,

@@ -15,10 +15,14 @@ namespace pharos::app {
 
 // The master key for this config: `crypto.master_key_file` when it is set (the file wins, so a
 // stray PHAROS_MASTER_KEY in a shell cannot silently replace the configured key), otherwise
-// the value of PHAROS_MASTER_KEY, which main reads and passes as `envValue`. Neither:
-// kFailedPrecondition naming both and `pharos keys init-master`.
+// the value of PHAROS_MASTER_KEY, which main reads and passes as `envValue`, otherwise, in dev
+// only, the key the server made for itself in <data_dir>/master.key. None:
+// kFailedPrecondition naming the first two and `pharos keys init-master`.
 Result<crypto::MasterKey> loadMasterKey(const config::Config& config,
                                         const std::optional<Secret>& envValue);
+
+// Where a dev server keeps the master key it generates on first start.
+std::string devMasterKeyPath(const config::Config& config);
 
 // A data directory's store (<data_dir>/pharos.db) and the keyring in it, for one command.
 // The keyring is declared last so it is destroyed before the store it refers to.

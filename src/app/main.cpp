@@ -129,7 +129,8 @@ int main(int argc, char** argv) {
       configureLogging(out.config);
       pharos::app::PharosApp::ConfigSource source;
       if (inv.configFile) source = [inv] { return load(inv); };
-      return pharos::app::runServe(std::move(out.config), std::move(source));
+      return pharos::app::runServe(std::move(out.config), std::move(source),
+                                   masterKeyFromEnvironment());
     }
     case pharos::cli::Command::kKeysCreate:
     case pharos::cli::Command::kKeysList:

@@ -17,6 +17,7 @@
 #include "api/route_table.h"
 #include "api/system_routes.h"
 #include "app/build_info.h"
+#include "app/crypto_keys_command.h"
 #include "bus/embedded/embedded_bus.h"
 #include "core/malloc_tuning.h"
 #include "dashboard/dashboard_routes.h"
@@ -38,10 +39,12 @@ std::vector<objects::LifecycleRule> lifecycleRules(const config::Config& c) {
 
 }  // namespace
 
-PharosApp::PharosApp(config::Config config, Clock& clock, ConfigSource source)
+PharosApp::PharosApp(config::Config config, Clock& clock, ConfigSource source,
+                     std::optional<Secret> envMasterKey)
     : config_(std::move(config)),
       clock_(clock),
       configSource_(std::move(source)),
+      envMasterKey_(std::move(envMasterKey)),
       createdAt_(clock.monotonic()),
       lifecycle_(clock) {
   declareServices();
@@ -69,6 +72,8 @@ void PharosApp::declareServices() {
     audit_.reset();
     keys_.reset();
   });
+  // After auth, so a staging server without any key hears about the API key first.
+  add("crypto", {"store", "auth"}, &PharosApp::startCrypto, [this](MonoTime) { keyring_.reset(); });
   add("outbound", {}, &PharosApp::startOutbound, [this](MonoTime) {
     outbound_.reset();
     outboundPolicy_.reset();
@@ -173,6 +178,29 @@ Status PharosApp::startAuth() {
     }
   });
   auditPruner_->start();
+  return okStatus();
+}
+
+Status PharosApp::startCrypto() {
+  Result<crypto::MasterKey> master = loadMasterKey(config_, envMasterKey_);
+  if (!master.ok() && master.error().code == ErrorCode::kFailedPrecondition &&
+      config_.env == config::Environment::kDev) {
+    // Dev starts with one command: it makes its own key, beside the data it protects (which
+    // is why staging and prod refuse to). Backups never take it.
+    master = crypto::generateMasterKeyFile(devMasterKeyPath(config_));
+    if (master.ok()) {
+      log_.warn(
+          "dev: generated a master key beside the data; in staging and prod give one with "
+          "crypto.master_key_file or PHAROS_MASTER_KEY",
+          {{"file", devMasterKeyPath(config_)}, {"key_id", master->id()}});
+    }
+  }
+  if (!master.ok()) {
+    return std::move(master).error().withContext(std::string(config::environmentName(config_.env)) +
+                                                 " needs a master key");
+  }
+  PHAROS_ASSIGN_OR_RETURN(keyring_,
+                          crypto::Keyring::open(*store_, std::move(master).value(), clock_));
   return okStatus();
 }
 
@@ -541,7 +569,8 @@ uint16_t PharosApp::httpPort() const {
   return http_ ? http_->port() : 0;
 }
 
-int runServe(config::Config config, PharosApp::ConfigSource source) {
+int runServe(config::Config config, PharosApp::ConfigSource source,
+             std::optional<Secret> envMasterKey) {
   // Signals are taken synchronously by this thread; every thread the app starts inherits the
   // blocked mask, so none of them is interrupted by one.
   sigset_t signals;
@@ -561,7 +590,7 @@ int runServe(config::Config config, PharosApp::ConfigSource source) {
     if (setrlimit(RLIMIT_NOFILE, &files) != 0) log.warn("cannot raise the open-file limit");
   }
   Millis drainTimeout = config.server.drainTimeout;
-  PharosApp app(std::move(config), systemClock(), std::move(source));
+  PharosApp app(std::move(config), systemClock(), std::move(source), std::move(envMasterKey));
   if (Status s = app.start(); !s.ok()) {
     log.error("cannot start", {{"error", s.error().toString()}});
     fmt::print(stderr, "pharos: cannot start: {}\n", s.error().toString());

@@ -18,6 +18,8 @@
 #include "core/config/config.h"
 #include "core/config/loader.h"
 #include "core/periodic_task.h"
+#include "core/secret.h"
+#include "crypto/keyring.h"
 #include "dashboard/status_page.h"
 #include "health/catalog.h"
 #include "health/engine.h"
@@ -49,7 +51,9 @@ class PharosApp {
   // Reads the config again (its file, with the same options), for reloadConfig().
   using ConfigSource = std::function<config::LoadOutcome()>;
 
-  PharosApp(config::Config config, Clock& clock, ConfigSource source = {});
+  // `envMasterKey`: PHAROS_MASTER_KEY's value, read by main (see loadMasterKey).
+  PharosApp(config::Config config, Clock& clock, ConfigSource source = {},
+            std::optional<Secret> envMasterKey = {});
   ~PharosApp();
   PharosApp(const PharosApp&) = delete;
   PharosApp& operator=(const PharosApp&) = delete;
@@ -78,6 +82,7 @@ class PharosApp {
   Status startBus();
   Status startObjects();
   Status startAuth();
+  Status startCrypto();
   Status startOutbound();
   Status startMetrics();
   Status startScrapes();
@@ -97,6 +102,7 @@ class PharosApp {
   config::Config config_;
   Clock& clock_;
   ConfigSource configSource_;
+  std::optional<Secret> envMasterKey_;
   std::mutex reloadMutex_;
   MonoTime createdAt_;
   Lifecycle lifecycle_;
@@ -106,6 +112,8 @@ class PharosApp {
   store::StorePtr store_;
   bus::BusPtr bus_;
   auth::ApiKeysPtr keys_;
+  // The data keys (secrets, backups, archive) wrapped by the master key, in the store.
+  crypto::KeyringPtr keyring_;
   auth::AuditLogPtr audit_;
   std::unique_ptr<PeriodicTask> auditPruner_;
   objects::ObjectStorePtr objects_;
@@ -145,6 +153,7 @@ class PharosApp {
 
 // `pharos serve`: starts, then waits for SIGTERM or SIGINT and stops within the drain
 // timeout. Returns the process exit code.
-int runServe(config::Config config, PharosApp::ConfigSource source = {});
+int runServe(config::Config config, PharosApp::ConfigSource source = {},
+             std::optional<Secret> envMasterKey = {});
 
 }  // namespace pharos::app

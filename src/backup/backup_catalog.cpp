@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <set>
 #include <system_error>
@@ -69,7 +70,10 @@ Error damagedBackup(const Manifest& m, std::string message) {
 
 // Streams the backup's files into `writer` (may be null), checking every part and every file
 // against the manifest on the way.
-Status readBackup(objects::ObjectStore& store, crypto::Keyring& keyring, const Manifest& m,
+using StreamOpener =
+    std::function<Status(const crypto::envelope::ByteSource&, const crypto::envelope::ByteSink&)>;
+
+Status readBackup(objects::ObjectStore& store, const StreamOpener& openStream, const Manifest& m,
                   FileWriter* writer, VerifyReport& report) {
   size_t nextPart = 0;
   std::string part;
@@ -136,8 +140,15 @@ Status readBackup(objects::ObjectStore& store, crypto::Keyring& keyring, const M
     return okStatus();
   };
 
-  Status opened = keyring.openStream(crypto::Purpose::kBackups, source, sink);
-  if (!opened.ok()) return std::move(opened).error().withContext("backup " + m.id);
+  Status opened = openStream(source, sink);
+  if (!opened.ok()) {
+    Error error = std::move(opened).error();
+    // The source's own errors already name the backup.
+    if (error.context.find("backup " + m.id) == std::string::npos) {
+      error = std::move(error).withContext("backup " + m.id);
+    }
+    return error;
+  }
   if (nextPart != m.parts.size() || partPos != part.size()) {
     return damagedBackup(m, "the sealed stream ended before its last part");
   }
@@ -206,6 +217,24 @@ Status moveIntoPlace(const Manifest& m, const fs::path& staging, const fs::path&
 
 }  // namespace
 
+Status BackupCatalog::openStream(const Manifest& m, const crypto::envelope::ByteSource& in,
+                                 const crypto::envelope::ByteSink& out) {
+  constexpr crypto::Purpose kPurpose = crypto::Purpose::kBackups;
+  if (keyring_ != nullptr) {
+    if (m.dataKey) return keyring_->openStream(kPurpose, *m.dataKey, in, out);
+    return keyring_->openStream(kPurpose, in, out);
+  }
+  if (master_ != nullptr) {
+    if (!m.dataKey) {
+      return makeError(ErrorCode::kFailedPrecondition,
+                       "this backup (manifest format 1) does not carry its data key: it opens "
+                       "only with the keyring of the data directory that made it");
+    }
+    return crypto::openStreamWithCarriedKey(*master_, kPurpose, *m.dataKey, in, out);
+  }
+  return makeError(ErrorCode::kFailedPrecondition, "no key to open backups with");
+}
+
 Result<Manifest> BackupCatalog::manifest(const std::string& id) {
   if (!isSafeRelativePath(id) || id.find('/') != std::string::npos) {
     return makeError(ErrorCode::kInvalidArgument, "not a backup id", id);
@@ -254,9 +283,10 @@ Result<std::vector<Manifest>> BackupCatalog::list() {
 
 Result<VerifyReport> BackupCatalog::verify(const std::string& id) {
   PHAROS_ASSIGN_OR_RETURN(Manifest m, manifest(id));
+  auto opener = [&](const auto& in, const auto& out) { return openStream(m, in, out); };
   VerifyReport report;
   report.id = id;
-  PHAROS_TRY(readBackup(store_, keyring_, m, nullptr, report));
+  PHAROS_TRY(readBackup(store_, opener, m, nullptr, report));
   return report;
 }
 
@@ -272,7 +302,8 @@ Status BackupCatalog::restore(const std::string& id, const fs::path& targetDir,
   if (ec) return ioError(ec.value(), "mkdir " + staging.string(), "restore");
   DirectoryWriter writer(staging);
   VerifyReport report;
-  Status status = readBackup(store_, keyring_, m, &writer, report);
+  auto opener = [&](const auto& in, const auto& out) { return openStream(m, in, out); };
+  Status status = readBackup(store_, opener, m, &writer, report);
   if (status.ok()) status = moveIntoPlace(m, staging, targetDir);
   fs::remove_all(staging, ec);
   return status;

@@ -34,10 +34,18 @@ struct RestoreOptions {
 
 // The backups in an object store: listing, verifying, restoring and retention. Thread-safe as
 // far as the store and keyring are; two retention runs at once may both try one delete.
+//
+// Reading a backup needs its data key. With a keyring (the data directory's), a key it holds
+// is used as is; any other is unwrapped from the manifest with the keyring's master key. With
+// only a master key (disaster recovery: no data directory, just a copy of the backups), the
+// manifest's key is unwrapped with it. Without either, list and retention still work.
 class BackupCatalog {
  public:
+  explicit BackupCatalog(objects::ObjectStore& store) : store_(store) {}
   BackupCatalog(objects::ObjectStore& store, crypto::Keyring& keyring)
-      : store_(store), keyring_(keyring) {}
+      : store_(store), keyring_(&keyring) {}
+  BackupCatalog(objects::ObjectStore& store, const crypto::MasterKey& master)
+      : store_(store), master_(&master) {}
 
   // Complete backups (those with a readable manifest), newest first. A backup whose manifest
   // is damaged is left out here and named by verify().
@@ -66,9 +74,13 @@ class BackupCatalog {
 
  private:
   Result<Manifest> manifest(const std::string& id);
+  // Decrypts the backup's sealed stream with the key chosen as described above.
+  Status openStream(const Manifest& m, const crypto::envelope::ByteSource& in,
+                    const crypto::envelope::ByteSink& out);
 
   objects::ObjectStore& store_;
-  crypto::Keyring& keyring_;
+  crypto::Keyring* keyring_ = nullptr;
+  const crypto::MasterKey* master_ = nullptr;
 };
 
 }  // namespace pharos::backup

@@ -173,6 +173,7 @@ Result<Manifest> writeBackup(const fs::path& dataDir, const fs::path& stagingDir
   manifest.storedBytes = sink.storedBytes();
   manifest.parts = sink.parts();
   manifest.keyId = sink.keyId();
+  PHAROS_ASSIGN_OR_RETURN(manifest.dataKey, keyring.exportKey(manifest.keyId));
   manifest.duration = std::chrono::duration_cast<Millis>(clock.monotonic() - started);
   PHAROS_TRY(store.put(manifestKey(id), encodeManifest(manifest)));
   return manifest;

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backup/digest.h"
+#include "crypto/hex.h"
 
 namespace pharos::backup {
 
@@ -30,20 +31,39 @@ json toJson(const Manifest& m) {
   for (const ManifestPart& p : m.parts) {
     parts.push_back({{"key", p.key}, {"size", p.size}, {"blake2b", p.blake2b}});
   }
-  return json{{"format", m.format},
-              {"id", m.id},
-              {"created_at_ms", toUnixMillis(m.createdAt)},
-              {"duration_ms", m.duration.count()},
-              {"key_id", m.keyId},
-              {"pharos_version", m.pharosVersion},
-              {"schema_versions", m.schemaVersions},
-              {"files", files},
-              {"raw_bytes", m.rawBytes},
-              {"compressed_bytes", m.compressedBytes},
-              {"stored_bytes", m.storedBytes},
-              {"part_bytes", m.partBytes},
-              {"part_count", m.parts.size()},
-              {"parts", parts}};
+  json j{{"format", m.format},
+         {"id", m.id},
+         {"created_at_ms", toUnixMillis(m.createdAt)},
+         {"duration_ms", m.duration.count()},
+         {"key_id", m.keyId},
+         {"pharos_version", m.pharosVersion},
+         {"schema_versions", m.schemaVersions},
+         {"files", files},
+         {"raw_bytes", m.rawBytes},
+         {"compressed_bytes", m.compressedBytes},
+         {"stored_bytes", m.storedBytes},
+         {"part_bytes", m.partBytes},
+         {"part_count", m.parts.size()},
+         {"parts", parts}};
+  if (m.dataKey) {
+    const crypto::WrappedDataKey& k = *m.dataKey;
+    j["data_key"] = {{"id", k.id},
+                     {"purpose", crypto::purposeName(k.purpose)},
+                     {"generation", k.generation},
+                     {"master_key_id", k.masterKeyId},
+                     {"wrapped", crypto::hexEncode(k.wrapped)}};
+  }
+  return j;
+}
+
+Result<crypto::WrappedDataKey> dataKeyFromJson(const json& j) {
+  crypto::WrappedDataKey k;
+  k.id = j.at("id").get<std::string>();
+  PHAROS_ASSIGN_OR_RETURN(k.purpose, crypto::parsePurpose(j.at("purpose").get<std::string>()));
+  k.generation = j.at("generation").get<int>();
+  k.masterKeyId = j.at("master_key_id").get<std::string>();
+  PHAROS_ASSIGN_OR_RETURN(k.wrapped, crypto::hexDecode(j.at("wrapped").get<std::string>()));
+  return k;
 }
 
 std::string canonical(const json& j) {
@@ -75,7 +95,7 @@ Result<Manifest> decodeManifest(std::string_view text) {
   try {
     Manifest m;
     m.format = j.at("format").get<int>();
-    if (m.format != 1) {
+    if (m.format != 1 && m.format != 2) {
       return makeError(ErrorCode::kFailedPrecondition,
                        "backup manifest format " + std::to_string(m.format) + " is newer");
     }
@@ -83,6 +103,11 @@ Result<Manifest> decodeManifest(std::string_view text) {
     m.createdAt = fromUnixMillis(j.at("created_at_ms").get<int64_t>());
     m.duration = Millis(j.at("duration_ms").get<int64_t>());
     m.keyId = j.at("key_id").get<std::string>();
+    if (m.format >= 2) {
+      Result<crypto::WrappedDataKey> key = dataKeyFromJson(j.at("data_key"));
+      if (!key.ok()) return damaged("data_key: " + key.error().message);
+      m.dataKey = std::move(key).value();
+    }
     m.pharosVersion = j.at("pharos_version").get<std::string>();
     m.schemaVersions = j.at("schema_versions").get<std::map<std::string, int>>();
     for (const json& f : j.at("files")) {

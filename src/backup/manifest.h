@@ -2,12 +2,14 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/clock.h"
 #include "core/result.h"
+#include "crypto/keyring.h"
 
 namespace pharos::backup {
 
@@ -26,11 +28,14 @@ struct ManifestPart {
 // What a backup holds, written last: a backup without one is incomplete (it crashed or is
 // still being written) and is ignored by list and retention.
 struct Manifest {
-  int format = 1;
+  int format = 2;  // 1: without dataKey
   std::string id;  // a ULID
   WallTime createdAt;
   Millis duration{0};
   std::string keyId;  // the backups data key that sealed the parts
+  // That key wrapped by the master key, so the backup restores with the master key alone
+  // (format 2; absent in format 1, which needs the keyring that made it).
+  std::optional<crypto::WrappedDataKey> dataKey;
   std::string pharosVersion;
   std::map<std::string, int> schemaVersions;  // component -> migration version
   std::vector<ManifestFile> files;

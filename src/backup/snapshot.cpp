@@ -152,7 +152,8 @@ Status take(const fs::path& source, const fs::path& stagingDir, const std::strin
 }  // namespace
 
 bool isExcludedFromSnapshot(const std::string& topLevelName) {
-  return topLevelName == "objects" || topLevelName.rfind(kStagingPrefix, 0) == 0 ||
+  return topLevelName == "objects" || topLevelName == kDevMasterKeyName ||
+         topLevelName.rfind(kStagingPrefix, 0) == 0 ||
          topLevelName.rfind(".pharos-restore-", 0) == 0;
 }
 

@@ -25,9 +25,11 @@ struct SnapshotOptions {
 };
 
 // Top-level names of the data directory a snapshot never takes: `objects/` holds the backups
-// themselves, and staging directories (ours and a restore's) are work in progress.
+// themselves, staging directories (ours and a restore's) are work in progress, and a dev
+// server's own master key must never travel inside what it encrypts.
 bool isExcludedFromSnapshot(const std::string& topLevelName);
 inline constexpr const char* kStagingPrefix = ".backup-staging-";
+inline constexpr const char* kDevMasterKeyName = "master.key";
 
 // Copies the data directory into `stagingDir` (created; must not exist yet), consistently for
 // each SQLite database and as-is for every other file:

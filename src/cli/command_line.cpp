@@ -112,14 +112,20 @@ ParseOutcome parseCommandLine(int argc, const char* const* argv) {
   addCommon(*backupCreate, backupCreateCommon);
   CLI::App* backupList = backupCmd->add_subcommand("list", "List complete backups, newest first");
   addCommon(*backupList, backupListCommon);
+  constexpr const char* kFromHelp =
+      "Read backups from this directory (one that holds backups/, e.g. backup.second_target) "
+      "instead of DATA/objects";
+  backupList->add_option("--from", keyArgs.backupFrom, kFromHelp);
   CLI::App* backupVerify = backupCmd->add_subcommand(
       "verify", "Read, decrypt and check every part and file of a backup; writes nothing");
   addCommon(*backupVerify, backupVerifyCommon);
+  backupVerify->add_option("--from", keyArgs.backupFrom, kFromHelp);
   backupVerify->add_option("ID", keyArgs.backupId, "The backup's id (see `pharos backup list`)")
       ->required();
   CLI::App* backupRestore = backupCmd->add_subcommand(
       "restore", "Restore a backup into a new data directory, verified before anything is moved");
   addCommon(*backupRestore, backupRestoreCommon);
+  backupRestore->add_option("--from", keyArgs.backupFrom, kFromHelp);
   backupRestore->add_option("ID", keyArgs.backupId, "The backup's id (see `pharos backup list`)")
       ->required();
   backupRestore->add_option("--target", keyArgs.restoreTarget, "The directory to restore into")
@@ -224,6 +230,7 @@ ParseOutcome parseCommandLine(int argc, const char* const* argv) {
     inv.backupId = keyArgs.backupId;
     inv.restoreTarget = keyArgs.restoreTarget;
     inv.restoreForce = keyArgs.restoreForce;
+    inv.backupFrom = keyArgs.backupFrom;
     if (backupCreate->parsed()) {
       inv.command = Command::kBackupCreate;
       common = &backupCreateCommon;

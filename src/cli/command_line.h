@@ -54,6 +54,8 @@ struct Invocation {
   std::string backupId;
   std::string restoreTarget;
   bool restoreForce = false;
+  // `backup list|verify|restore --from DIR`: an objects directory holding backups/.
+  std::string backupFrom;
 };
 
 struct ParseOutcome {

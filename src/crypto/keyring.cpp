@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 
 #include "core/ids.h"
 #include "crypto/aead.h"
@@ -60,11 +61,37 @@ Result<std::string> storedMasterKeyId(store::Session& session) {
   return rows[0].text(0);
 }
 
+// The carried key's bytes, checked against `master` and `purpose` first so a mismatch says
+// what is wrong instead of failing as damage.
+Result<KeyBytes> unwrapCarried(const MasterKey& master, Purpose purpose,
+                               const WrappedDataKey& carried) {
+  if (carried.purpose != purpose) {
+    return envelope::authenticationFailed("carried key " + carried.id + " is a " +
+                                          std::string(purposeName(carried.purpose)) +
+                                          " key, opened as " + std::string(purposeName(purpose)));
+  }
+  if (carried.masterKeyId != master.id()) {
+    return makeError(ErrorCode::kFailedPrecondition,
+                     "data key " + carried.id + " is wrapped by master key id " +
+                         carried.masterKeyId + ", this key is " + master.id() +
+                         " (was the master key rotated since? use the key it had then)");
+  }
+  return unwrap(master, purposeName(purpose), carried.id, carried.generation, carried.wrapped);
+}
+
 constexpr std::string_view kSelectKeys =
     "SELECT id, purpose, generation, created_at_ms, master_key_id, wrapped "
     "FROM crypto_data_keys";
 
 }  // namespace
+
+Status openStreamWithCarriedKey(const MasterKey& master, Purpose purpose,
+                                const WrappedDataKey& carried, const envelope::ByteSource& in,
+                                const envelope::ByteSink& out) {
+  PHAROS_TRY(initSodium());
+  PHAROS_ASSIGN_OR_RETURN(KeyBytes key, unwrapCarried(master, purpose, carried));
+  return envelope::openStream(key.view(), purposeName(purpose), carried.id, in, out);
+}
 
 std::string_view purposeName(Purpose purpose) {
   switch (purpose) {
@@ -269,6 +296,34 @@ Status Keyring::openStream(Purpose purpose, const envelope::ByteSource& in,
   auto lookup = [&](const envelope::Header& header) -> Result<KeyView> {
     PHAROS_ASSIGN_OR_RETURN(const Entry* entry, entryFor(header.keyId, purpose));
     return entry->key.view();
+  };
+  return envelope::openStream(lookup, purposeName(purpose), in, out);
+}
+
+Result<WrappedDataKey> Keyring::exportKey(std::string_view id) {
+  std::lock_guard lock(mutex_);
+  PHAROS_ASSIGN_OR_RETURN(const Entry* entry, entryLocked(id));
+  const DataKeyInfo& info = entry->info;
+  return WrappedDataKey{
+      info.id, info.purpose, info.generation, master_.id(),
+      wrap(master_, purposeName(info.purpose), info.id, info.generation, entry->key.view())};
+}
+
+Status Keyring::openStream(Purpose purpose, const WrappedDataKey& carried,
+                           const envelope::ByteSource& in, const envelope::ByteSink& out) {
+  std::optional<KeyBytes> unwrapped;  // outlives the stream that uses its view
+  auto lookup = [&](const envelope::Header& header) -> Result<KeyView> {
+    Result<const Entry*> entry = entryFor(header.keyId, purpose);
+    if (entry.ok()) return (*entry)->key.view();
+    if (entry.error().code != ErrorCode::kNotFound || header.keyId != carried.id) {
+      return std::move(entry).error();
+    }
+    {
+      std::lock_guard lock(mutex_);
+      PHAROS_ASSIGN_OR_RETURN(KeyBytes key, unwrapCarried(master_, purpose, carried));
+      unwrapped.emplace(std::move(key));
+    }
+    return unwrapped->view();
   };
   return envelope::openStream(lookup, purposeName(purpose), in, out);
 }

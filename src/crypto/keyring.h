@@ -36,6 +36,24 @@ struct DataKeyInfo {
   bool current = false;  // new data of this purpose is sealed with it
 };
 
+// A data key wrapped by the master key, to travel with what it sealed (a backup's manifest):
+// the data then opens with the master key alone, on a machine without this keyring. The
+// wrapping binds the purpose, id and generation, as in the store.
+struct WrappedDataKey {
+  std::string id;
+  Purpose purpose = Purpose::kSecrets;
+  int generation = 0;
+  std::string masterKeyId;  // the master key that wrapped it
+  std::string wrapped;      // bytes
+};
+
+// Opens a stream sealed with `carried`, unwrapping it with `master`: no keyring, no store.
+// kFailedPrecondition naming both key ids when `master` is not the key that wrapped it (the
+// master key was rotated since); kDataLoss for a damaged wrapping; the stream's own errors.
+Status openStreamWithCarriedKey(const MasterKey& master, Purpose purpose,
+                                const WrappedDataKey& carried, const envelope::ByteSource& in,
+                                const envelope::ByteSink& out);
+
 // The `crypto` component's tables: crypto_meta (which master key wraps the keyring) and
 // crypto_data_keys (every DEK, wrapped).
 const store::MigrationSet& migrations();
@@ -74,6 +92,14 @@ class Keyring {
   Status sealStream(Purpose purpose, const envelope::ByteSource& in, const envelope::ByteSink& out,
                     const envelope::StreamOptions& options = {});
   Status openStream(Purpose purpose, const envelope::ByteSource& in, const envelope::ByteSink& out);
+
+  // The data key `id` wrapped by the current master key, to be carried with data it sealed.
+  Result<WrappedDataKey> exportKey(std::string_view id);
+  // openStream for data that carries its key: a key this keyring holds is used as it is (it
+  // survives master rotations here); otherwise the carried one is unwrapped with this
+  // keyring's master key (data from another installation sharing the master key).
+  Status openStream(Purpose purpose, const WrappedDataKey& carried, const envelope::ByteSource& in,
+                    const envelope::ByteSink& out);
 
   // Starts a new data key for the purpose: new data is sealed with it, old keys stay to open
   // old data. Returns the new key.

@@ -176,6 +176,143 @@ TEST_F(CatalogTest, WrongMasterKeyGivesTheCryptoError) {
   EXPECT_TRUE(good.verify(made->id).ok());
 }
 
+// Disaster recovery: the data directory (and its keyring) is gone; what is left is a copy of
+// the backups and the master key.
+TEST_F(CatalogTest, RestoresFromACopyWithTheMasterKeyAlone) {
+  Manifest m = multiPartBackup();
+  ASSERT_TRUE(m.dataKey.has_value());
+  EXPECT_EQ(m.dataKey->id, m.keyId);
+  std::map<std::string, std::vector<std::string>> before;
+  {
+    TestDb db(dataDir / "pharos.db");
+    before = db.dump();
+  }
+  const fs::path copyDir = tmp.path() / "second";
+  fs::copy(dataDir / "objects", copyDir, fs::copy_options::recursive);
+  keyring.reset();
+  keyStore.reset();
+  fs::remove_all(dataDir);
+  fs::remove(tmp.path() / "keys.db");
+
+  auto copy = objects::LocalObjectStore::open(copyDir, clock);
+  ASSERT_TRUE(copy.ok());
+  auto master = crypto::MasterKey::fromEnvironmentValue(Secret(masterText));
+  ASSERT_TRUE(master.ok());
+  BackupCatalog catalog(**copy, *master);
+  auto report = catalog.verify(m.id);
+  ASSERT_TRUE(report.ok()) << report.error().toString();
+  EXPECT_EQ(report->filesChecked, m.files.size());
+  const fs::path target = tmp.path() / "restored";
+  Status restored = catalog.restore(m.id, target);
+  ASSERT_TRUE(restored.ok()) << restored.error().toString();
+  TestDb db(target / "pharos.db");
+  EXPECT_EQ(db.dump(), before);
+
+  // Another master key gets a clear answer naming both keys, never garbage.
+  auto other = crypto::MasterKey::generate();
+  ASSERT_TRUE(other.ok());
+  BackupCatalog wrong(**copy, *other);
+  auto refused = wrong.verify(m.id);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_NE(refused.error().message.find(m.dataKey->masterKeyId), std::string::npos)
+      << refused.error().toString();
+  EXPECT_NE(refused.error().message.find(other->id()), std::string::npos);
+}
+
+TEST_F(CatalogTest, AnotherKeyringWithTheSameMasterKeyOpensTheCarriedKey) {
+  populate();
+  auto made = backup();
+  ASSERT_TRUE(made.ok()) << made.error().toString();
+  auto freshStore = store::SqliteStore::open(tmp.file("fresh-keys.db"));
+  ASSERT_TRUE(freshStore.ok());
+  auto master = crypto::MasterKey::fromEnvironmentValue(Secret(masterText));
+  ASSERT_TRUE(master.ok());
+  auto fresh = crypto::Keyring::open(**freshStore, std::move(master).value(), clock);
+  ASSERT_TRUE(fresh.ok()) << fresh.error().toString();
+  BackupCatalog catalog(*objects, **fresh);
+  EXPECT_TRUE(catalog.verify(made->id).ok());
+}
+
+TEST_F(CatalogTest, AfterMasterRotationTheKeyringStillOpensOldBackups) {
+  populate();
+  auto made = backup();
+  ASSERT_TRUE(made.ok());
+  auto next = crypto::MasterKey::generate();
+  ASSERT_TRUE(next.ok());
+  std::string nextText = next->toText().reveal();
+  ASSERT_TRUE(keyring->rotateMaster(std::move(next).value()).ok());
+  BackupCatalog withKeyring(*objects, *keyring);
+  EXPECT_TRUE(withKeyring.verify(made->id).ok());
+
+  // The manifest's copy is wrapped by the old master key: the new one alone says so.
+  auto nextAgain = crypto::MasterKey::fromEnvironmentValue(Secret(nextText));
+  ASSERT_TRUE(nextAgain.ok());
+  BackupCatalog newKeyOnly(*objects, *nextAgain);
+  auto refused = newKeyOnly.verify(made->id);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("rotated"), std::string::npos)
+      << refused.error().toString();
+  auto old = crypto::MasterKey::fromEnvironmentValue(Secret(masterText));
+  ASSERT_TRUE(old.ok());
+  BackupCatalog oldKeyOnly(*objects, *old);
+  EXPECT_TRUE(oldKeyOnly.verify(made->id).ok());
+  // Backups made after the rotation carry the key wrapped by the new master key.
+  auto after = backup();
+  ASSERT_TRUE(after.ok());
+  EXPECT_TRUE(newKeyOnly.verify(after->id).ok());
+}
+
+TEST_F(CatalogTest, ListNeedsNoKey) {
+  populate();
+  auto made = backup();
+  ASSERT_TRUE(made.ok());
+  BackupCatalog catalog(*objects);
+  auto listed = catalog.list();
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);
+  auto refused = catalog.verify(made->id);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::kFailedPrecondition);
+}
+
+TEST_F(CatalogTest, VerifyErrorsNameTheBackupOnce) {
+  Manifest m = multiPartBackup();
+  std::string part = *objects->get(m.parts[1].key);
+  part[part.size() / 2] ^= 1;
+  ASSERT_TRUE(objects->put(m.parts[1].key, part).ok());
+  BackupCatalog catalog(*objects, *keyring);
+  auto report = catalog.verify(m.id);
+  ASSERT_FALSE(report.ok());
+  const std::string text = report.error().toString();
+  const std::string name = "backup " + m.id;
+  auto first = text.find(name);
+  ASSERT_NE(first, std::string::npos) << text;
+  EXPECT_EQ(text.find(name, first + 1), std::string::npos) << text;
+}
+
+TEST_F(CatalogTest, FormatOneManifestsWithoutACarriedKeyStillRead) {
+  populate();
+  auto made = backup();
+  ASSERT_TRUE(made.ok());
+  Manifest old = *made;
+  old.format = 1;
+  old.dataKey.reset();
+  ASSERT_TRUE(objects->put(manifestKey(old.id), encodeManifest(old)).ok());
+  auto decoded = decodeManifest(*objects->get(manifestKey(old.id)));
+  ASSERT_TRUE(decoded.ok()) << decoded.error().toString();
+  EXPECT_FALSE(decoded->dataKey.has_value());
+  BackupCatalog catalog(*objects, *keyring);
+  EXPECT_TRUE(catalog.verify(old.id).ok());
+  auto master = crypto::MasterKey::fromEnvironmentValue(Secret(masterText));
+  ASSERT_TRUE(master.ok());
+  BackupCatalog masterOnly(*objects, *master);
+  auto refused = masterOnly.verify(old.id);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("format 1"), std::string::npos)
+      << refused.error().toString();
+}
+
 TEST_F(CatalogTest, RestoreRefusesANonEmptyTargetUnlessForced) {
   populate();
   auto made = backup();

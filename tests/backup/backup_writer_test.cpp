@@ -22,6 +22,7 @@ TEST_F(RoundTripTest, RestoredDatabasesHoldEveryRowAndFilesEveryByte) {
   ASSERT_TRUE(fs::exists(dataDir / "pharos.db-wal"));
   const fs::path config = tmp.path() / "pharos.yaml";
   writeFile(config, "server:\n  listen: 127.0.0.1:9000\n");
+  writeFile(dataDir / kDevMasterKeyName, std::string(64, 'a'));  // a dev server's own key
 
   BackupOptions options;
   options.configFile = config;

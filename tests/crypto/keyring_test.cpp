@@ -331,6 +331,48 @@ TEST_F(KeyringTest, StreamRoundTripAfterRotation) {
   EXPECT_EQ(truncated.error().code, ErrorCode::kDataLoss);
 }
 
+TEST_F(KeyringTest, ExportedKeyOpensWithTheMasterKeyAloneAndOnlyForItsPurpose) {
+  KeyringPtr keyring = mustOpen(kKeyA);
+  ASSERT_TRUE(keyring);
+  std::string sealed;
+  ASSERT_TRUE(
+      keyring
+          ->sealStream(Purpose::kBackups, envelope::sourceFrom("carried"), envelope::sinkTo(sealed))
+          .ok());
+  auto current = keyring->current(Purpose::kBackups);
+  ASSERT_TRUE(current.ok());
+  auto carried = keyring->exportKey(current->id);
+  ASSERT_TRUE(carried.ok()) << carried.error().toString();
+  EXPECT_EQ(carried->masterKeyId, keyring->masterKeyId());
+  EXPECT_EQ(carried->wrapped.find("carried"), std::string::npos);
+
+  std::string opened;
+  Status status = openStreamWithCarriedKey(masterFrom(kKeyA), Purpose::kBackups, *carried,
+                                           envelope::sourceFrom(sealed), envelope::sinkTo(opened));
+  ASSERT_TRUE(status.ok()) << status.error().toString();
+  EXPECT_EQ(opened, "carried");
+
+  // Claimed as another purpose, or with its generation changed: refused, never opened.
+  WrappedDataKey moved = *carried;
+  moved.purpose = Purpose::kArchive;
+  std::string ignored;
+  EXPECT_FALSE(openStreamWithCarriedKey(masterFrom(kKeyA), Purpose::kArchive, moved,
+                                        envelope::sourceFrom(sealed), envelope::sinkTo(ignored))
+                   .ok());
+  WrappedDataKey older = *carried;
+  older.generation += 1;
+  Status bumped = openStreamWithCarriedKey(masterFrom(kKeyA), Purpose::kBackups, older,
+                                           envelope::sourceFrom(sealed), envelope::sinkTo(ignored));
+  ASSERT_FALSE(bumped.ok());
+  EXPECT_EQ(bumped.error().code, ErrorCode::kDataLoss);
+  // The wrong master key is named, never tried as if it were right.
+  Status wrong = openStreamWithCarriedKey(masterFrom(kKeyB), Purpose::kBackups, *carried,
+                                          envelope::sourceFrom(sealed), envelope::sinkTo(ignored));
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(wrong.error().code, ErrorCode::kFailedPrecondition);
+  expectNoKeyIn(wrong.error());
+}
+
 TEST_F(KeyringTest, ConcurrentSealOpenWhileRotating) {
   KeyringPtr keyring = mustOpen(kKeyA);
   ASSERT_TRUE(keyring);

@@ -108,7 +108,8 @@ TEST(BackupCliTest, AWideKeyFileIsRefusedWithTheFix) {
 TEST(BackupCliTest, NoMasterKeyNamesBothSources) {
   TempDir dir;
   makeDataDir(dir);
-  auto [code, out] = run(pharos({"backup", "list", "--data", dir.file("data")}));
+  auto [code, out] =
+      run(pharos({"backup", "verify", "01J00000000000000000000000", "--data", dir.file("data")}));
   EXPECT_EQ(code, 1) << out;
   EXPECT_NE(out.find("crypto.master_key_file"), std::string::npos) << out;
   EXPECT_NE(out.find("PHAROS_MASTER_KEY"), std::string::npos) << out;
@@ -161,6 +162,41 @@ TEST(BackupCliTest, CreateListVerifyRestoreKeepsTheApiKeys) {
   auto [forceCode, forced] = run(pharos({"backup", "restore", id, "--target", restored, "--force",
                                          "--config", config, "--data", data}));
   EXPECT_EQ(forceCode, 0) << forced;
+}
+
+// The data directory is lost; a copy of its backups (the second target) and the master key
+// are all that is left.
+TEST(BackupCliTest, RestoresFromACopyWithTheMasterKeyAlone) {
+  TempDir dir;
+  std::string key = dir.file("master.key");
+  makeMasterKey(key);
+  makeDataDir(dir);
+  std::string data = dir.file("data");
+  std::string config = configWithKey(dir, "pharos.yaml", key);
+  auto [code, out] = run(pharos({"backup", "create", "--config", config, "--data", data}));
+  ASSERT_EQ(code, 0) << out;
+  std::string id = backupIdIn(out);
+  std::string blob = readFile(fs::path(data) / "blob.bin");
+  std::string copy = dir.file("copy");
+  fs::copy(fs::path(data) / "objects", copy, fs::copy_options::recursive);
+  fs::remove_all(data);
+
+  // Listing reads only the manifests: no key needed.
+  auto [listCode, listed] = run(pharos({"backup", "list", "--from", copy, "--data", data}));
+  ASSERT_EQ(listCode, 0) << listed;
+  EXPECT_NE(listed.find("\n" + id + " "), std::string::npos) << listed;
+
+  std::string restored = dir.file("restored");
+  auto [restoreCode, restoreOut] = run(pharos({"backup", "restore", id, "--from", copy, "--target",
+                                               restored, "--config", config, "--data", data}));
+  ASSERT_EQ(restoreCode, 0) << restoreOut;
+  EXPECT_EQ(readFile(fs::path(restored) / "blob.bin"), blob);
+  EXPECT_FALSE(fs::exists(data)) << "restoring from a copy must not create the lost directory";
+
+  auto [missingCode, missing] =
+      run(pharos({"backup", "list", "--from", dir.file("nowhere"), "--data", data}));
+  EXPECT_EQ(missingCode, 1) << missing;
+  EXPECT_NE(missing.find("--from"), std::string::npos) << missing;
 }
 
 TEST(BackupCliTest, AFlippedByteInAPartFailsVerify) {
