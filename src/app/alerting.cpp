@@ -1,5 +1,6 @@
 #include "app/alerting.h"
 
+#include <algorithm>
 #include <set>
 
 #include <fmt/format.h>
@@ -7,6 +8,7 @@
 #include "alarms/alarms_config.h"
 #include "alarms/rule_check_events.h"
 #include "alarms/rule_spec.h"
+#include "app/backup_rules.h"
 #include "core/config/node_reader.h"
 #include "core/log.h"
 #include "health/recorder.h"
@@ -79,7 +81,14 @@ std::variant<AlertingDefinitions, std::vector<config::Diagnostic>> readAlertingC
       receiverNames, now, "alerting");
   const auto* routing = takeOrCollect(routingRead, problems);
   if (!problems.empty()) return problems;
-  return AlertingDefinitions{*notifyConfig, *slos, *rules, *routing, *incidents};
+  std::vector<alarms::RuleSpec> allRules = *rules;
+  for (alarms::RuleSpec& builtIn : backupRules(config)) {
+    bool overridden = std::any_of(allRules.begin(), allRules.end(), [&](const alarms::RuleSpec& r) {
+      return r.name == builtIn.name;
+    });
+    if (!overridden) allRules.push_back(std::move(builtIn));
+  }
+  return AlertingDefinitions{*notifyConfig, *slos, std::move(allRules), *routing, *incidents};
 }
 
 Result<std::unique_ptr<Alerting>> Alerting::start(const config::Config& config, Deps deps) {

@@ -44,13 +44,15 @@ std::string clockTime(double seconds) {
   return fmt::format("{}:{:02}", s / 60, s % 60);
 }
 
-// The progress of `backup create` on stderr: on a terminal a bar redrawn in place (at most ten
-// times a second), otherwise, for logs and cron mail, one plain line per tenth done.
+// The progress of `backup create|verify|restore` on stderr: on a terminal a bar redrawn in place
+// (at most ten times a second), otherwise, for logs and cron mail, one plain line per tenth done.
 class ProgressPrinter {
  public:
-  explicit ProgressPrinter(bool terminal) : terminal_(terminal), start_(SteadyClock::now()) {}
+  ProgressPrinter(std::string_view label, bool terminal)
+      : label_(label), terminal_(terminal), start_(SteadyClock::now()) {}
 
   void operator()(uint64_t done, uint64_t total) {
+    if (finished_) return;
     auto now = SteadyClock::now();
     double elapsed = std::chrono::duration<double>(now - start_).count();
     double fraction = total == 0 ? 1.0 : static_cast<double>(done) / static_cast<double>(total);
@@ -65,19 +67,25 @@ class ProgressPrinter {
       int filled = static_cast<int>(fraction * kWidth);
       fmt::print(stderr, "\r[{}{}] {:3}%  {:7.1f} MB/s  ETA {}  ", std::string(filled, '#'),
                  std::string(kWidth - filled, ' '), percent, rate / 1e6, eta);
-      if (last) fmt::print(stderr, "\n");
+      if (last) {
+        fmt::print(stderr, "\n");
+        finished_ = true;
+      }
       std::fflush(stderr);
       return;
     }
     int tenth = percent / 10;
     if (tenth <= lastTenth_) return;
     lastTenth_ = tenth;
-    fmt::print(stderr, "backup: {:3}% ({} of {}, {:.1f} MB/s, ETA {})\n", percent, megabytes(done),
-               megabytes(total), rate / 1e6, eta);
+    fmt::print(stderr, "{}: {:3}% ({} of {}, {:.1f} MB/s, ETA {})\n", label_, percent,
+               megabytes(done), megabytes(total), rate / 1e6, eta);
+    finished_ = done == total;
   }
 
  private:
+  std::string label_;
   bool terminal_;
+  bool finished_ = false;
   SteadyClock::time_point start_;
   SteadyClock::time_point lastDraw_{};
   int lastTenth_ = -1;
@@ -95,7 +103,7 @@ int create(objects::ObjectStore& store, crypto::Keyring& keyring, const cli::Inv
   options.partBytes = static_cast<uint64_t>(config.backup.partSize);
   options.pharosVersion = kVersion;
   options.schemaVersions = knownSchemaVersions();
-  ProgressPrinter progress(::isatty(STDERR_FILENO) == 1);
+  ProgressPrinter progress("backup", ::isatty(STDERR_FILENO) == 1);
   Result<backup::Manifest> made =
       backup::createBackup(config.dataDir, store, keyring, options,
                            [&progress](uint64_t done, uint64_t total) { progress(done, total); });
@@ -140,7 +148,9 @@ int list(backup::BackupCatalog& catalog) {
 
 int verify(backup::BackupCatalog& catalog, const std::string& id) {
   auto start = SteadyClock::now();
-  auto report = catalog.verify(id);
+  ProgressPrinter progress("verify", ::isatty(STDERR_FILENO) == 1);
+  auto report =
+      catalog.verify(id, [&progress](uint64_t done, uint64_t total) { progress(done, total); });
   if (!report.ok()) {
     fmt::print(stderr, "pharos backup verify: backup {} FAILED: {}\n", id,
                report.error().toString());
@@ -156,7 +166,10 @@ int restore(backup::BackupCatalog& catalog, const cli::Invocation& inv) {
   backup::RestoreOptions options;
   options.force = inv.restoreForce;
   options.binarySchemaVersions = knownSchemaVersions();
-  Status restored = catalog.restore(inv.backupId, inv.restoreTarget, options);
+  ProgressPrinter progress("restore", ::isatty(STDERR_FILENO) == 1);
+  Status restored =
+      catalog.restore(inv.backupId, inv.restoreTarget, options,
+                      [&progress](uint64_t done, uint64_t total) { progress(done, total); });
   if (!restored.ok()) {
     fail("restore", restored.error());
     std::error_code ec;

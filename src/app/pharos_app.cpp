@@ -9,6 +9,7 @@
 
 #include "api/analysis_routes.h"
 #include "api/audit_routes.h"
+#include "api/backup_routes.h"
 #include "api/health_routes.h"
 #include "api/keys_routes.h"
 #include "api/log_routes.h"
@@ -16,6 +17,7 @@
 #include "api/openapi.h"
 #include "api/route_table.h"
 #include "api/system_routes.h"
+#include "app/backup_command.h"
 #include "app/build_info.h"
 #include "app/crypto_keys_command.h"
 #include "bus/embedded/embedded_bus.h"
@@ -120,7 +122,15 @@ void PharosApp::declareServices() {
         metricScorer_.reset();
         pastAnomalies_.reset();
       });
-  add("api", {"store", "bus", "auth", "metrics", "health", "logs", "alerting", "analysis"},
+  // Backups read the data directory the other modules write; stopped before them (after the
+  // API that queues jobs), so a running backup finishes while they still run.
+  add("backups", {"crypto", "objects"}, &PharosApp::startBackups, [this](MonoTime) {
+    if (backups_) backups_->stop();
+    backups_.reset();
+    backupCopies_.reset();
+  });
+  add("api",
+      {"store", "bus", "auth", "metrics", "health", "logs", "alerting", "analysis", "backups"},
       &PharosApp::startApi, [this](MonoTime) {
         router_.reset();
         gateway_.reset();
@@ -468,6 +478,30 @@ Status PharosApp::bootstrapKeys() {
   return okStatus();
 }
 
+Status PharosApp::startBackups() {
+  const config::BackupConfig& c = config_.backup;
+  backup::BackupServiceOptions o;
+  o.dataDir = config_.dataDir;
+  o.backup.partBytes = static_cast<uint64_t>(c.partSize);
+  o.backup.pharosVersion = kVersion;
+  o.backup.schemaVersions = knownSchemaVersions();
+  if (!config_.file.empty()) o.backup.configFile = config_.file;
+  if (!c.schedule.empty()) {
+    PHAROS_ASSIGN_OR_RETURN(CronSchedule schedule, CronSchedule::parse(c.schedule));
+    o.schedule = std::move(schedule);
+  }
+  o.retentionCount = static_cast<size_t>(c.retentionCount);
+  o.retentionAge = c.retentionAge;
+  if (!c.secondTarget.empty()) {
+    auto copies = objects::LocalObjectStore::open(c.secondTarget, clock_);
+    if (!copies.ok()) return std::move(copies).error().withContext("backup.second_target");
+    backupCopies_ = std::move(copies).value();
+  }
+  backups_ = std::make_unique<backup::BackupService>(*objects_, backupCopies_.get(), *keyring_,
+                                                     clock_, std::move(o));
+  return backups_->start();
+}
+
 Status PharosApp::startApi() {
   router_ = std::make_shared<net::Router>();
   gateway_ =
@@ -490,7 +524,8 @@ Status PharosApp::startApi() {
        [this](PrometheusText& out) {
          if (analysis_) analysis_->writeStats(out);
          if (metricScorer_) metricScorer_->writeStats(out);
-       }}});
+       },
+       [this](PrometheusText& out) { backups_->writeStats(out); }}});
   gateway_->add(api::systemRoutes(*systemDeps_));
   gateway_->add(api::metricsRoutes(api::MetricsRoutesDeps{
       *metrics_, clock_,
@@ -507,6 +542,7 @@ Status PharosApp::startApi() {
   gateway_->add(api::alertRoutes(*alertingDeps_));
   gateway_->add(api::notifyRoutes(*alertingDeps_));
   gateway_->add(api::analysisRoutes(api::AnalysisRoutesDeps{*anomalies_, clock_}));
+  gateway_->add(api::backupRoutes(*backups_));
   gateway_->add(api::keysRoutes(*keys_));
   gateway_->add(api::auditRoutes(*audit_));
   std::vector<config::FieldProblem> ignored;  // reported when the config was loaded

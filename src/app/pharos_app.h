@@ -13,6 +13,7 @@
 #include "app/data_dir.h"
 #include "app/lifecycle.h"
 #include "auth/auth.h"
+#include "backup/backup_service.h"
 #include "bus/bus.h"
 #include "core/clock.h"
 #include "core/config/config.h"
@@ -93,6 +94,7 @@ class PharosApp {
   Status startSyslog();
   Status startAlerting();
   Status startAnalysis();
+  Status startBackups();
   Status startApi();
   Status startHttp();
   // Makes sure someone can call the API: the configured bootstrap key, or in dev a new admin
@@ -142,6 +144,8 @@ class PharosApp {
   // tables alone (findings from before it was turned off stay readable).
   std::unique_ptr<analysis::AnomalyStore> pastAnomalies_;
   analysis::AnomalyStore* anomalies_ = nullptr;
+  objects::ObjectStorePtr backupCopies_;  // backup.second_target; null without one
+  std::unique_ptr<backup::BackupService> backups_;
   std::unique_ptr<api::AlertingRoutesDeps> alertingDeps_;
   std::shared_ptr<dashboard::StatusPageDeps> statusPages_;
   std::unique_ptr<api::SystemRoutesDeps> systemDeps_;  // also read by the self-scrape

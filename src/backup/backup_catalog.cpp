@@ -74,7 +74,8 @@ using StreamOpener =
     std::function<Status(const crypto::envelope::ByteSource&, const crypto::envelope::ByteSink&)>;
 
 Status readBackup(objects::ObjectStore& store, const StreamOpener& openStream, const Manifest& m,
-                  FileWriter* writer, VerifyReport& report) {
+                  FileWriter* writer, VerifyReport& report, const ProgressFn& progress) {
+  if (progress) progress(0, m.rawBytes);
   size_t nextPart = 0;
   std::string part;
   size_t partPos = 0;
@@ -111,6 +112,7 @@ Status readBackup(objects::ObjectStore& store, const StreamOpener& openStream, c
       [&](std::string_view bytes) -> Status {
         hash->update(bytes);
         report.bytesChecked += bytes.size();
+        if (progress) progress(std::min(report.bytesChecked, m.rawBytes), m.rawBytes);
         return writer != nullptr ? writer->data(bytes) : okStatus();
       },
       [&]() -> Status {
@@ -155,6 +157,7 @@ Status readBackup(objects::ObjectStore& store, const StreamOpener& openStream, c
   if (lastHint != 0) return damagedBackup(m, "the compressed stream is cut short");
   PHAROS_TRY(parser.finish());
   if (fileIndex != m.files.size()) return damagedBackup(m, "files missing from the backup");
+  if (progress) progress(m.rawBytes, m.rawBytes);
   return okStatus();
 }
 
@@ -281,17 +284,17 @@ Result<std::vector<Manifest>> BackupCatalog::list() {
   return manifests;
 }
 
-Result<VerifyReport> BackupCatalog::verify(const std::string& id) {
+Result<VerifyReport> BackupCatalog::verify(const std::string& id, const ProgressFn& progress) {
   PHAROS_ASSIGN_OR_RETURN(Manifest m, manifest(id));
   auto opener = [&](const auto& in, const auto& out) { return openStream(m, in, out); };
   VerifyReport report;
   report.id = id;
-  PHAROS_TRY(readBackup(store_, opener, m, nullptr, report));
+  PHAROS_TRY(readBackup(store_, opener, m, nullptr, report, progress));
   return report;
 }
 
 Status BackupCatalog::restore(const std::string& id, const fs::path& targetDir,
-                              const RestoreOptions& options) {
+                              const RestoreOptions& options, const ProgressFn& progress) {
   PHAROS_ASSIGN_OR_RETURN(Manifest m, manifest(id));
   PHAROS_TRY(refuseNewerSchemas(m, options.binarySchemaVersions));
   PHAROS_TRY(prepareTarget(targetDir, options.force));
@@ -303,7 +306,7 @@ Status BackupCatalog::restore(const std::string& id, const fs::path& targetDir,
   DirectoryWriter writer(staging);
   VerifyReport report;
   auto opener = [&](const auto& in, const auto& out) { return openStream(m, in, out); };
-  Status status = readBackup(store_, opener, m, &writer, report);
+  Status status = readBackup(store_, opener, m, &writer, report, progress);
   if (status.ok()) status = moveIntoPlace(m, staging, targetDir);
   fs::remove_all(staging, ec);
   return status;

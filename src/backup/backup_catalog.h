@@ -55,14 +55,14 @@ class BackupCatalog {
   // checks every file's size and checksum against the manifest. Writes nothing. kNotFound for
   // no such backup; kDataLoss naming the part or file for damage; the keyring's error for a
   // key it cannot open.
-  Result<VerifyReport> verify(const std::string& id);
+  Result<VerifyReport> verify(const std::string& id, const ProgressFn& progress = {});
 
   // Restores the backup's files into `targetDir` (created when absent). It must be empty
   // unless options.force. The files are written into a staging directory inside the target,
   // fsynced, and moved into place only once the whole backup has verified, so a damaged
   // backup leaves the target as it was.
   Status restore(const std::string& id, const std::filesystem::path& targetDir,
-                 const RestoreOptions& options = {});
+                 const RestoreOptions& options = {}, const ProgressFn& progress = {});
 
   // Deletes complete backups beyond the newest `keepCount` and those older than `maxAge` at
   // `now` (either limit may be absent), never the newest one. Incomplete backups are never

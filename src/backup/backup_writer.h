@@ -30,10 +30,6 @@ struct BackupOptions {
   Clock* clock = nullptr;  // nullptr: the system clock
 };
 
-// Called with the file bytes streamed so far and the snapshot's total: first (0, total),
-// never decreasing, last (total, total).
-using ProgressFn = std::function<void(uint64_t done, uint64_t total)>;
-
 // Takes a backup of `dataDir` into `store` under "backups/<ID>/":
 // snapshot (snapshot.h) -> entry stream (entry_stream.h) -> zstd -> keyring.sealStream(kBackups)
 // -> parts of at most `partBytes` -> manifest.json, last. Memory is bounded by one part plus

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -45,6 +46,10 @@ struct Manifest {
   uint64_t partBytes = 0;        // the most one part holds
   std::vector<ManifestPart> parts;
 };
+
+// Called with the file bytes handled so far (taken, checked, restored) and the backup's total:
+// first (0, total), never decreasing, last (total, total).
+using ProgressFn = std::function<void(uint64_t done, uint64_t total)>;
 
 inline constexpr std::string_view kBackupsPrefix = "backups/";
 std::string manifestKey(std::string_view id);

@@ -1,6 +1,5 @@
 #include "logs/pipeline.h"
 
-#include <sys/resource.h>
 #include <unistd.h>
 #include <zstd.h>
 
@@ -10,6 +9,7 @@
 
 #include "core/error.h"
 #include "core/log.h"
+#include "core/thread_priority.h"
 #include "logs/line_parser.h"
 #include "logs/template_miner.h"
 
@@ -30,13 +30,6 @@ std::string archiveKey(std::uint64_t begin) {
   std::string digits = std::to_string(begin);
   return std::string(kArchivePrefix) +
          std::string(20 - std::min<std::size_t>(20, digits.size()), '0') + digits + ".zst";
-}
-
-// Processing and archiving run at a lower CPU priority than ingest: when both compete, a
-// client's acknowledgement (a durable batch) goes first and processing catches up from the
-// on-disk backlog, which back-pressure bounds.
-void lowerThreadPriority() {
-  (void)setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10);
 }
 
 std::int64_t nowNs(const Clock& clock) {

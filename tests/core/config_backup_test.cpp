@@ -26,7 +26,26 @@ TEST(ConfigBackupTest, DefaultsAreTheSameInEveryEnvironment) {
     EXPECT_EQ(c.backup.retentionCount, 30);
     EXPECT_EQ(c.backup.retentionAge, Millis(30LL * 86'400'000));
     EXPECT_EQ(c.backup.partSize, int64_t{64} << 20);
+    EXPECT_TRUE(c.backup.secondTarget.empty());
   }
+  // Scheduled backups are on by default where a server holds data that matters.
+  EXPECT_EQ(defaultsFor(Environment::kDev).backup.schedule, "");
+  EXPECT_EQ(defaultsFor(Environment::kStaging).backup.schedule, "@daily");
+  EXPECT_EQ(defaultsFor(Environment::kProd).backup.schedule, "@daily");
+}
+
+TEST(ConfigBackupTest, ScheduleIsCronOrOff) {
+  LoadOutcome out = load("env: prod\nbackup:\n  schedule: '30 2 * * *'\n  second_target: /mnt/b\n");
+  EXPECT_EQ(out.config.backup.schedule, "30 2 * * *");
+  EXPECT_EQ(out.config.backup.secondTarget, "/mnt/b");
+  LoadOutcome off = load("env: prod\nbackup:\n  schedule: off\n");
+  EXPECT_EQ(off.config.backup.schedule, "");
+  LoadOutcome bad = load("backup:\n  schedule: '0 25 * * *'\n");
+  ASSERT_EQ(bad.diagnostics.size(), 1u) << allErrors(bad);
+  std::string text = bad.diagnostics[0].toString();
+  EXPECT_EQ(text.rfind("pharos.yaml:2:13: backup.schedule: ", 0), 0u) << text;
+  EXPECT_NE(text.find("hour"), std::string::npos) << text;
+  EXPECT_NE(text.find("\"off\""), std::string::npos) << text;
 }
 
 TEST(ConfigBackupTest, ReadsEveryField) {

@@ -246,8 +246,8 @@ struct CryptoConfig {
   std::string masterKeyFile;
 };
 
-// `pharos backup create` (see docs/CONFIG.md, "Encryption and backups"). A schedule inside the
-// server and a second target come later; today an operator runs the command (cron, a timer).
+// Backups of the data directory (see docs/CONFIG.md, "Encryption and backups"): taken by the
+// server on `schedule`, by the API, or by `pharos backup create`.
 struct BackupConfig {
   // Retention after each backup: keep the newest `retentionCount`, and delete those older than
   // `retentionAge`; the newest backup is never deleted.
@@ -255,6 +255,12 @@ struct BackupConfig {
   Millis retentionAge{30LL * 86'400'000};
   // The most one stored part of a backup holds (bytes).
   int64_t partSize = int64_t{64} << 20;
+  // When the server takes a backup: a 5-field cron expression in UTC or a macro (@daily);
+  // empty: never on its own (the default in dev; "@daily" in staging and prod).
+  std::string schedule;
+  // A directory each backup is copied to and verified on after it is taken (another disk, a
+  // mounted remote): the "second region". Empty: none.
+  std::string secondTarget;
 };
 
 struct Config {
@@ -280,6 +286,8 @@ struct Config {
   AnalysisConfig analysis;
   CryptoConfig crypto;
   BackupConfig backup;
+  // The file this was read from (what a backup takes as config/<name>); empty for defaults.
+  std::string file;
 };
 
 // The built-in defaults of an environment: what `pharos serve` runs with when no file is given.

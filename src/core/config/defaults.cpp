@@ -63,6 +63,7 @@ Config defaultsFor(Environment env) {
   c.metrics.minuteRetention = Millis((env == Environment::kProd ? 180 : 90) * kDayMs);
   c.metrics.hourRetention = Millis((env == Environment::kProd ? 730 : 365) * kDayMs);
   c.analysis.retention = Millis((env == Environment::kProd ? 30 : 14) * kDayMs);
+  if (env != Environment::kDev) c.backup.schedule = "@daily";
   return c;
 }
 

@@ -13,6 +13,7 @@
 #include "core/config/expand.h"
 #include "core/config/suggest.h"
 #include "core/config/validate.h"
+#include "core/cron.h"
 #include "core/labels.h"
 
 namespace pharos::config {
@@ -619,7 +620,8 @@ void readCrypto(Walker& w, const YAML::Node& node, CryptoConfig& c) {
 }
 
 void readBackup(Walker& w, const YAML::Node& node, BackupConfig& b) {
-  w.map(node, "backup", {"retention_count", "retention_age", "part_size"},
+  w.map(node, "backup",
+        {"retention_count", "retention_age", "part_size", "schedule", "second_target"},
         [&](std::string_view key, const YAML::Node& v, const std::string& path) {
           if (key == "retention_count") w.integer(v, path, b.retentionCount, 1, 100'000);
           if (key == "retention_age")
@@ -627,10 +629,21 @@ void readBackup(Walker& w, const YAML::Node& node, BackupConfig& b) {
           // At least the backup module's smallest part (4 KiB); at most 4 GiB, since a part is
           // held in memory while it is written.
           if (key == "part_size") w.byteSize(v, path, b.partSize, 4096, int64_t{4} << 30);
+          if (key == "schedule") {
+            std::string text;
+            w.string(v, path, text);
+            if (text == "off") text.clear();
+            if (auto cron = CronSchedule::parse(text); !text.empty() && !cron.ok()) {
+              w.error(v, fmt::format("{}: {} (or \"off\")", path, cron.error().message));
+            }
+            b.schedule = text;
+          }
+          if (key == "second_target") w.string(v, path, b.secondTarget);
         });
 }
 
 void readDocument(Walker& w, const YAML::Node& root, const std::string& file, Config& c) {
+  c.file = file;
   w.map(root, "",
         {"env",      "data_dir", "server",       "syslog",   "auth",     "api",    "log",  "store",
          "bus",      "objects",  "retention",    "metrics",  "outbound", "health", "logs", "slos",
