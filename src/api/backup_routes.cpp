@@ -55,7 +55,12 @@ json jobJson(const backup::Job& j) {
 }
 
 json healthJson(const backup::BackupHealth& h) {
+  auto seconds = [](const std::optional<Millis>& d) {
+    return d ? json(d->count() / 1000) : json(nullptr);
+  };
   return {{"schedule", h.schedule},
+          {"period_s", seconds(h.period)},
+          {"missed_after_s", seconds(h.missedAfter)},
           {"next_run_at", optionalTime(h.nextRunAt)},
           {"running", h.running},
           {"backups", h.backups},
@@ -71,6 +76,7 @@ json healthJson(const backup::BackupHealth& h) {
           {"failed", h.failed},
           {"second_target",
            {{"configured", h.secondTargetConfigured},
+            {"path", h.secondTargetPath},
             {"newest_at", optionalTime(h.secondNewestAt)},
             {"last_error", h.secondTargetError},
             {"copies_succeeded", h.copiesSucceeded},

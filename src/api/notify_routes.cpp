@@ -22,17 +22,40 @@ json receiverJson(const notify::OwnedReceiver& owned) {
 }
 
 // A receiver from a body, refused as the config would refuse it in this environment (plain
-// SMTP in staging and prod).
+// SMTP in staging and prod). `stored`, for a replacement: secrets sent back as "[redacted]"
+// keep their stored values (see notify::keepRedactedSecrets).
 std::variant<notify::ReceiverSpec, net::HttpResponse> readReceiver(
-    const AlertingRoutesDeps& d, const net::HttpRequest& request) {
-  auto read = readDefinition<notify::ReceiverSpec>(
-      request, [](const config::Node& node) { return notify::parseReceiverSpec(node); });
-  if (auto* spec = std::get_if<notify::ReceiverSpec>(&read)) {
-    if (Status s = notify::checkReceiverForEnvironment(*spec, d.env); !s.ok()) {
-      return badRequest(s.error().message);
+    const AlertingRoutesDeps& d, const net::HttpRequest& request,
+    const notify::ReceiverSpec* stored = nullptr) {
+  JsonBody body = parseJsonObject(request.body);
+  if (auto* error = std::get_if<net::HttpResponse>(&body)) return std::move(*error);
+  json definition = std::get<json>(std::move(body));
+  if (stored) {
+    // A GET's body put back: its read-only "owner" is not part of the definition.
+    if (auto owner = definition.find("owner"); owner != definition.end() && *owner == "api") {
+      definition.erase(owner);
     }
+    notify::KeptSecrets kept = notify::keepRedactedSecrets(std::move(definition), *stored);
+    if (!kept.unresolved.empty()) {
+      std::vector<config::FieldProblem> problems;
+      for (const std::string& field : kept.unresolved) {
+        problems.push_back({.field = field,
+                            .message = field + ": \"[redacted]\" keeps a stored secret, but the "
+                                               "receiver has none here; send the value"});
+      }
+      return fieldProblemsResponse(problems);
+    }
+    definition = std::move(kept.body);
   }
-  return read;
+  auto read = notify::parseReceiverSpec(config::nodeFromJson(definition));
+  if (auto* problems = std::get_if<std::vector<config::FieldProblem>>(&read)) {
+    return fieldProblemsResponse(*problems);
+  }
+  auto& spec = std::get<notify::ReceiverSpec>(read);
+  if (Status s = notify::checkReceiverForEnvironment(spec, d.env); !s.ok()) {
+    return badRequest(s.error().message);
+  }
+  return std::move(spec);
 }
 
 net::HttpResponse getReceiver(const AlertingRoutesDeps& d, const std::string& name,
@@ -54,10 +77,14 @@ net::HttpResponse createReceiver(const AlertingRoutesDeps& d, const net::HttpReq
 }
 
 net::HttpResponse replaceReceiver(const AlertingRoutesDeps& d, const net::HttpRequest& request) {
-  auto read = readReceiver(d, request);
+  std::string name(request.pathParam("name"));
+  // Only an API receiver's secrets are kept; replace() refuses a config one anyway.
+  auto owned = d.receivers.findOwned(name);
+  const notify::ReceiverSpec* stored =
+      owned && owned->owner == notify::ReceiverOwner::kApi ? &owned->spec : nullptr;
+  auto read = readReceiver(d, request, stored);
   if (auto* error = std::get_if<net::HttpResponse>(&read)) return std::move(*error);
   notify::ReceiverSpec spec = std::get<notify::ReceiverSpec>(std::move(read));
-  std::string name(request.pathParam("name"));
   if (spec.name != name) {
     return badRequest("name: a receiver cannot be renamed; the body's name must match the path");
   }

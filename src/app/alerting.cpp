@@ -69,11 +69,19 @@ std::variant<AlertingDefinitions, std::vector<config::Diagnostic>> readAlertingC
   const auto* incidents = takeOrCollect(incidentsRead, config.alerting.file, problems);
   if (notifyConfig == nullptr) return problems;
   std::set<std::string> receiverNames = moreReceivers;
+  std::set<std::string> fileReceivers;
   for (const notify::ReceiverSpec& r : notifyConfig->receivers) {
     receiverNames.insert(r.name);
+    fileReceivers.insert(r.name);
     if (Status s = notify::checkReceiverForEnvironment(r, config.env); !s.ok()) {
       problems.push_back(config::Diagnostic{config.notify.file, 0, 0, s.error().message});
     }
+  }
+  // Receivers made through the API never make the file invalid: without a route in the file,
+  // the default route is its one receiver (or the API's only one); with several and no route,
+  // alerts are only shown, not sent, until a route names one.
+  if (config.alerting.route.isNull() && receiverNames.size() > 1 && fileReceivers.size() <= 1) {
+    receiverNames = fileReceivers;
   }
   auto routingRead = alarms::readRoutingConfig(
       alarms::RoutingSection{config.alerting.file, config.alerting.route,
@@ -108,7 +116,8 @@ Status Alerting::open(const config::Config& config) {
   // Receivers get their own client: a slow webhook must not hold up the checks' probes.
   client_ = std::make_unique<net::OutboundClient>(deps_.policy, net::OutboundClient::Options{1});
   sender_ = std::make_unique<notify::ChannelSender>(*client_, deps_.clock);
-  PHAROS_ASSIGN_OR_RETURN(receivers_, notify::ReceiverCatalog::open(deps_.store, deps_.clock));
+  PHAROS_ASSIGN_OR_RETURN(receivers_,
+                          notify::ReceiverCatalog::open(deps_.store, deps_.keyring, deps_.clock));
   PHAROS_ASSIGN_OR_RETURN(
       outbox_, notify::Outbox::open(
                    deps_.bus, deps_.store, *sender_,

@@ -18,6 +18,7 @@
 #include "core/config/config.h"
 #include "core/periodic_task.h"
 #include "core/prometheus_text.h"
+#include "crypto/keyring.h"
 #include "health/engine.h"
 #include "metrics/metrics_store.h"
 #include "net/outbound_client.h"
@@ -58,6 +59,7 @@ class Alerting {
     metrics::MetricsStore& metrics;
     const net::OutboundPolicy& policy;
     health::HealthEngine& health;
+    crypto::Keyring& keyring;  // seals the API receivers' definitions (secrets key)
     Clock& clock;
     std::shared_ptr<const health::MaintenanceCalendar> maintenance;
     std::string externalUrl;  // the dashboard's base, for links in notifications

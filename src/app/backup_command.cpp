@@ -103,6 +103,7 @@ int create(objects::ObjectStore& store, crypto::Keyring& keyring, const cli::Inv
   options.partBytes = static_cast<uint64_t>(config.backup.partSize);
   options.pharosVersion = kVersion;
   options.schemaVersions = knownSchemaVersions();
+  options.background = true;  // yields to a server running on the same data directory
   ProgressPrinter progress("backup", ::isatty(STDERR_FILENO) == 1);
   Result<backup::Manifest> made =
       backup::createBackup(config.dataDir, store, keyring, options,

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "backup/backup_service.h"
 #include "core/cron.h"
 
 namespace pharos::app {
@@ -21,12 +22,9 @@ std::vector<alarms::RuleSpec> backupRules(const config::Config& config) {
   std::vector<alarms::RuleSpec> rules;
   auto schedule = CronSchedule::parse(config.backup.schedule);
   if (config.backup.schedule.empty() || !schedule.ok()) return rules;
-  // The schedule's period, from two consecutive slots (a day for @daily).
-  auto first = schedule->nextAfter(fromUnixMillis(0));
-  auto second = first ? schedule->nextAfter(*first) : std::nullopt;
-  if (!second) return rules;
-  const int64_t periodS = (toUnixMillis(*second) - toUnixMillis(*first)) / 1000;
-  const int64_t missedAfterS = periodS * 3 / 2 + 3600;
+  std::optional<Millis> period = backup::schedulePeriod(*schedule);
+  if (!period) return rules;
+  const int64_t missedAfterS = backup::missedBackupAfter(*period).count() / 1000;
   add(rules, {{"name", "PharosBackupMissed"},
               {"kind", "threshold"},
               {"expr", "pharos_backup_newest_age_seconds"},

@@ -101,16 +101,17 @@ void PharosApp::declareServices() {
     checkResults_.reset();
     checks_.reset();
   });
-  add("logs", {"data_dir", "bus", "objects", "metrics"}, &PharosApp::startLogs, [this](MonoTime) {
-    if (logs_) logs_->stop();
-    logs_.reset();
-  });
+  add("logs", {"data_dir", "bus", "objects", "metrics", "crypto"}, &PharosApp::startLogs,
+      [this](MonoTime) {
+        if (logs_) logs_->stop();
+        logs_.reset();
+      });
   add("syslog", {"logs"}, &PharosApp::startSyslog, [this](MonoTime) {
     if (syslog_) syslog_->stop();
     syslog_.reset();
   });
-  add("alerting", {"store", "bus", "metrics", "outbound", "health"}, &PharosApp::startAlerting,
-      [this](MonoTime) { alerting_.reset(); });
+  add("alerting", {"store", "bus", "metrics", "outbound", "health", "crypto"},
+      &PharosApp::startAlerting, [this](MonoTime) { alerting_.reset(); });
   // After logs and health, whose output it reads; stopped before them. The observer is
   // removed first: once that returns the log processor no longer calls into the service.
   add("analysis", {"store", "bus", "metrics", "logs", "health"}, &PharosApp::startAnalysis,
@@ -366,8 +367,15 @@ Status PharosApp::startHealth() {
 }
 
 Status PharosApp::startLogs() {
-  PHAROS_ASSIGN_OR_RETURN(logs_, logs::LogPipeline::open(config_.dataDir + "/logs", config_.logs,
-                                                         *bus_, *objects_, metrics_.get(), clock_));
+  logs::LogPipeline::ArchiveSeal seal;
+  if (config_.crypto.encryptArchive) {
+    seal = [keyring = keyring_.get()](std::string_view compressed) {
+      return keyring->seal(crypto::Purpose::kArchive, compressed);
+    };
+  }
+  PHAROS_ASSIGN_OR_RETURN(
+      logs_, logs::LogPipeline::open(config_.dataDir + "/logs", config_.logs, *bus_, *objects_,
+                                     metrics_.get(), clock_, std::move(seal)));
   logs_->start();
   return okStatus();
 }
@@ -388,8 +396,9 @@ Status PharosApp::startAlerting() {
   }
   PHAROS_ASSIGN_OR_RETURN(
       alerting_,
-      Alerting::start(config_, Alerting::Deps{*store_, *bus_, *metrics_, *outboundPolicy_, *health_,
-                                              clock_, maintenance_, std::move(externalUrl)}));
+      Alerting::start(
+          config_, Alerting::Deps{*store_, *bus_, *metrics_, *outboundPolicy_, *health_, *keyring_,
+                                  clock_, maintenance_, std::move(externalUrl)}));
   config_.slo = {};
   config_.alerting = {};
   config_.notify = {};
@@ -490,6 +499,7 @@ Status PharosApp::startBackups() {
     PHAROS_ASSIGN_OR_RETURN(CronSchedule schedule, CronSchedule::parse(c.schedule));
     o.schedule = std::move(schedule);
   }
+  o.secondTargetPath = c.secondTarget;
   o.retentionCount = static_cast<size_t>(c.retentionCount);
   o.retentionAge = c.retentionAge;
   if (!c.secondTarget.empty()) {

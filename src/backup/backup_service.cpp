@@ -37,6 +37,17 @@ std::string_view jobStateName(JobState state) {
   return "unknown";
 }
 
+std::optional<Millis> schedulePeriod(const CronSchedule& schedule) {
+  auto first = schedule.nextAfter(fromUnixMillis(0));
+  auto second = first ? schedule.nextAfter(*first) : std::nullopt;
+  if (!second) return std::nullopt;
+  return std::chrono::duration_cast<Millis>(*second - *first);
+}
+
+Millis missedBackupAfter(Millis period) {
+  return period * 3 / 2 + Millis(3'600'000);
+}
+
 namespace {
 
 // Whether `path` is `dir` or inside it, after resolving what exists of both.
@@ -65,7 +76,12 @@ BackupService::BackupService(objects::ObjectStore& primary, objects::ObjectStore
       catalog_(primary, keyring) {
   options_.backup.clock = &clock_;
   health_.schedule = options_.schedule ? options_.schedule->text() : "";
+  if (options_.schedule) {
+    health_.period = schedulePeriod(*options_.schedule);
+    if (health_.period) health_.missedAfter = missedBackupAfter(*health_.period);
+  }
   health_.secondTargetConfigured = second_ != nullptr;
+  health_.secondTargetPath = options_.secondTargetPath;
 }
 
 BackupService::~BackupService() {
@@ -225,7 +241,7 @@ Result<Manifest> BackupService::manifest(const std::string& id) {
 }
 
 void BackupService::run() {
-  lowerThreadPriority();
+  lowerThreadPriority(kBackgroundNiceness);
   lowerIoPriority();
   std::unique_lock lock(mutex_);
   while (!stopping_) {

@@ -47,9 +47,17 @@ struct Job {
   std::string secondTarget;  // "", "copied and verified", or the copy's error
 };
 
+// The time between two consecutive runs of `schedule` (a day for @daily), from its first two
+// slots after the epoch; nullopt when it never runs twice.
+std::optional<Millis> schedulePeriod(const CronSchedule& schedule);
+// How old the newest backup may grow before a run counts as missed (the PharosBackupMissed
+// alarm): one and a half periods plus an hour, room for a slow backup without a page.
+Millis missedBackupAfter(Millis period);
+
 // What the dashboard and the alarms look at.
 struct BackupHealth {
-  std::string schedule;  // empty: on demand only
+  std::string schedule;                       // empty: on demand only
+  std::optional<Millis> period, missedAfter;  // with a schedule
   std::optional<WallTime> nextRunAt;
   size_t backups = 0;                // complete backups in the primary store
   std::optional<WallTime> newestAt;  // the newest one's creation time
@@ -62,6 +70,7 @@ struct BackupHealth {
   uint64_t succeeded = 0, failed = 0;  // create runs since start
   bool running = false;
   bool secondTargetConfigured = false;
+  std::string secondTargetPath;  // as configured, for the restore command an admin is shown
   std::optional<WallTime> secondNewestAt;  // newest backup verified on the second target
   std::string secondTargetError;           // the last copy's error, until one succeeds
   uint64_t copiesSucceeded = 0, copiesFailed = 0;
@@ -71,6 +80,7 @@ struct BackupServiceOptions {
   std::filesystem::path dataDir;
   BackupOptions backup;  // config file, part size, version and schema versions recorded
   std::optional<CronSchedule> schedule;
+  std::string secondTargetPath;  // shown in health(); the store itself is the constructor's
   std::optional<size_t> retentionCount;
   std::optional<Millis> retentionAge;
   // When a scheduled backup was missed (the server was down at its time), how soon after

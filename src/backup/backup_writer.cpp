@@ -5,12 +5,15 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <system_error>
+#include <thread>
 
 #include "backup/digest.h"
 #include "backup/entry_stream.h"
 #include "backup/snapshot.h"
 #include "core/ids.h"
+#include "core/thread_priority.h"
 
 namespace pharos::backup {
 
@@ -31,7 +34,12 @@ class CompressingSource {
       : reader_(reader), cctx_(ZSTD_createCCtx()), onRead_(std::move(onRead)) {
     ZSTD_CCtx_setParameter(cctx_.get(), ZSTD_c_compressionLevel, level);
     ZSTD_CCtx_setParameter(cctx_.get(), ZSTD_c_checksumFlag, 1);
+    // Compression on a worker thread of zstd's own overlaps it with reading, sealing and
+    // storing on this one (compression is most of a backup's CPU). A libzstd built without
+    // multithreading refuses the parameter: compression then stays on this thread.
+    (void)ZSTD_CCtx_setParameter(cctx_.get(), ZSTD_c_nbWorkers, 1);
     input_.resize(kReadChunkBytes);
+    chunk_.resize(ZSTD_CStreamOutSize());
   }
 
   Result<size_t> read(char* buffer, size_t capacity) {
@@ -55,15 +63,14 @@ class CompressingSource {
     if (onRead_) onRead_();
     ZSTD_inBuffer in{input_.data(), n, 0};
     const ZSTD_EndDirective mode = n == 0 ? ZSTD_e_end : ZSTD_e_continue;
-    std::string chunk(ZSTD_CStreamOutSize(), '\0');
     for (;;) {
-      ZSTD_outBuffer out{chunk.data(), chunk.size(), 0};
+      ZSTD_outBuffer out{chunk_.data(), chunk_.size(), 0};
       const size_t left = ZSTD_compressStream2(cctx_.get(), &out, &in, mode);
       if (ZSTD_isError(left)) {
         return makeError(ErrorCode::kInternal,
                          std::string("zstd compression failed: ") + ZSTD_getErrorName(left));
       }
-      out_.append(chunk.data(), out.pos);
+      out_.append(chunk_.data(), out.pos);
       compressed_ += out.pos;
       const bool done = mode == ZSTD_e_end ? left == 0 : in.pos == in.size;
       if (done) break;
@@ -76,6 +83,7 @@ class CompressingSource {
   std::unique_ptr<ZSTD_CCtx, CCtxDeleter> cctx_;
   std::function<void()> onRead_;
   std::string input_;
+  std::string chunk_;  // zstd's output, before it is appended to out_
   std::string out_;
   size_t outPos_ = 0;
   bool finished_ = false;
@@ -194,8 +202,24 @@ Result<Manifest> createBackup(const fs::path& dataDir, objects::ObjectStore& sto
                                   ? dataDir / (std::string(kStagingPrefix) + id)
                                   : options.stagingDir;
   PartSink sink(store, id, options.partBytes);
-  Result<Manifest> result =
-      writeBackup(dataDir, stagingDir, id, store, keyring, options, clock, progress, sink);
+  auto run = [&] {
+    return writeBackup(dataDir, stagingDir, id, store, keyring, options, clock, progress, sink);
+  };
+  std::optional<Result<Manifest>> outcome;
+  if (options.background) {
+    // A thread of its own: an unprivileged thread cannot raise its priority back, and the
+    // caller's thread (a server's scheduler, the CLI's main) must keep its own.
+    std::thread worker([&] {
+      // Inherited by the threads it starts from now on (zstd's worker, the snapshot's copiers).
+      lowerThreadPriority(kBackgroundNiceness);
+      lowerIoPriority();
+      outcome.emplace(run());
+    });
+    worker.join();
+  } else {
+    outcome.emplace(run());
+  }
+  Result<Manifest> result = std::move(*outcome);
   std::error_code ec;
   fs::remove_all(stagingDir, ec);
   if (!result.ok()) {

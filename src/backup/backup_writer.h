@@ -17,6 +17,9 @@ namespace pharos::backup {
 
 inline constexpr uint64_t kDefaultPartBytes = 64ull << 20;
 inline constexpr uint64_t kMinPartBytes = 4096;
+// A background backup's CPU niceness: below log processing (10), so under load the server's
+// ingest and processing go first and the backup takes what is left.
+inline constexpr int kBackgroundNiceness = 19;
 
 struct BackupOptions {
   std::optional<std::filesystem::path> configFile;  // taken as "config/<name>"
@@ -28,6 +31,10 @@ struct BackupOptions {
   // never itself backed up). Removed afterwards either way.
   std::filesystem::path stagingDir;
   Clock* clock = nullptr;  // nullptr: the system clock
+  // Background work: the backup runs on a thread of its own at a lower CPU priority (nice 19)
+  // and in the idle I/O class, so a server sharing the machine keeps more of its ingest rate
+  // (issue 10). For the CLI and scheduled backups; off when a backup is timed alone.
+  bool background = false;
 };
 
 // Takes a backup of `dataDir` into `store` under "backups/<ID>/":

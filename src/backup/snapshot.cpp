@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <mutex>
+#include <optional>
 #include <system_error>
 #include <thread>
 
@@ -72,6 +74,11 @@ Status backupDatabase(const fs::path& source, const fs::path& target) {
   rc =
       sqlite3_open_v2(target.c_str(), &dst.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   if (rc != SQLITE_OK) return sqliteError(dst.db, rc, target.string());
+  // The staged copy is scratch (removed after the backup, never trusted after a crash): no
+  // journal and no fsync for it, so writing it costs only the copy.
+  rc = sqlite3_exec(dst.db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF", nullptr, nullptr,
+                    nullptr);
+  if (rc != SQLITE_OK) return sqliteError(dst.db, rc, target.string());
   sqlite3_backup* backup = sqlite3_backup_init(dst.db, "main", src.db, "main");
   if (backup == nullptr) return sqliteError(dst.db, sqlite3_errcode(dst.db), source.string());
   // One step over all pages: a single read transaction, so the copy is one committed state.
@@ -100,21 +107,27 @@ Status backupDatabase(const fs::path& source, const fs::path& target) {
   return okStatus();
 }
 
-// Copies `source` into `target` up to the end it has when read.
-Status copyPlainFile(const fs::path& source, const fs::path& target) {
+// Copies `source` into `target` up to the end it has when read, and describes the copy: the
+// bytes are hashed on their way through, so the copy is not read again.
+Result<SnapshotFile> copyPlainFile(const fs::path& source, const fs::path& target,
+                                   std::string relative) {
   PHAROS_ASSIGN_OR_RETURN(FileDescriptor in, openFile(source.c_str(), O_RDONLY, 0, "snapshot"));
   PHAROS_ASSIGN_OR_RETURN(FileDescriptor out,
                           openFile(target.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600, "snapshot"));
   std::string buffer(kCopyBufferBytes, '\0');
+  Blake2b hash;
   uint64_t offset = 0;
   for (;;) {
     PHAROS_ASSIGN_OR_RETURN(
         size_t n, readAt(in.get(), buffer.data(), buffer.size(), offset, source.string()));
     if (n == 0) break;
-    PHAROS_TRY(writeAll(out.get(), {std::string_view(buffer.data(), n)}, target.string()));
+    const std::string_view bytes(buffer.data(), n);
+    PHAROS_TRY(writeAll(out.get(), {bytes}, target.string()));
+    hash.update(bytes);
     offset += n;
   }
-  return out.close(target.string());
+  PHAROS_TRY(out.close(target.string()));
+  return SnapshotFile{std::move(relative), offset, hash.finalHex(), false};
 }
 
 Result<SnapshotFile> describe(const fs::path& staged, std::string relative, bool database) {
@@ -132,21 +145,66 @@ Result<SnapshotFile> describe(const fs::path& staged, std::string relative, bool
   return SnapshotFile{std::move(relative), offset, hash.finalHex(), database};
 }
 
-Status take(const fs::path& source, const fs::path& stagingDir, const std::string& relative,
-            std::vector<SnapshotFile>& out) {
+Result<SnapshotFile> take(const fs::path& source, const fs::path& stagingDir,
+                          const std::string& relative) {
   const fs::path target = stagingDir / relative;
-  std::error_code ec;
-  fs::create_directories(target.parent_path(), ec);
-  if (ec) return ioError(ec.value(), "mkdir " + target.parent_path().string(), "snapshot");
   PHAROS_ASSIGN_OR_RETURN(bool database, isSqliteDatabase(source));
-  if (database) {
-    PHAROS_TRY(backupDatabase(source, target));
-  } else {
-    PHAROS_TRY(copyPlainFile(source, target));
+  if (!database) return copyPlainFile(source, target, relative);
+  PHAROS_TRY(backupDatabase(source, target));
+  return describe(target, relative, database);
+}
+
+struct CopyJob {
+  fs::path source;
+  std::string relative;
+  uint64_t size = 0;      // when listed: the largest go first, so the workers end together
+  bool required = false;  // the config file: its absence is an error, not a deleted segment
+};
+
+// Takes every job into `stagingDir` on `workers` threads (the calling one included): the
+// copies and their checksums are most of a snapshot's time and independent of each other.
+// The first error stops the others at their next file.
+Result<std::vector<SnapshotFile>> copyAll(std::vector<CopyJob> jobs, const fs::path& stagingDir,
+                                          int workers) {
+  std::stable_sort(jobs.begin(), jobs.end(),
+                   [](const CopyJob& a, const CopyJob& b) { return a.size > b.size; });
+  // Directories first, on one thread: concurrent create_directories of one parent race.
+  for (const CopyJob& job : jobs) {
+    const fs::path parent = (stagingDir / job.relative).parent_path();
+    std::error_code ec;
+    fs::create_directories(parent, ec);
+    if (ec) return ioError(ec.value(), "mkdir " + parent.string(), "snapshot");
   }
-  PHAROS_ASSIGN_OR_RETURN(SnapshotFile file, describe(target, relative, database));
-  out.push_back(std::move(file));
-  return okStatus();
+  std::mutex mutex;
+  size_t next = 0;
+  std::optional<Error> failure;
+  std::vector<SnapshotFile> files;
+  auto work = [&] {
+    for (;;) {
+      size_t i = 0;
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (failure || next == jobs.size()) return;
+        i = next++;
+      }
+      Result<SnapshotFile> taken = take(jobs[i].source, stagingDir, jobs[i].relative);
+      std::lock_guard<std::mutex> lock(mutex);
+      if (taken.ok()) {
+        files.push_back(std::move(taken).value());
+      } else if (jobs[i].required || taken.error().code != ErrorCode::kNotFound) {
+        if (!failure) failure = taken.error();
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  const size_t extra = std::min<size_t>(static_cast<size_t>(workers - 1), jobs.size());
+  for (size_t t = 0; t < extra; ++t)
+    threads.emplace_back(work);
+  work();
+  for (std::thread& t : threads)
+    t.join();
+  if (failure) return *failure;
+  return files;
 }
 
 }  // namespace
@@ -165,7 +223,7 @@ Result<std::vector<SnapshotFile>> takeSnapshot(const fs::path& dataDir, const fs
     return makeError(ErrorCode::kAlreadyExists, "staging directory already exists",
                      stagingDir.string());
   }
-  std::vector<SnapshotFile> files;
+  std::vector<CopyJob> jobs;
   fs::recursive_directory_iterator it(dataDir, ec);
   if (ec) return ioError(ec.value(), "list " + dataDir.string(), "snapshot");
   for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
@@ -178,16 +236,17 @@ Result<std::vector<SnapshotFile>> takeSnapshot(const fs::path& dataDir, const fs
     }
     if (!it->is_regular_file(ec) || it->is_symlink(ec)) continue;
     if (isSqliteCompanion(path)) continue;
-    // A file deleted between listing and copying (a compacted segment) is simply not taken.
-    if (!fs::exists(path, ec)) continue;
-    Status taken = take(path, stagingDir, relative.generic_string(), files);
-    if (!taken.ok() && taken.error().code == ErrorCode::kNotFound) continue;
-    PHAROS_TRY(taken);
+    const uint64_t size = it->file_size(ec);
+    // A file deleted since it was listed (a compacted segment) is simply not taken.
+    if (ec) continue;
+    jobs.push_back({path, relative.generic_string(), size, false});
   }
   if (options.configFile) {
     const std::string relative = "config/" + options.configFile->filename().string();
-    PHAROS_TRY(take(*options.configFile, stagingDir, relative, files));
+    jobs.push_back({*options.configFile, relative, 0, true});
   }
+  PHAROS_ASSIGN_OR_RETURN(std::vector<SnapshotFile> files,
+                          copyAll(std::move(jobs), stagingDir, std::max(1, options.workers)));
   std::sort(files.begin(), files.end(),
             [](const SnapshotFile& a, const SnapshotFile& b) { return a.path < b.path; });
   return files;

@@ -22,6 +22,9 @@ struct SnapshotFile {
 
 struct SnapshotOptions {
   std::optional<std::filesystem::path> configFile;
+  // Threads that copy files (largest first) at once; a snapshot is mostly copying and
+  // checksumming, which a second core halves.
+  int workers = 2;
 };
 
 // Top-level names of the data directory a snapshot never takes: `objects/` holds the backups
@@ -39,7 +42,7 @@ inline constexpr const char* kDevMasterKeyName = "master.key";
 //    they held.
 //  - any other file (metrics-wal segments, log segments) is copied byte for byte up to the end
 //    it had when read; those formats already cut a torn tail when opened.
-// Returns the files taken, sorted by path.
+// Files are copied `workers` at a time. Returns the files taken, sorted by path.
 Result<std::vector<SnapshotFile>> takeSnapshot(const std::filesystem::path& dataDir,
                                                const std::filesystem::path& stagingDir,
                                                const SnapshotOptions& options = {});

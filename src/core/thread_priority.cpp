@@ -6,18 +6,17 @@
 
 namespace pharos {
 
-void lowerThreadPriority() {
-  (void)setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10);
+void lowerThreadPriority(int niceness) {
+  (void)setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), niceness);
 }
 
 void lowerIoPriority() {
   // glibc has no wrapper for ioprio_set; the constants are the kernel's (linux/ioprio.h).
   constexpr int kWhoProcess = 1;  // IOPRIO_WHO_PROCESS: a thread id is a process id here
-  constexpr int kClassBestEffort = 2;
+  constexpr int kClassIdle = 3;
   constexpr int kClassShift = 13;
-  constexpr int kLowestLevel = 7;
   (void)::syscall(SYS_ioprio_set, kWhoProcess, static_cast<int>(::gettid()),
-                  (kClassBestEffort << kClassShift) | kLowestLevel);
+                  kClassIdle << kClassShift);
 }
 
 }  // namespace pharos

@@ -26,10 +26,13 @@ logging::Logger& log() {
   return logger;
 }
 
-std::string archiveKey(std::uint64_t begin) {
+// archive/logs/<begin, 20 digits>.zst, and .zst.sealed when the object is an envelope
+// (crypto.encrypt_archive): the name says whether a reader needs the keyring.
+std::string archiveKey(std::uint64_t begin, bool sealed) {
   std::string digits = std::to_string(begin);
   return std::string(kArchivePrefix) +
-         std::string(20 - std::min<std::size_t>(20, digits.size()), '0') + digits + ".zst";
+         std::string(20 - std::min<std::size_t>(20, digits.size()), '0') + digits +
+         (sealed ? ".zst.sealed" : ".zst");
 }
 
 std::int64_t nowNs(const Clock& clock) {
@@ -41,8 +44,13 @@ std::int64_t nowNs(const Clock& clock) {
 
 LogPipeline::LogPipeline(const config::LogsConfig& config, bus::Bus& bus,
                          objects::ObjectStore& objects, metrics::MetricsStore* metrics,
-                         const Clock& clock)
-    : config_(config), bus_(bus), objects_(objects), metrics_(metrics), clock_(clock) {}
+                         const Clock& clock, ArchiveSeal sealArchive)
+    : config_(config),
+      bus_(bus),
+      objects_(objects),
+      metrics_(metrics),
+      clock_(clock),
+      sealArchive_(std::move(sealArchive)) {}
 
 LogPipeline::~LogPipeline() {
   stop();
@@ -52,8 +60,10 @@ Result<std::unique_ptr<LogPipeline>> LogPipeline::open(const std::string& dir,
                                                        const config::LogsConfig& config,
                                                        bus::Bus& bus, objects::ObjectStore& objects,
                                                        metrics::MetricsStore* metrics,
-                                                       const Clock& clock) {
-  std::unique_ptr<LogPipeline> p(new LogPipeline(config, bus, objects, metrics, clock));
+                                                       const Clock& clock,
+                                                       ArchiveSeal sealArchive) {
+  std::unique_ptr<LogPipeline> p(
+      new LogPipeline(config, bus, objects, metrics, clock, std::move(sealArchive)));
   PHAROS_ASSIGN_OR_RETURN(
       p->log_, IngestLog::open(dir + "/ingest",
                                {.segmentBytes = static_cast<std::uint64_t>(config.segmentBytes)}));
@@ -66,7 +76,7 @@ Result<std::unique_ptr<LogPipeline>> LogPipeline::open(const std::string& dir,
   LogIndexOptions indexOptions;
   indexOptions.indexedAttributes = config.indexedAttributes;
   PHAROS_ASSIGN_OR_RETURN(p->index_, LogIndex::open(dir + "/index.db", indexOptions));
-  p->indexWriter_ = std::make_unique<TaskThread>(lowerThreadPriority);
+  p->indexWriter_ = std::make_unique<TaskThread>([] { lowerThreadPriority(); });
   PHAROS_ASSIGN_OR_RETURN(auto state, p->index_->state(kMinerStateKey));
   if (state) {
     auto miner = TemplateMiner::restore(*state, MinerOptions{});
@@ -318,8 +328,11 @@ bool LogPipeline::waitProcessed(Millis timeout) {
 
 Status LogPipeline::archiveSealed() {
   for (const auto& seg : log_->sealedSegments()) {
-    std::string key = archiveKey(seg.begin);
-    if (!objects_.stat(key).ok()) {
+    bool seal = static_cast<bool>(sealArchive_);
+    std::string key = archiveKey(seg.begin, seal);
+    // Archived under either name: the switch may have changed since (a restart), and a
+    // segment is archived once.
+    if (!objects_.stat(key).ok() && !objects_.stat(archiveKey(seg.begin, !seal)).ok()) {
       auto chunk = log_->read(seg.begin, static_cast<std::size_t>(seg.end - seg.begin));
       if (!chunk.ok()) return chunk.error();
       // The segment file as written (every record with its framing), compressed whole.
@@ -330,9 +343,14 @@ Status LogPipeline::archiveSealed() {
         return makeError(ErrorCode::kInternal, std::string("zstd: ") + ZSTD_getErrorName(n));
       }
       compressed.resize(n);
+      if (seal) {
+        auto sealed = sealArchive_(compressed);
+        if (!sealed.ok()) return std::move(sealed).error().withContext(key);
+        compressed = std::move(*sealed);
+      }
       PHAROS_TRY(objects_.put(key, compressed));
       archivedSegments_.fetch_add(1, std::memory_order_relaxed);
-      archivedBytes_.fetch_add(n, std::memory_order_relaxed);
+      archivedBytes_.fetch_add(compressed.size(), std::memory_order_relaxed);
       archivedInputBytes_.fetch_add(chunk->bytes.size(), std::memory_order_relaxed);
     }
     if (processed_ >= seg.end) PHAROS_TRY(log_->removeSegment(seg.begin));

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <span>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "bus/bus.h"
@@ -44,12 +45,19 @@ class LogPipeline {
  public:
   static constexpr char kQueue[] = "logs.batch";
 
-  // `metrics` may be null (no derived metrics), e.g. in tests.
+  // Encrypts one compressed archive object (the server's keyring, `archive` purpose). A
+  // function rather than the keyring, so that logs does not depend on crypto.
+  using ArchiveSeal = std::function<Result<std::string>(std::string_view compressed)>;
+
+  // `metrics` may be null (no derived metrics), e.g. in tests. With `sealArchive`, archive
+  // objects are sealed by it after compression and named `<begin>.zst.sealed` instead of
+  // `<begin>.zst`, so a reader knows which need the keyring.
   static Result<std::unique_ptr<LogPipeline>> open(const std::string& dir,
                                                    const config::LogsConfig& config, bus::Bus& bus,
                                                    objects::ObjectStore& objects,
                                                    metrics::MetricsStore* metrics,
-                                                   const Clock& clock);
+                                                   const Clock& clock,
+                                                   ArchiveSeal sealArchive = {});
   ~LogPipeline();
 
   // Sees each parsed and mined chunk of records, for consumers such as the analysis
@@ -90,7 +98,7 @@ class LogPipeline {
 
  private:
   LogPipeline(const config::LogsConfig& config, bus::Bus& bus, objects::ObjectStore& objects,
-              metrics::MetricsStore* metrics, const Clock& clock);
+              metrics::MetricsStore* metrics, const Clock& clock, ArchiveSeal sealArchive);
   void publishLoop();
   void processLoop();
   struct ParsedChunk;
@@ -103,6 +111,7 @@ class LogPipeline {
   objects::ObjectStore& objects_;
   metrics::MetricsStore* metrics_;
   const Clock& clock_;
+  ArchiveSeal sealArchive_;  // empty: archive objects are stored compressed only
   std::unique_ptr<IngestLog> log_;
   std::unique_ptr<LogIndex> index_;
   // Writes chunk N to the index while the processor parses chunk N+1 (see processUpTo).

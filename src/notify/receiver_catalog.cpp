@@ -9,9 +9,7 @@
 namespace pharos::notify {
 namespace {
 
-std::string specText(const ReceiverSpec& spec) {
-  return receiverToJson(spec, /*withSecrets=*/true).dump();
-}
+constexpr crypto::Purpose kPurpose = crypto::Purpose::kSecrets;
 
 }  // namespace
 
@@ -20,11 +18,19 @@ std::string_view receiverOwnerName(ReceiverOwner owner) {
 }
 
 Result<std::unique_ptr<ReceiverCatalog>> ReceiverCatalog::open(store::Store& store,
+                                                               crypto::Keyring& keyring,
                                                                const Clock& clock) {
   PHAROS_TRY(store.migrate(migrations()));
-  std::unique_ptr<ReceiverCatalog> catalog(new ReceiverCatalog(store, clock));
+  std::unique_ptr<ReceiverCatalog> catalog(new ReceiverCatalog(store, keyring, clock));
   PHAROS_TRY(catalog->load());
   return catalog;
+}
+
+Result<store::Blob> ReceiverCatalog::sealedSpec(const ReceiverSpec& spec) {
+  PHAROS_ASSIGN_OR_RETURN(
+      std::string sealed,
+      keyring_.seal(kPurpose, receiverToJson(spec, /*withSecrets=*/true).dump()));
+  return store::Blob{std::move(sealed)};
 }
 
 Status ReceiverCatalog::load() {
@@ -32,7 +38,30 @@ Status ReceiverCatalog::load() {
                           store_.query("SELECT name, spec FROM notify_receivers ORDER BY name"));
   std::lock_guard lock(mutex_);
   for (const store::Row& r : rows) {
-    nlohmann::json j = nlohmann::json::parse(r.text(1), nullptr, false);
+    const std::string& rowName = r.text(0);
+    std::string text;
+    if (const auto* sealed = std::get_if<store::Blob>(&r.at(1))) {
+      auto opened = keyring_.open(kPurpose, sealed->bytes);
+      if (!opened.ok()) {
+        Error e = std::move(opened).error();
+        return makeError(e.code,
+                         fmt::format("stored receiver '{}' does not open with the secrets key "
+                                     "(another master key or keyring, or a damaged row): {}",
+                                     rowName, e.message),
+                         "notify_receivers");
+      }
+      text = std::move(*opened);
+    } else {
+      // Written in the clear by a release before receivers were sealed: sealed now, bytes as
+      // they are (even a row this release cannot parse), so no plaintext secret stays behind.
+      text = r.text(1);
+      PHAROS_ASSIGN_OR_RETURN(std::string sealedText, keyring_.seal(kPurpose, text));
+      PHAROS_TRY(store_.execute("UPDATE notify_receivers SET spec = $2 WHERE name = $1",
+                                {rowName, store::Blob{std::move(sealedText)}}));
+      logging::Logger("notify").info("sealed a stored receiver written in the clear",
+                                     {{"receiver", rowName}});
+    }
+    nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
     auto parsed = parseReceiverSpec(config::nodeFromJson(j));
     if (auto* spec = std::get_if<ReceiverSpec>(&parsed)) {
       std::string name = spec->name;  // before the move: `=` evaluates its right side first
@@ -42,7 +71,7 @@ Status ReceiverCatalog::load() {
       const auto& problems = std::get<std::vector<config::FieldProblem>>(parsed);
       logging::Logger("notify").warn(
           "stored receiver does not parse",
-          {{"receiver", r.text(0)},
+          {{"receiver", rowName},
            {"problem", problems.empty() ? std::string() : problems.front().message}});
     }
   }
@@ -95,11 +124,12 @@ Status ReceiverCatalog::create(ReceiverSpec spec) {
     return makeError(ErrorCode::kAlreadyExists,
                      fmt::format("a receiver named '{}' exists", spec.name));
   }
+  PHAROS_ASSIGN_OR_RETURN(store::Blob sealed, sealedSpec(spec));
   int64_t now = toUnixMillis(clock_.now());
   PHAROS_TRY(store_.execute(
       "INSERT INTO notify_receivers (name, spec, created_at_ms, updated_at_ms) VALUES ($1, $2, "
       "$3, $3)",
-      {spec.name, specText(spec), now}));
+      {spec.name, std::move(sealed), now}));
   std::string name = spec.name;
   api_[name] = std::make_shared<const ReceiverSpec>(std::move(spec));
   return okStatus();
@@ -114,10 +144,11 @@ Status ReceiverCatalog::replace(ReceiverSpec spec) {
   if (!api_.contains(spec.name)) {
     return makeError(ErrorCode::kNotFound, fmt::format("no receiver named '{}'", spec.name));
   }
+  PHAROS_ASSIGN_OR_RETURN(store::Blob sealed, sealedSpec(spec));
   PHAROS_TRY(
       store_.execute("UPDATE notify_receivers SET spec = $2, updated_at_ms = $3 WHERE "
                      "name = $1",
-                     {spec.name, specText(spec), toUnixMillis(clock_.now())}));
+                     {spec.name, std::move(sealed), toUnixMillis(clock_.now())}));
   std::string name = spec.name;
   api_[name] = std::make_shared<const ReceiverSpec>(std::move(spec));
   return okStatus();

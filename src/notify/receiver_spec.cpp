@@ -397,6 +397,43 @@ nlohmann::json receiverToJson(const ReceiverSpec& s, bool withSecrets) {
   return j;
 }
 
+KeptSecrets keepRedactedSecrets(nlohmann::json body, const ReceiverSpec& stored) {
+  using nlohmann::json;
+  KeptSecrets out;
+  auto redacted = [](const json& v) {
+    return v.is_string() && v.get_ref<const std::string&>() == Secret::kRedacted;
+  };
+  auto type = body.is_object() ? body.find("type") : body.end();
+  bool sameType = body.is_object() && type != body.end() && type->is_string() &&
+                  type->get<std::string>() == receiverTypeName(stored.type);
+  // Where the stored definition shows "[redacted]", its value is a secret: that one is kept.
+  json shown = sameType ? receiverToJson(stored) : json::object();
+  json full = sameType ? receiverToJson(stored, /*withSecrets=*/true) : json::object();
+  auto keep = [&](json& value, const json& shownFields, const json& fullFields,
+                  const std::string& key, std::string field) {
+    if (!redacted(value)) return;
+    if (shownFields.contains(key) && redacted(shownFields[key])) {
+      value = fullFields[key];
+    } else {
+      out.unresolved.push_back(std::move(field));
+    }
+  };
+  if (body.is_object()) {
+    for (auto& [key, value] : body.items()) {
+      if (key == "headers" && value.is_object()) {
+        json shownHeaders = shown.value("headers", json::object());
+        json fullHeaders = full.value("headers", json::object());
+        for (auto& [name, header] : value.items())
+          keep(header, shownHeaders, fullHeaders, name, "headers." + name);
+      } else {
+        keep(value, shown, full, key, key);
+      }
+    }
+  }
+  out.body = std::move(body);
+  return out;
+}
+
 std::vector<std::string> secretValues(const ReceiverSpec& s) {
   std::vector<std::string> out;
   for (const Secret* v : {&s.bearerToken, &s.routingKey, &s.apiKey, &s.botToken, &s.password})

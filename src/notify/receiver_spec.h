@@ -93,6 +93,20 @@ ParsedReceiver parseReceiverSpec(const config::Node& node, std::string_view path
 // `withSecrets` (for storing it), so the API never shows them.
 nlohmann::json receiverToJson(const ReceiverSpec& spec, bool withSecrets = false);
 
+// A replacement body (PUT) with its secrets as a GET shows them, "[redacted]", made whole:
+// each field that is a secret of `stored` (a password, token or key, a secret URL, a
+// credential header) and is "[redacted]" in `body` takes the stored value, so a client can
+// GET a receiver, change one field and PUT it back without resending credentials (the API
+// never returns them). Only when `body` keeps the stored type: a secret is never carried over
+// to another kind of receiver. `unresolved` names the fields still "[redacted]" afterwards
+// (no stored secret to keep): the caller refuses them rather than store the placeholder as a
+// credential.
+struct KeptSecrets {
+  nlohmann::json body;
+  std::vector<std::string> unresolved;  // "password", "headers.X-Api-Key", ...
+};
+KeptSecrets keepRedactedSecrets(nlohmann::json body, const ReceiverSpec& stored);
+
 // The strings of `spec` that must never appear in a log line or an attempt's error (the
 // secret URL, the bot token, ...), for redactSecrets.
 std::vector<std::string> secretValues(const ReceiverSpec& spec);

@@ -12,7 +12,9 @@ const store::MigrationSet& migrations() {
         {
             store::Table{"notify_receivers",
                          {{"name", ColumnType::kText, false},
-                          {"spec", ColumnType::kText, false},  // JSON with its secrets
+                          // The JSON with its secrets; since migration 2 a sealed envelope
+                          // (see there).
+                          {"spec", ColumnType::kText, false},
                           {"created_at_ms", ColumnType::kInteger, false},
                           {"updated_at_ms", ColumnType::kInteger, false}},
                          {"name"},
@@ -53,7 +55,14 @@ const store::MigrationSet& migrations() {
                          {"receiver", "idempotency_key"},
                          {{"notify_delivered_by_at", {"delivered_at_ms"}}}},
         },
-        {}}}};
+        {}},
+       // Receiver specs are stored sealed with the keyring's `secrets` data key (an envelope,
+       // bound as a BLOB) instead of JSON text; ReceiverCatalog seals the rows an older
+       // release wrote when it loads them. Nothing to run here: SQLite keeps a BLOB value as
+       // it is in a column declared TEXT, and the store has no other backend yet (PostgreSQL
+       // will need `spec` as bytea). The version is recorded so that an older binary, which
+       // would read the envelope as text, refuses this database instead.
+       {2, "notify_receivers.spec holds the spec sealed with the secrets key", {}, {}}}};
   return set;
 }
 

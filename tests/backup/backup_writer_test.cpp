@@ -1,8 +1,12 @@
 #include "backup/backup_writer.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <thread>
 
 #include "backup/snapshot.h"
@@ -117,6 +121,67 @@ TEST_F(RoundTripTest, ProgressIsMonotoneAndReachesTotal) {
     EXPECT_LE(calls[i].first, calls[i].second);
   }
   EXPECT_EQ(calls.back().first, manifest->rawBytes);
+}
+
+int threadNice() {
+  errno = 0;
+  return getpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)));
+}
+
+// The progress callback runs on the thread doing the backup: in the background it is another
+// thread than the caller's, at nice 10 or lower priority, and the caller's own stays as it was.
+TEST_F(RoundTripTest, BackgroundBackupRunsOnALowerPriorityThreadAndRestores) {
+  populate();
+  const int callerNice = threadNice();
+  const auto caller = std::this_thread::get_id();
+  std::vector<int> nices;
+  std::vector<bool> onCaller;
+  BackupOptions options;
+  options.background = true;
+  auto manifest = backup(options, [&](uint64_t, uint64_t) {
+    nices.push_back(threadNice());
+    onCaller.push_back(std::this_thread::get_id() == caller);
+  });
+  ASSERT_TRUE(manifest.ok()) << manifest.error().toString();
+  ASSERT_FALSE(nices.empty());
+  for (size_t i = 0; i < nices.size(); ++i) {
+    EXPECT_GE(nices[i], std::max(callerNice, 10));
+    EXPECT_FALSE(onCaller[i]);
+  }
+  EXPECT_EQ(threadNice(), callerNice);
+
+  BackupCatalog catalog(*objects, *keyring);
+  const fs::path target = tmp.path() / "restored";
+  Status restored = catalog.restore(manifest->id, target);
+  ASSERT_TRUE(restored.ok()) << restored.error().toString();
+  TestDb original(dataDir / "pharos.db");
+  TestDb copy(target / "pharos.db");
+  EXPECT_EQ(copy.dump(), original.dump());
+}
+
+TEST_F(RoundTripTest, ForegroundBackupRunsOnTheCallersThread) {
+  populate();
+  const auto caller = std::this_thread::get_id();
+  size_t elsewhere = 0;
+  auto manifest = backup({}, [&](uint64_t, uint64_t) {
+    if (std::this_thread::get_id() != caller) ++elsewhere;
+  });
+  ASSERT_TRUE(manifest.ok()) << manifest.error().toString();
+  EXPECT_EQ(elsewhere, 0u);
+}
+
+// Files are copied two at a time: a missing config file still fails the whole backup (it is
+// not a segment deleted meanwhile), and leaves no staging directory behind.
+TEST_F(RoundTripTest, MissingConfigFileFailsTheBackup) {
+  populate();
+  BackupOptions options;
+  options.configFile = tmp.path() / "absent.yaml";
+  auto manifest = backup(options);
+  ASSERT_FALSE(manifest.ok());
+  EXPECT_EQ(manifest.error().code, ErrorCode::kNotFound);
+  for (const auto& entry : fs::directory_iterator(dataDir)) {
+    EXPECT_NE(entry.path().filename().string().rfind(kStagingPrefix, 0), 0u) << entry.path();
+  }
 }
 
 // Rows go in transactions of 10, each also bumping a counter: a consistent copy has a multiple

@@ -64,6 +64,21 @@ backup:
   EXPECT_EQ(out.config.backup.partSize, int64_t{8} << 20);
 }
 
+TEST(ConfigBackupTest, ArchiveEncryptionIsOnInProdOnly) {
+  EXPECT_FALSE(defaultsFor(Environment::kDev).crypto.encryptArchive);
+  EXPECT_FALSE(defaultsFor(Environment::kStaging).crypto.encryptArchive);
+  EXPECT_TRUE(defaultsFor(Environment::kProd).crypto.encryptArchive);
+
+  LoadOutcome on = load("crypto:\n  encrypt_archive: true\n");
+  ASSERT_TRUE(on.ok()) << allErrors(on);
+  EXPECT_TRUE(on.config.crypto.encryptArchive);
+  LoadOutcome off = load("env: prod\ncrypto:\n  encrypt_archive: false\n");
+  EXPECT_FALSE(off.config.crypto.encryptArchive);
+  LoadOutcome bad = load("crypto:\n  encrypt_archive: maybe\n");
+  ASSERT_EQ(bad.diagnostics.size(), 1u) << allErrors(bad);
+  EXPECT_EQ(bad.diagnostics[0].line, 2);
+}
+
 TEST(ConfigBackupTest, PartSizeTakesPlainBytes) {
   LoadOutcome out = load("backup:\n  part_size: 1048576\n");
   ASSERT_TRUE(out.ok()) << allErrors(out);

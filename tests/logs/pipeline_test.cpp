@@ -8,10 +8,15 @@
 #include <span>
 #include <thread>
 
+#include <zstd.h>
+
 #include "bus/embedded/embedded_bus.h"
+#include "crypto/keyring.h"
+#include "crypto/master_key.h"
 #include "fakes/temp_dir.h"
 #include "logs/template_miner.h"
 #include "objects/local/local_object_store.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace pharos::logs {
 namespace {
@@ -126,6 +131,102 @@ TEST_F(PipelineTest, SealedSegmentsAreArchivedAndThenRemoved) {
     archived = *list;
   }
   EXPECT_FALSE(archived.empty());
+}
+
+// The zstd frame `compressed` decompressed, or "" if it is not one.
+std::string unzstd(const std::string& compressed) {
+  unsigned long long size = ZSTD_getFrameContentSize(compressed.data(), compressed.size());
+  if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN) return {};
+  std::string out(size, '\0');
+  std::size_t n = ZSTD_decompress(out.data(), out.size(), compressed.data(), compressed.size());
+  if (ZSTD_isError(n)) return {};
+  out.resize(n);
+  return out;
+}
+
+class ArchiveSealTest : public PipelineTest {
+ protected:
+  // Archives 30,000 lines in 1 MiB segments; the objects under archive/logs/ with their bytes,
+  // once there are some or after `polls` tenths of a second (maintenance runs every 2 s).
+  std::map<std::string, std::string> archive(LogPipeline::ArchiveSeal seal, int polls = 100) {
+    config::LogsConfig config;
+    config.segmentBytes = 1 << 20;
+    auto p = LogPipeline::open(dir_.file("logs"), config, *bus_, *objects_, nullptr, clock_,
+                               std::move(seal));
+    EXPECT_TRUE(p.ok()) << p.error().toString();
+    if (!p.ok()) return {};
+    (*p)->start();
+    for (int i = 0; i < 30; ++i)
+      EXPECT_TRUE(ingestLines(**p, "archive me please with some padding text", 1000).ok());
+    EXPECT_TRUE((*p)->waitProcessed(Millis(20'000)));
+    std::map<std::string, std::string> out;
+    for (int i = 0; i < polls && out.empty(); ++i) {
+      std::this_thread::sleep_for(Millis(100));
+      auto list = objects_->list("archive/logs/");
+      EXPECT_TRUE(list.ok());
+      if (!list.ok()) break;
+      for (const auto& info : *list) {
+        auto bytes = objects_->get(info.key);
+        EXPECT_TRUE(bytes.ok()) << info.key;
+        if (bytes.ok()) out[info.key] = std::move(*bytes);
+      }
+    }
+    (*p)->stop();
+    return out;
+  }
+
+  crypto::KeyringPtr keyring() {
+    if (!store_) store_ = std::move(store::SqliteStore::open(dir_.file("pharos.db"))).value();
+    auto keyring = crypto::Keyring::open(*store_, crypto::MasterKey::generate().value());
+    EXPECT_TRUE(keyring.ok()) << keyring.error().toString();
+    return std::move(keyring).value();
+  }
+
+  std::unique_ptr<store::Store> store_;
+};
+
+TEST_F(ArchiveSealTest, SealedObjectsAreArchiveEnvelopesOfTheZstdSegment) {
+  crypto::KeyringPtr keys = keyring();
+  auto objects = archive([&](std::string_view compressed) {
+    return keys->seal(crypto::Purpose::kArchive, compressed);
+  });
+  ASSERT_FALSE(objects.empty());
+  for (const auto& [key, bytes] : objects) {
+    EXPECT_TRUE(key.ends_with(".zst.sealed")) << key;
+    EXPECT_EQ(bytes.find("archive me please"), std::string::npos) << key << " holds plaintext";
+    EXPECT_TRUE(unzstd(bytes).empty()) << key << " is a zstd frame, not an envelope";
+    auto opened = keys->open(crypto::Purpose::kArchive, bytes);
+    ASSERT_TRUE(opened.ok()) << key << ": " << opened.error().toString();
+    // The envelope holds the segment's zstd frame: the ingested lines, framed as written.
+    std::string segment = unzstd(*opened);
+    EXPECT_NE(segment.find("archive me please with some padding text line 999"), std::string::npos)
+        << key;
+    // Bound to its purpose: the secrets key does not open it.
+    EXPECT_FALSE(keys->open(crypto::Purpose::kSecrets, bytes).ok());
+  }
+}
+
+TEST_F(ArchiveSealTest, WithoutASealObjectsAreZstdAsBefore) {
+  auto objects = archive({});
+  ASSERT_FALSE(objects.empty());
+  for (const auto& [key, bytes] : objects) {
+    EXPECT_TRUE(key.ends_with(".zst")) << key;
+    EXPECT_NE(unzstd(bytes).find("archive me please with some padding text line 999"),
+              std::string::npos)
+        << key;
+  }
+}
+
+TEST_F(ArchiveSealTest, AFailedSealStoresNothing) {
+  int calls = 0;
+  auto objects = archive(
+      [&](std::string_view) -> Result<std::string> {
+        ++calls;
+        return makeError(ErrorCode::kUnavailable, "no keyring");
+      },
+      /*polls=*/30);
+  EXPECT_GT(calls, 0);  // it was tried, and nothing unsealed was stored instead
+  EXPECT_TRUE(objects.empty());
 }
 
 TEST_F(PipelineTest, RecordObserverSeesEveryMinedRecordWithItsTemplateText) {

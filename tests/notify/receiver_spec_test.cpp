@@ -133,5 +133,62 @@ TEST(ReceiverSpecTest, JsonRedactsSecretsAndRoundTrips) {
   EXPECT_EQ(redactSecrets(mail, "AUTH failed for hunter2"), "AUTH failed for [redacted]");
 }
 
+TEST(ReceiverSpecTest, RedactedSecretsInAReplacementKeepTheStoredValues) {
+  ReceiverSpec stored = receiver(
+      R"({"name":"hook","type":"webhook","url":"http://127.0.0.1:9/x","bearer_token":"T1",)"
+      R"("headers":{"X-Api-Key":"K1","X-Team":"ops"}})");
+  // What a GET shows, with one field changed.
+  nlohmann::json body = receiverToJson(stored);
+  ASSERT_EQ(body["bearer_token"], "[redacted]");
+  ASSERT_EQ(body["headers"]["X-Api-Key"], "[redacted]");
+  body["url"] = "http://127.0.0.1:9/y";
+  KeptSecrets kept = keepRedactedSecrets(body, stored);
+  EXPECT_TRUE(kept.unresolved.empty());
+  EXPECT_EQ(kept.body["bearer_token"], "T1");
+  EXPECT_EQ(kept.body["headers"]["X-Api-Key"], "K1");
+  EXPECT_EQ(kept.body["headers"]["X-Team"], "ops");
+  EXPECT_EQ(kept.body["url"], "http://127.0.0.1:9/y");
+  ReceiverSpec next = std::get<ReceiverSpec>(parseReceiverSpec(config::nodeFromJson(kept.body)));
+  EXPECT_EQ(next.bearerToken.reveal(), "T1");
+
+  // A secret sent with a value replaces the stored one.
+  body["bearer_token"] = "T2";
+  EXPECT_EQ(keepRedactedSecrets(body, stored).body["bearer_token"], "T2");
+}
+
+TEST(ReceiverSpecTest, ASecretUrlAndAnEmailPasswordAreKeptToo) {
+  ReceiverSpec slack =
+      receiver(R"({"name":"chat","type":"slack","url":"https://hooks.example/T0/B0/xyz"})");
+  nlohmann::json body = receiverToJson(slack);
+  ASSERT_EQ(body["url"], "[redacted]");
+  body["channel"] = "#ops";
+  KeptSecrets kept = keepRedactedSecrets(body, slack);
+  EXPECT_TRUE(kept.unresolved.empty());
+  EXPECT_EQ(kept.body["url"], "https://hooks.example/T0/B0/xyz");
+
+  ReceiverSpec mail =
+      receiver(R"({"name":"mail","type":"email","to":["a@example.com"],"from":"p@example.com",)"
+               R"("smarthost":"127.0.0.1:25","username":"u","password":"PW"})");
+  EXPECT_EQ(keepRedactedSecrets(receiverToJson(mail), mail).body["password"], "PW");
+}
+
+TEST(ReceiverSpecTest, RedactedWithNothingToKeepIsReported) {
+  ReceiverSpec stored =
+      receiver(R"({"name":"hook","type":"webhook","url":"http://127.0.0.1:9/x"})");
+  // No stored token: the placeholder must not become the credential.
+  nlohmann::json body = receiverToJson(stored);
+  body["bearer_token"] = "[redacted]";
+  KeptSecrets kept = keepRedactedSecrets(body, stored);
+  EXPECT_EQ(kept.unresolved, std::vector<std::string>{"bearer_token"});
+
+  // Another type: the stored secret is not carried over to it.
+  ReceiverSpec pd = receiver(R"({"name":"pd","type":"pagerduty","routing_key":"RK"})");
+  nlohmann::json asOpsgenie = {{"name", "pd"}, {"type", "opsgenie"}, {"api_key", "[redacted]"}};
+  EXPECT_EQ(keepRedactedSecrets(asOpsgenie, pd).unresolved, std::vector<std::string>{"api_key"});
+  nlohmann::json sameKeyOtherType = {
+      {"name", "pd"}, {"type", "opsgenie"}, {"routing_key", "[redacted]"}};
+  EXPECT_EQ(keepRedactedSecrets(sameKeyOtherType, pd).body["routing_key"], "[redacted]");
+}
+
 }  // namespace
 }  // namespace pharos::notify

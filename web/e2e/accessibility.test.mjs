@@ -11,7 +11,7 @@ const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/
 
 const PAGES = ['#/', '#/checks', '#/checks/web-home', '#/slos', '#/slos/web-availability', '#/reports',
   '#/metrics?expr=pharos_uptime_seconds', '#/logs', '#/logs/patterns', '#/alerts', '#/silences',
-  '#/incidents', '#/findings', '#/findings?view=anomalies', '#/notifications', '#/admin'];
+  '#/incidents', '#/findings', '#/findings?view=anomalies', '#/notifications', '#/admin', '#/backups'];
 
 async function violations(page) {
   await page.evaluate(axeSource);
@@ -40,6 +40,8 @@ status_pages:
 `);
     await server.api('/api/v1/logs', { method: 'POST', body: '{"service":"web","level":"error","message":"upstream timed out after 30s"}\n', headers: { 'Content-Type': 'application/x-ndjson' } });
     await eventually(async () => (await server.api('/api/v1/checks/web-home')).state?.last_run, 15000, 'a first run');
+    const backup = await server.api('/api/v1/backups', { method: 'POST' });
+    await eventually(async () => (await server.api(`/api/v1/backups/jobs/${backup.id}`)).state === 'succeeded', 15000, 'a first backup');
     browser = await launchBrowser();
   });
   after(async () => {

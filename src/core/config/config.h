@@ -244,6 +244,9 @@ struct CryptoConfig {
   // A file of 64 hex digits, mode 0600 or stricter (the crypto module refuses a wider one).
   // Empty: the key comes from PHAROS_MASTER_KEY.
   std::string masterKeyFile;
+  // Seal each raw log archive object (archive/logs/) with the keyring's `archive` data key.
+  // Off in dev and staging, on in prod (defaultsFor).
+  bool encryptArchive = false;
 };
 
 // Backups of the data directory (see docs/CONFIG.md, "Encryption and backups"): taken by the

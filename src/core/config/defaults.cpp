@@ -64,6 +64,7 @@ Config defaultsFor(Environment env) {
   c.metrics.hourRetention = Millis((env == Environment::kProd ? 730 : 365) * kDayMs);
   c.analysis.retention = Millis((env == Environment::kProd ? 30 : 14) * kDayMs);
   if (env != Environment::kDev) c.backup.schedule = "@daily";
+  c.crypto.encryptArchive = env == Environment::kProd;
   return c;
 }
 

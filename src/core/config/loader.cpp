@@ -613,9 +613,10 @@ void readAnalysis(Walker& w, const YAML::Node& node, AnalysisConfig& a) {
 }
 
 void readCrypto(Walker& w, const YAML::Node& node, CryptoConfig& c) {
-  w.map(node, "crypto", {"master_key_file"},
-        [&](std::string_view, const YAML::Node& v, const std::string& path) {
-          w.string(v, path, c.masterKeyFile);
+  w.map(node, "crypto", {"master_key_file", "encrypt_archive"},
+        [&](std::string_view key, const YAML::Node& v, const std::string& path) {
+          if (key == "master_key_file") w.string(v, path, c.masterKeyFile);
+          if (key == "encrypt_archive") w.boolean(v, path, c.encryptArchive);
         });
 }
 

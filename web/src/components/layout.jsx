@@ -10,6 +10,7 @@ const NAV = [
   ['/alerts', 'Alerts'],
   ['/incidents', 'Incidents'],
   ['/findings', 'Findings'],
+  ['/backups', 'Backups'],
   ['/admin', 'Admin'],
 ];
 

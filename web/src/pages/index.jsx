@@ -12,6 +12,7 @@ import { Admin } from './admin.jsx';
 import { Logs } from './logs.jsx';
 import { Metrics } from './metrics.jsx';
 import { Findings } from './findings.jsx';
+import { Backups } from './backups.jsx';
 
 export const PAGES = {
   '': Overview,
@@ -26,6 +27,7 @@ export const PAGES = {
   logs: Logs,
   metrics: Metrics,
   findings: Findings,
+  backups: Backups,
 };
 
 export function NotFound({ route }) {
