@@ -74,6 +74,23 @@ std::string backupIdIn(const std::string& out) {
   return m[1];
 }
 
+// A data directory, a master key, a config naming it, and one backup taken of it.
+struct BackedUp {
+  std::string key, data, config, id;
+};
+
+BackedUp backedUp(const TempDir& dir) {
+  BackedUp b{dir.file("master.key"), dir.file("data"), "", ""};
+  makeMasterKey(b.key);
+  makeDataDir(dir);
+  b.config = configWithKey(dir, "pharos.yaml", b.key);
+  auto [code, out] = run(pharos({"backup", "create", "--config", b.config, "--data", b.data}));
+  EXPECT_EQ(code, 0) << out;
+  b.id = backupIdIn(out);
+  EXPECT_FALSE(b.id.empty()) << out;
+  return b;
+}
+
 TEST(BackupCliTest, InitMasterMakesAPrivateFileAndNeverOverwrites) {
   TempDir dir;
   std::string key = dir.file("master.key");
@@ -168,14 +185,8 @@ TEST(BackupCliTest, CreateListVerifyRestoreKeepsTheApiKeys) {
 // are all that is left.
 TEST(BackupCliTest, RestoresFromACopyWithTheMasterKeyAlone) {
   TempDir dir;
-  std::string key = dir.file("master.key");
-  makeMasterKey(key);
-  makeDataDir(dir);
-  std::string data = dir.file("data");
-  std::string config = configWithKey(dir, "pharos.yaml", key);
-  auto [code, out] = run(pharos({"backup", "create", "--config", config, "--data", data}));
-  ASSERT_EQ(code, 0) << out;
-  std::string id = backupIdIn(out);
+  auto [key, data, config, id] = backedUp(dir);
+  ASSERT_FALSE(id.empty());
   std::string blob = readFile(fs::path(data) / "blob.bin");
   std::string copy = dir.file("copy");
   fs::copy(fs::path(data) / "objects", copy, fs::copy_options::recursive);
@@ -201,15 +212,8 @@ TEST(BackupCliTest, RestoresFromACopyWithTheMasterKeyAlone) {
 
 TEST(BackupCliTest, AFlippedByteInAPartFailsVerify) {
   TempDir dir;
-  std::string key = dir.file("master.key");
-  makeMasterKey(key);
-  makeDataDir(dir);
-  std::string data = dir.file("data");
-  std::string config = configWithKey(dir, "pharos.yaml", key);
-  auto [code, out] = run(pharos({"backup", "create", "--config", config, "--data", data}));
-  ASSERT_EQ(code, 0) << out;
-  std::string id = backupIdIn(out);
-  ASSERT_FALSE(id.empty()) << out;
+  auto [key, data, config, id] = backedUp(dir);
+  ASSERT_FALSE(id.empty());
 
   fs::path part = fs::path(data) / "objects" / "backups" / id / "part-00002";
   ASSERT_TRUE(fs::exists(part)) << part;
