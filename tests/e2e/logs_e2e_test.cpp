@@ -42,20 +42,6 @@ std::string readFile(const fs::path& path) {
   return s.str();
 }
 
-std::string urlEncode(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      out += buf;
-    }
-  }
-  return out;
-}
-
 // Sends raw bytes on one connection and reads one response.
 std::optional<Response> sendRaw(uint16_t port, const std::string& bytes) {
   Client c(port);

@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <optional>
 #include <string>
@@ -154,6 +155,21 @@ class Client {
 
 // One GET on a fresh connection; std::nullopt when nothing answers.
 // `headers`: extra header lines, each ending in \r\n ("Authorization: Bearer x\r\n").
+// `s` percent-encoded for a query parameter (RFC 3986 unreserved characters kept).
+inline std::string urlEncode(std::string_view s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
 inline std::optional<Response> httpGet(uint16_t port, std::string_view path,
                                        std::string_view headers = "") {
   Client c(port);

@@ -16,6 +16,8 @@
 #include "core/clock.h"
 #include "e2e/process.h"
 #include "fakes/free_port.h"
+#include "fakes/http_client.h"
+#include "fakes/http_client.h"
 #include "fakes/manual_clock.h"
 #include "fakes/temp_dir.h"
 #include "metrics/exposition.h"
@@ -99,20 +101,7 @@ std::string openMetricsDataset(std::int64_t start) {
   return out;
 }
 
-std::string urlEncode(std::string_view s) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
+using pharos::testing::urlEncode;
 
 double number(const json& v) {
   std::string s = v.get<std::string>();
