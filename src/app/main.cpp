@@ -97,6 +97,10 @@ int configCheck(const pharos::cli::Invocation& inv) {
   fmt::print("  health     {} check(s), {} maintenance window(s), at most {} probe(s) at once\n",
              c.health.checks.items.size(), c.health.maintenance.items.size(),
              c.health.maxConcurrency);
+  fmt::print("  backup     {}; second target {}; keep {} for at most {}\n",
+             c.backup.schedule.empty() ? "on demand only" : "schedule " + c.backup.schedule,
+             c.backup.secondTarget.empty() ? "none" : c.backup.secondTarget,
+             c.backup.retentionCount, pharos::config::formatDuration(c.backup.retentionAge));
   auto alerting = pharos::app::readAlertingConfig(c, {}, pharos::systemClock().now());
   if (const auto* defs = std::get_if<pharos::app::AlertingDefinitions>(&alerting)) {
     fmt::print("  alerting   {} SLO(s), {} rule(s), {} receiver(s)\n", defs->slos.size(),
