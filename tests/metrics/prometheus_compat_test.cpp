@@ -17,7 +17,6 @@
 #include "e2e/process.h"
 #include "fakes/free_port.h"
 #include "fakes/http_client.h"
-#include "fakes/http_client.h"
 #include "fakes/manual_clock.h"
 #include "fakes/temp_dir.h"
 #include "metrics/exposition.h"
