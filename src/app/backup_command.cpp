@@ -222,17 +222,20 @@ Result<objects::ObjectStorePtr> backupSource(const cli::Invocation& inv,
 int readWithKeys(objects::ObjectStore& store, const cli::Invocation& inv,
                  const config::Config& config, const std::optional<Secret>& envMasterKey,
                  std::string_view what) {
+  auto run = [&](backup::BackupCatalog& catalog) {
+    return what == "verify" ? verify(catalog, inv.backupId) : restore(catalog, inv);
+  };
   std::error_code ec;
   if (std::filesystem::exists(config.dataDir + "/pharos.db", ec)) {
     Result<DataKeyring> opened = openDataKeyring(config, envMasterKey);
     if (!opened.ok()) return fail(what, opened.error());
     backup::BackupCatalog catalog(store, *opened->keyring);
-    return what == "verify" ? verify(catalog, inv.backupId) : restore(catalog, inv);
+    return run(catalog);
   }
   Result<crypto::MasterKey> master = loadMasterKey(config, envMasterKey);
   if (!master.ok()) return fail(what, master.error());
   backup::BackupCatalog catalog(store, *master);
-  return what == "verify" ? verify(catalog, inv.backupId) : restore(catalog, inv);
+  return run(catalog);
 }
 
 }  // namespace

@@ -50,6 +50,9 @@ class BackupCatalog {
   // Complete backups (those with a readable manifest), newest first. A backup whose manifest
   // is damaged is left out here and named by verify().
   Result<std::vector<Manifest>> list();
+  // One backup's manifest, reading only it: kNotFound when there is no complete backup `id`,
+  // kDataLoss when its manifest is damaged, kInvalidArgument for an id that is not one.
+  Result<Manifest> manifest(const std::string& id);
 
   // Reads every part (checking its checksum before decrypting it), decrypts, decompresses and
   // checks every file's size and checksum against the manifest. Writes nothing. kNotFound for
@@ -73,7 +76,6 @@ class BackupCatalog {
                                                   std::optional<Millis> maxAge, WallTime now);
 
  private:
-  Result<Manifest> manifest(const std::string& id);
   // Decrypts the backup's sealed stream with the key chosen as described above.
   Status openStream(const Manifest& m, const crypto::envelope::ByteSource& in,
                     const crypto::envelope::ByteSink& out);

@@ -232,14 +232,6 @@ std::vector<std::string> BackupService::secondTargetIds() const {
   return secondIds_;
 }
 
-Result<Manifest> BackupService::manifest(const std::string& id) {
-  PHAROS_ASSIGN_OR_RETURN(std::vector<Manifest> all, catalog_.list());
-  for (Manifest& m : all) {
-    if (m.id == id) return std::move(m);
-  }
-  return makeError(ErrorCode::kNotFound, "no complete backup with this id", id);
-}
-
 void BackupService::run() {
   lowerThreadPriority(kBackgroundNiceness);
   lowerIoPriority();
@@ -409,7 +401,8 @@ void BackupService::copyToSecondTarget() {
 
 void BackupService::writeStats(PrometheusText& out) const {
   BackupHealth h = health();
-  WallTime now = clock_.now();
+  const double nowS = seconds(clock_.now());
+  auto ageSeconds = [nowS](WallTime t) { return nowS - seconds(t); };
   auto gauge = [&](std::string_view name, std::string_view help, double v) {
     out.family(name, help, "gauge");
     out.sample(name, {}, v);
@@ -430,7 +423,7 @@ void BackupService::writeStats(PrometheusText& out) const {
   }
   if (h.newestAt) {
     gauge("pharos_backup_newest_age_seconds", "Age of the newest complete backup",
-          static_cast<double>(toUnixMillis(now) - toUnixMillis(*h.newestAt)) / 1000.0);
+          ageSeconds(*h.newestAt));
   }
   if (h.secondTargetConfigured) {
     out.family("pharos_backup_second_target_copies_total",
@@ -442,12 +435,12 @@ void BackupService::writeStats(PrometheusText& out) const {
     if (h.secondNewestAt) {
       gauge("pharos_backup_second_target_newest_age_seconds",
             "Age of the newest backup verified on the second target",
-            static_cast<double>(toUnixMillis(now) - toUnixMillis(*h.secondNewestAt)) / 1000.0);
+            ageSeconds(*h.secondNewestAt));
     }
     // How long the newest backup has been missing from the second target: 0 when it is there.
     double lag = 0;
     if (h.newestAt && (!h.secondNewestAt || *h.secondNewestAt < *h.newestAt)) {
-      lag = static_cast<double>(toUnixMillis(now) - toUnixMillis(*h.newestAt)) / 1000.0;
+      lag = ageSeconds(*h.newestAt);
     }
     gauge("pharos_backup_second_target_lag_seconds",
           "How long the newest backup has been missing from the second target (0: it is there)",

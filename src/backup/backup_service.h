@@ -118,7 +118,7 @@ class BackupService {
 
   BackupHealth health() const;
   Result<std::vector<Manifest>> list() { return catalog_.list(); }
-  Result<Manifest> manifest(const std::string& id);
+  Result<Manifest> manifest(const std::string& id) { return catalog_.manifest(id); }
   // Ids of the complete backups on the second target; empty without one.
   std::vector<std::string> secondTargetIds() const;
 
