@@ -53,6 +53,7 @@ class Load:
     def __init__(self, port, key, bodies, lines_per_body, conns):
         self.port, self.key, self.bodies, self.per = port, key, bodies, lines_per_body
         self.acked = 0
+        self.pushed_back = 0  # 429/503 answers: processing behind, not the ack path slow
         self.lock = threading.Lock()
         self.stop = False
         self.threads = [threading.Thread(target=self.run, args=(i,), daemon=True)
@@ -77,15 +78,19 @@ class Load:
                     self.acked += self.per[i % len(self.bodies)]
                 i += len(self.threads)
             elif r.status in (429, 503):
+                with self.lock:
+                    self.pushed_back += 1
                 time.sleep(float(r.getheader("Retry-After", "1")) / 10)
             else:
                 sys.exit(f"POST answered {r.status}")
         c.close()
 
     def rate_over(self, seconds):
-        a0, t0 = self.acked, time.time()
+        a0, b0, t0 = self.acked, self.pushed_back, time.time()
         time.sleep(seconds)
-        return (self.acked - a0) / (time.time() - t0)
+        rate = (self.acked - a0) / (time.time() - t0)
+        note(f"  {rate:,.0f} lines/s, {self.pushed_back - b0} batches pushed back (429/503)")
+        return rate
 
 
 class BackupLoop(threading.Thread):
@@ -153,22 +158,23 @@ def main():
         result["fill_seconds"] = time.time() - t0
         result["data_mb_at_start"] = backed_up_bytes(data) / 2**20
         note(f"filled: {result['data_mb_at_start']:.0f} MB in {result['fill_seconds']:.0f} s")
+        for name in sorted(os.listdir(data)):
+            path = os.path.join(data, name)
+            size = backed_up_bytes(path) if os.path.isdir(path) else os.path.getsize(path)
+            note(f"  {name}: {size / 2**20:.0f} MB")
 
         note(f"ingest without a backup, {WINDOW:.0f} s")
         before = load.rate_over(WINDOW)
-        note(f"  {before:,.0f} lines/s")
         note(f"ingest during backups, {WINDOW:.0f} s")
         loop = BackupLoop(cli)
         loop.start()
         loop.started.wait()
         time.sleep(0.5)  # past process start-up: into the snapshot
         during = load.rate_over(WINDOW)
-        note(f"  {during:,.0f} lines/s")
         loop.stop = True
         loop.join()
         note(f"ingest without a backup again, {WINDOW:.0f} s")
         after = load.rate_over(WINDOW)
-        note(f"  {after:,.0f} lines/s")
         load.stop = True
         for t in load.threads:
             t.join()

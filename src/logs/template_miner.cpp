@@ -154,12 +154,14 @@ struct TemplateMiner::State {
     for (std::size_t level = 0, n = wordLevels(line.size()); level < n; ++level) {
       std::string_view word = line.word(level);
       std::string_view key = word;
-      if (node->child(word) == nullptr) {
+      // A variable word goes to "<*>" even when a line once held its masked text literally
+      // ("<NUM>"): findLeaf() never looks under that child for it.
+      if (routesToWildcard(line, level)) {
+        key = kWildcard;
+      } else if (node->child(word) == nullptr) {
         std::size_t count = node->children.size();
         bool hasWildcard = node->child(kWildcard) != nullptr;
-        if (routesToWildcard(line, level)) {
-          key = kWildcard;
-        } else if (hasWildcard) {
+        if (hasWildcard) {
           if (count >= maxChildren) key = kWildcard;
         } else if (count + 1 >= maxChildren) {
           key = kWildcard;  // the last slot goes to "<*>"

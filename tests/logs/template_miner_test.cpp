@@ -101,6 +101,21 @@ TEST(TemplateMiner, GeneralisesOneDifferingWord) {
   EXPECT_FALSE(c.changed);
 }
 
+// Found by the fuzzer: a line holding a mask's text literally ("<NUM>") made a tree child of
+// that name, and a masked line ("7") was then filed under it while lookups go to "<*>": every
+// later "7" made a new template.
+TEST(TemplateMiner, AMaskedWordIsFoundAfterALiteralMaskText) {
+  TemplateMiner miner;
+  auto literal = miner.add("<NUM> retries");
+  auto masked = miner.add("7 retries");
+  EXPECT_TRUE(masked.created);
+  EXPECT_EQ(miner.match("7 retries"), masked.id);
+  auto again = miner.add("8 retries");
+  EXPECT_FALSE(again.created);
+  EXPECT_EQ(again.id, masked.id);
+  EXPECT_EQ(miner.match("<NUM> retries"), literal.id);
+}
+
 TEST(TemplateMiner, DifferentWordCountsAreDifferentTemplates) {
   TemplateMiner miner;
   auto a = miner.add("job finished");
