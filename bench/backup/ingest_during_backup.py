@@ -29,6 +29,8 @@ import ingest  # noqa: E402  (start_pharos, note, ...; reads PHAROS, OUT, BATCH,
 FILL_MB = int(os.environ.get("FILL_MB", "1024"))
 FILL_SECONDS = int(os.environ.get("FILL_SECONDS", "600"))
 WINDOW = float(os.environ.get("WINDOW", "20"))
+# Ingest is fastest in the first seconds, while the index is small; the windows start after.
+WARMUP = float(os.environ.get("WARMUP", "30"))
 LINES = int(os.environ.get("LINES", "1000000"))
 note = ingest.note
 
@@ -163,6 +165,8 @@ def main():
             size = backed_up_bytes(path) if os.path.isdir(path) else os.path.getsize(path)
             note(f"  {name}: {size / 2**20:.0f} MB")
 
+        note(f"warming up, {WARMUP:.0f} s")
+        time.sleep(WARMUP)
         note(f"ingest without a backup, {WINDOW:.0f} s")
         before = load.rate_over(WINDOW)
         note(f"ingest during backups, {WINDOW:.0f} s")

@@ -97,6 +97,29 @@ std::string devMasterKeyPath(const config::Config& config) {
   return config.dataDir + "/master.key";
 }
 
+Result<crypto::MasterKey> openServerMasterKey(const config::Config& config,
+                                              const std::optional<Secret>& envMasterKey,
+                                              const logging::Logger& log) {
+  Result<crypto::MasterKey> master = loadMasterKey(config, envMasterKey);
+  if (!master.ok() && master.error().code == ErrorCode::kFailedPrecondition &&
+      config.env == config::Environment::kDev) {
+    // Dev starts with one command: it makes its own key, beside the data it protects (which
+    // is why staging and prod refuse to). Backups never take it.
+    master = crypto::generateMasterKeyFile(devMasterKeyPath(config));
+    if (master.ok()) {
+      log.warn(
+          "dev: generated a master key beside the data; in staging and prod give one with "
+          "crypto.master_key_file or PHAROS_MASTER_KEY",
+          {{"file", devMasterKeyPath(config)}, {"key_id", master->id()}});
+    }
+  }
+  if (!master.ok()) {
+    return std::move(master).error().withContext(std::string(config::environmentName(config.env)) +
+                                                 " needs a master key");
+  }
+  return master;
+}
+
 Result<DataKeyring> openDataKeyring(const config::Config& config,
                                     const std::optional<Secret>& envValue) {
   std::string dbPath = config.dataDir + "/pharos.db";

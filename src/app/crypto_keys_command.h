@@ -5,6 +5,7 @@
 
 #include "cli/command_line.h"
 #include "core/config/config.h"
+#include "core/log.h"
 #include "core/result.h"
 #include "core/secret.h"
 #include "crypto/keyring.h"
@@ -23,6 +24,14 @@ Result<crypto::MasterKey> loadMasterKey(const config::Config& config,
 
 // Where a dev server keeps the master key it generates on first start.
 std::string devMasterKeyPath(const config::Config& config);
+
+// The master key the server runs with, for the server and for the commands that must seal as
+// it does (`pharos keys create`): loadMasterKey, and in dev, when there is none, a new key
+// written to devMasterKeyPath (with a warning on `log`). Otherwise loadMasterKey's error with
+// the context "<env> needs a master key".
+Result<crypto::MasterKey> openServerMasterKey(const config::Config& config,
+                                              const std::optional<Secret>& envMasterKey,
+                                              const logging::Logger& log);
 
 // A data directory's store (<data_dir>/pharos.db) and the keyring in it, for one command.
 // The keyring is declared last so it is destroyed before the store it refers to.

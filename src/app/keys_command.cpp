@@ -12,8 +12,10 @@
 #include <fmt/format.h>
 
 #include "app/cli_output.h"
+#include "app/crypto_keys_command.h"
 #include "auth/auth.h"
 #include "core/log.h"
+#include "crypto/keyring.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace pharos::app {
@@ -99,7 +101,8 @@ int revoke(auth::ApiKeys& keys, auth::AuditLog& log, const std::string& id) {
 
 }  // namespace
 
-int runKeysCommand(const cli::Invocation& inv, const config::Config& config) {
+int runKeysCommand(const cli::Invocation& inv, const config::Config& config,
+                   const std::optional<Secret>& envMasterKey) {
   quietLogging(config);
   std::string_view what = commandName(inv.command);
   std::string dbPath = config.dataDir + "/pharos.db";
@@ -122,6 +125,22 @@ int runKeysCommand(const cli::Invocation& inv, const config::Config& config) {
     return 1;
   }
 
+  // create seals the new key's salt with the keyring's secrets key, so it gets the master key
+  // exactly as the server does (in dev both use, and if need be make, DATA/master.key), and
+  // in staging or prod without one fails with the server's message, before a database is
+  // made. list and revoke touch no salt and do without it: revoking a leaked key must not
+  // wait for the master key.
+  std::optional<crypto::MasterKey> master;
+  if (inv.command == cli::Command::kKeysCreate) {
+    Result<crypto::MasterKey> loaded =
+        openServerMasterKey(config, envMasterKey, logging::Logger("keys"));
+    if (!loaded.ok()) {
+      fmt::print(stderr, "pharos keys {}: {}\n", what, loaded.error().toString());
+      return 1;
+    }
+    master.emplace(std::move(loaded).value());
+  }
+
   store::SqliteStoreOptions options;
   options.busyTimeout = config.store.busyTimeout;
   auto opened = store::SqliteStore::open(dbPath, options);
@@ -130,7 +149,17 @@ int runKeysCommand(const cli::Invocation& inv, const config::Config& config) {
     return 1;
   }
   store::Store& store = **opened;
-  auto keys = auth::openApiKeys(store, systemClock());
+  crypto::KeyringPtr keyring;
+  if (master) {
+    auto openedKeyring = crypto::Keyring::open(store, std::move(*master));
+    if (!openedKeyring.ok()) {
+      fmt::print(stderr, "pharos keys {}: {}\n", what, openedKeyring.error().toString());
+      return 1;
+    }
+    keyring = std::move(openedKeyring).value();
+  }
+  Result<auth::ApiKeysPtr> keys = keyring ? auth::openApiKeys(store, systemClock(), *keyring)
+                                          : auth::openApiKeysWithoutKeyring(store, systemClock());
   if (!keys.ok()) {
     fmt::print(stderr, "pharos keys {}: {}\n", what, keys.error().toString());
     return 1;

@@ -1,7 +1,10 @@
 #pragma once
 
+#include <optional>
+
 #include "cli/command_line.h"
 #include "core/config/config.h"
+#include "core/secret.h"
 
 namespace pharos::app {
 
@@ -9,6 +12,10 @@ namespace pharos::app {
 // (<data_dir>/pharos.db) directly, so an operator can manage keys with or without a running
 // server (SQLite in WAL mode lets both write). Prints the outcome for a human; the token of a
 // new key is printed once and never stored. Returns the process exit code.
-int runKeysCommand(const cli::Invocation& inv, const config::Config& config);
+// `create` needs the master key, got as the server gets it (openServerMasterKey;
+// `envMasterKey` is PHAROS_MASTER_KEY): API-key salts are sealed with the keyring's secrets
+// key. `list` and `revoke` do not.
+int runKeysCommand(const cli::Invocation& inv, const config::Config& config,
+                   const std::optional<Secret>& envMasterKey);
 
 }  // namespace pharos::app

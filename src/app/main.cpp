@@ -141,7 +141,7 @@ int main(int argc, char** argv) {
     case pharos::cli::Command::kKeysRevoke: {
       LoadOutcome out = load(inv);
       if (!out.ok()) return printDiagnostics(out);
-      return pharos::app::runKeysCommand(inv, out.config);
+      return pharos::app::runKeysCommand(inv, out.config, masterKeyFromEnvironment());
     }
     case pharos::cli::Command::kKeysInitMaster:
       return pharos::app::runInitMasterCommand(inv);

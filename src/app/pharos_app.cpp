@@ -69,13 +69,13 @@ void PharosApp::declareServices() {
     sweeper_.reset();
     objects_.reset();
   });
-  add("auth", {"store"}, &PharosApp::startAuth, [this](MonoTime) {
+  add("crypto", {"store"}, &PharosApp::startCrypto, [this](MonoTime) { keyring_.reset(); });
+  // API-key salts are sealed with the keyring's secrets key.
+  add("auth", {"store", "crypto"}, &PharosApp::startAuth, [this](MonoTime) {
     auditPruner_.reset();
     audit_.reset();
     keys_.reset();
   });
-  // After auth, so a staging server without any key hears about the API key first.
-  add("crypto", {"store", "auth"}, &PharosApp::startCrypto, [this](MonoTime) { keyring_.reset(); });
   add("outbound", {}, &PharosApp::startOutbound, [this](MonoTime) {
     outbound_.reset();
     outboundPolicy_.reset();
@@ -177,7 +177,7 @@ Status PharosApp::startObjects() {
 }
 
 Status PharosApp::startAuth() {
-  PHAROS_ASSIGN_OR_RETURN(keys_, auth::openApiKeys(*store_, clock_));
+  PHAROS_ASSIGN_OR_RETURN(keys_, auth::openApiKeys(*store_, clock_, *keyring_));
   PHAROS_ASSIGN_OR_RETURN(audit_, auth::openAuditLog(*store_, clock_));
   PHAROS_TRY(bootstrapKeys());
   auditPruner_ = std::make_unique<PeriodicTask>(std::chrono::hours(1), [this] {
@@ -193,25 +193,9 @@ Status PharosApp::startAuth() {
 }
 
 Status PharosApp::startCrypto() {
-  Result<crypto::MasterKey> master = loadMasterKey(config_, envMasterKey_);
-  if (!master.ok() && master.error().code == ErrorCode::kFailedPrecondition &&
-      config_.env == config::Environment::kDev) {
-    // Dev starts with one command: it makes its own key, beside the data it protects (which
-    // is why staging and prod refuse to). Backups never take it.
-    master = crypto::generateMasterKeyFile(devMasterKeyPath(config_));
-    if (master.ok()) {
-      log_.warn(
-          "dev: generated a master key beside the data; in staging and prod give one with "
-          "crypto.master_key_file or PHAROS_MASTER_KEY",
-          {{"file", devMasterKeyPath(config_)}, {"key_id", master->id()}});
-    }
-  }
-  if (!master.ok()) {
-    return std::move(master).error().withContext(std::string(config::environmentName(config_.env)) +
-                                                 " needs a master key");
-  }
-  PHAROS_ASSIGN_OR_RETURN(keyring_,
-                          crypto::Keyring::open(*store_, std::move(master).value(), clock_));
+  PHAROS_ASSIGN_OR_RETURN(crypto::MasterKey master,
+                          openServerMasterKey(config_, envMasterKey_, log_));
+  PHAROS_ASSIGN_OR_RETURN(keyring_, crypto::Keyring::open(*store_, std::move(master), clock_));
   return okStatus();
 }
 

@@ -12,6 +12,10 @@
 #include "core/secret.h"
 #include "store/store.h"
 
+namespace pharos::crypto {
+class Keyring;
+}
+
 namespace pharos::auth {
 
 // Who may do what. Each route names exactly one Scope; roles map to scope sets in one table
@@ -53,7 +57,8 @@ struct CreatedKey {
 };
 
 // API keys: 256-bit random secrets, stored only as a salted hash (libsodium), looked up by
-// the id embedded in the token and compared in constant time. Thread-safe.
+// the id embedded in the token and compared in constant time. The per-key salt is stored
+// sealed with the keyring's `secrets` data key. Thread-safe.
 class ApiKeys {
  public:
   virtual ~ApiKeys() = default;
@@ -103,7 +108,17 @@ using AuditLogPtr = std::unique_ptr<AuditLog>;
 const store::MigrationSet& migrations();
 
 // Store-backed implementations. Each applies `migrations()` first.
-Result<ApiKeysPtr> openApiKeys(store::Store& store, Clock& clock);
+//
+// openApiKeys then seals, in one transaction, the salts an older release stored in the clear
+// (idempotent), and opens every sealed salt: one that does not open with `keyring` (another
+// master key or keyring, or a damaged row) is kDataLoss naming the key id, so a server with
+// the wrong keyring does not start half-working. `keyring` must outlive the ApiKeys.
+Result<ApiKeysPtr> openApiKeys(store::Store& store, Clock& clock, crypto::Keyring& keyring);
+// For `pharos keys list|revoke`, which must work without the master key (revoking a leaked key
+// should not wait for it): list, revoke and activeKeyCount work; create, authenticate and
+// ensureBootstrapKey are kFailedPrecondition. Clear salts from an older release stay as they
+// are until openApiKeys runs (the server's start).
+Result<ApiKeysPtr> openApiKeysWithoutKeyring(store::Store& store, Clock& clock);
 Result<AuditLogPtr> openAuditLog(store::Store& store, Clock& clock);
 
 }  // namespace pharos::auth

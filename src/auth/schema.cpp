@@ -34,7 +34,19 @@ const store::MigrationSet& migrations() {
                          // Retention deletes by age.
                          {{"audit_log_by_at", {"at_ms"}}}},
         },
-        {}}}};
+        {}},
+       // API-key salts are stored sealed with the keyring's `secrets` data key (issue 10).
+       // `salt_sealed` says which rows hold an envelope: rows an older release wrote get 0
+       // here, and openApiKeys seals them (and sets 1) in one transaction. A flag written by
+       // the same statement as the salt is unambiguous, where telling the two apart by length
+       // (16 bytes or an envelope) would tie this code to today's salt and envelope sizes and
+       // would take a damaged envelope for a clear salt and seal it, silently killing the key.
+       // The version also makes an older binary, which would read the envelope as the salt,
+       // refuse this database.
+       {2,
+        "api_keys.salt holds the salt sealed with the secrets key",
+        {},
+        {"ALTER TABLE api_keys ADD COLUMN salt_sealed INTEGER NOT NULL DEFAULT 0"}}}};
   return set;
 }
 

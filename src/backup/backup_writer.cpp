@@ -152,10 +152,8 @@ Result<Manifest> writeBackup(const fs::path& dataDir, const fs::path& stagingDir
 
   PHAROS_ASSIGN_OR_RETURN(std::vector<SnapshotFile> files,
                           takeSnapshot(dataDir, stagingDir, {options.configFile}));
-  for (const SnapshotFile& f : files) {
-    manifest.files.push_back({f.path, f.size, f.blake2b});
+  for (const SnapshotFile& f : files)
     manifest.rawBytes += f.size;
-  }
   const uint64_t total = manifest.rawBytes;
   if (progress) progress(0, total);
 
@@ -172,9 +170,11 @@ Result<Manifest> writeBackup(const fs::path& dataDir, const fs::path& stagingDir
       [&](char* buffer, size_t capacity) { return compressor.read(buffer, capacity); },
       [&](std::string_view bytes) { return sink.write(bytes); }));
   PHAROS_TRY(sink.finish());
-  if (reader.fileBytesRead() != total) {
+  if (reader.fileBytesRead() != total || reader.digests().size() != files.size()) {
     return makeError(ErrorCode::kInternal, "backup streamed fewer bytes than the snapshot holds");
   }
+  for (size_t i = 0; i < files.size(); ++i)
+    manifest.files.push_back({files[i].path, files[i].size, reader.digests()[i]});
   if (progress && reported != total) progress(total, total);
 
   manifest.compressedBytes = compressor.compressedBytes();

@@ -43,7 +43,11 @@ bool isSafeRelativePath(std::string_view path) {
 }
 
 Status EntryStreamReader::startNextFile() {
-  current_ = FileDescriptor();
+  if (next_ > 0) {
+    digests_.push_back(hash_.finalHex());
+    hash_ = Blake2b();
+  }
+  staged_ = FileDescriptor();
   framing_.clear();
   framingPos_ = 0;
   if (next_ == files_.size()) {
@@ -52,8 +56,13 @@ Status EntryStreamReader::startNextFile() {
     return okStatus();
   }
   const SnapshotFile& file = files_[next_++];
-  const std::string path = (stagingDir_ / file.path).string();
-  PHAROS_ASSIGN_OR_RETURN(current_, openFile(path.c_str(), O_RDONLY, 0, "backup"));
+  if (file.held) {
+    currentFd_ = file.held->get();
+  } else {
+    const std::string path = (stagingDir_ / file.path).string();
+    PHAROS_ASSIGN_OR_RETURN(staged_, openFile(path.c_str(), O_RDONLY, 0, "backup"));
+    currentFd_ = staged_.get();
+  }
   currentOffset_ = 0;
   currentSize_ = file.size;
   putLe(framing_, file.path.size(), 2);
@@ -79,14 +88,21 @@ Result<size_t> EntryStreamReader::read(char* buffer, size_t capacity) {
     }
     if (ended_) break;
     if (currentOffset_ < currentSize_) {
+      const SnapshotFile& file = files_[next_ - 1];
       const size_t want = static_cast<size_t>(
           std::min<uint64_t>(capacity - written, currentSize_ - currentOffset_));
-      PHAROS_ASSIGN_OR_RETURN(size_t n, readAt(current_.get(), buffer + written, want,
-                                               currentOffset_, files_[next_ - 1].path));
-      if (n == 0) {
-        return makeError(ErrorCode::kInternal, "staged file shrank during the backup",
-                         files_[next_ - 1].path);
+      PHAROS_ASSIGN_OR_RETURN(
+          size_t n, readAt(currentFd_, buffer + written, want, currentOffset_, file.path));
+      if (n == 0 && file.held) {
+        Error error = makeError(ErrorCode::kUnavailable,
+                                "a file was truncated during the backup; try again", file.path);
+        error.retryable = true;
+        return error;
       }
+      if (n == 0) {
+        return makeError(ErrorCode::kInternal, "staged file shrank during the backup", file.path);
+      }
+      hash_.update(std::string_view(buffer + written, n));
       currentOffset_ += n;
       fileBytesRead_ += n;
       written += n;

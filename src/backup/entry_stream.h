@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "backup/digest.h"
 #include "backup/snapshot.h"
 #include "core/file_io.h"
 #include "core/result.h"
@@ -25,17 +26,22 @@ inline constexpr size_t kMaxEntryPathBytes = 4096;
 // A relative '/'-separated path with no empty, "." or ".." segment: safe to join to a target.
 bool isSafeRelativePath(std::string_view path);
 
-// Produces the entry stream of `files` (read from `stagingDir`) in pieces, for a ByteSource.
+// Produces the entry stream of `files` in pieces, for a ByteSource: each file's first `size`
+// bytes, from its held descriptor or else from its copy in `stagingDir`. Checksums every file
+// on the way through, so none is read twice.
 class EntryStreamReader {
  public:
   EntryStreamReader(std::filesystem::path stagingDir, const std::vector<SnapshotFile>& files)
       : stagingDir_(std::move(stagingDir)), files_(files) {}
 
-  // Up to `capacity` bytes of the stream; 0 only at its end. A file whose size changed since
-  // the snapshot is kInternal (staging files are ours alone).
+  // Up to `capacity` bytes of the stream; 0 only at its end. A staged file shorter than its
+  // size is kInternal (staging files are ours alone); a held one is a retryable kUnavailable
+  // (something truncated it meanwhile). Bytes appended since the snapshot are not taken.
   Result<size_t> read(char* buffer, size_t capacity);
   // File bytes produced so far (progress: excludes the framing).
   uint64_t fileBytesRead() const { return fileBytesRead_; }
+  // BLAKE2b (hex) of each file streamed whole so far, in the order of `files`.
+  const std::vector<std::string>& digests() const { return digests_; }
 
  private:
   Status startNextFile();
@@ -44,8 +50,11 @@ class EntryStreamReader {
   const std::vector<SnapshotFile>& files_;
   std::string framing_;  // header bytes not yet handed out
   size_t framingPos_ = 0;
-  size_t next_ = 0;  // index of the next file to start
-  FileDescriptor current_;
+  size_t next_ = 0;        // index of the next file to start
+  FileDescriptor staged_;  // the current file's staged copy, if it is not held
+  int currentFd_ = -1;
+  Blake2b hash_;
+  std::vector<std::string> digests_;
   uint64_t currentOffset_ = 0;
   uint64_t currentSize_ = 0;
   bool started_ = false;

@@ -8,7 +8,9 @@
 #include <array>
 #include <cerrno>
 #include <climits>
+#include <optional>
 #include <system_error>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -94,6 +96,38 @@ Status writeAll(int fd, std::initializer_list<std::string_view> parts, std::stri
       next->iov_len -= left;
     }
   }
+  return okStatus();
+}
+
+Status writeAllFlushingBehind(int fd, std::initializer_list<std::string_view> parts,
+                              std::string context) {
+  const off_t start = ::lseek(fd, 0, SEEK_CUR);
+  uint64_t written = 0;
+  uint64_t flushed = 0;  // bytes before this have had their writeback started
+  std::optional<std::pair<uint64_t, uint64_t>> inFlight;
+  auto flushBehind = [&] {
+    if (start < 0 || written == flushed) return;
+    // Advisory: errors (a file system without it) surface at the caller's fdatasync anyway.
+    (void)::sync_file_range(fd, start + static_cast<off_t>(flushed),
+                            static_cast<off_t>(written - flushed), SYNC_FILE_RANGE_WRITE);
+    if (inFlight) {
+      (void)::sync_file_range(
+          fd, start + static_cast<off_t>(inFlight->first), static_cast<off_t>(inFlight->second),
+          SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
+    }
+    inFlight.emplace(flushed, written - flushed);
+    flushed = written;
+  };
+  for (std::string_view part : parts) {
+    while (!part.empty()) {
+      const size_t n = std::min<size_t>(part.size(), kFlushBehindBytes - (written - flushed));
+      PHAROS_TRY(writeAll(fd, {part.substr(0, n)}, context));
+      part.remove_prefix(n);
+      written += n;
+      if (written - flushed == kFlushBehindBytes) flushBehind();
+    }
+  }
+  flushBehind();
   return okStatus();
 }
 

@@ -46,6 +46,16 @@ Result<FileDescriptor> openFile(const char* path, int flags, mode_t mode, std::s
 // Writes every byte of `parts`, in order, with as few writev(2) calls as the kernel allows.
 Status writeAll(int fd, std::initializer_list<std::string_view> parts, std::string context);
 
+// writeAll for large files written in the background (backup parts, archive chunks): every
+// kFlushBehindBytes written, starts that chunk's writeback and waits for the one before it,
+// so the file never holds more than two chunks of dirty pages. Its final fdatasync is then
+// short, and a busier writer's fsync (ingest's) never waits behind a burst of it: a journal
+// commit waits for data written back in its transaction. PostgreSQL's *_flush_after settings
+// do the same. The writeback is the caller's I/O, at the caller's I/O priority.
+inline constexpr size_t kFlushBehindBytes = 1 << 20;
+Status writeAllFlushingBehind(int fd, std::initializer_list<std::string_view> parts,
+                              std::string context);
+
 // Reads up to `size` bytes at `offset` into `out`; fewer only at end of file.
 Result<size_t> readAt(int fd, char* out, size_t size, uint64_t offset, std::string context);
 

@@ -15,6 +15,7 @@
 #include "api/system_routes.h"
 #include "auth/auth.h"
 #include "bus/embedded/embedded_bus.h"
+#include "crypto/keyring.h"
 #include "fakes/manual_clock.h"
 #include "fakes/temp_dir.h"
 #include "store/sqlite/sqlite_store.h"
@@ -42,7 +43,10 @@ class GatewayTest : public ::testing::Test {
     if (!store_) {
       store_ = std::move(store::SqliteStore::open(dir_.file("pharos.db"))).value();
       bus_ = std::move(bus::EmbeddedBus::open(dir_.file("bus.db"), clock_)).value();
-      auto keys = auth::openApiKeys(*store_, clock_);
+      auto keyring = crypto::Keyring::open(*store_, crypto::MasterKey::generate().value(), clock_);
+      ASSERT_TRUE(keyring.ok()) << keyring.error().toString();
+      keyring_ = std::move(keyring).value();
+      auto keys = auth::openApiKeys(*store_, clock_, *keyring_);
       ASSERT_TRUE(keys.ok()) << keys.error().toString();
       keys_ = std::move(keys).value();
       auto audit = auth::openAuditLog(*store_, clock_);
@@ -106,6 +110,7 @@ class GatewayTest : public ::testing::Test {
   ::pharos::testing::ManualClock clock_;
   std::unique_ptr<store::SqliteStore> store_;
   std::unique_ptr<bus::EmbeddedBus> bus_;
+  crypto::KeyringPtr keyring_;  // after the store it uses, before the keys that use it
   auth::ApiKeysPtr keys_;
   auth::AuditLogPtr audit_;
   std::unique_ptr<store::SqliteStore> metricsDb_;

@@ -48,10 +48,12 @@ std::string makeMasterKey(const std::string& path) {
 }
 
 // A data directory with one API key in its store and a file large enough for several parts.
-std::string makeDataDir(const TempDir& dir) {
+// The key is made with `config`'s master key: its salt is sealed with the keyring, which is
+// then wrapped by that key (without one, dev would make DATA/master.key and wrap it by that).
+std::string makeDataDir(const TempDir& dir, const std::string& config) {
   std::string data = dir.file("data");
-  auto [code, out] =
-      run(pharos({"keys", "create", "--role", "admin", "--name", "ops", "--data", data}));
+  auto [code, out] = run(pharos(
+      {"keys", "create", "--role", "admin", "--name", "ops", "--config", config, "--data", data}));
   EXPECT_EQ(code, 0) << out;
   std::smatch m;
   EXPECT_TRUE(std::regex_search(out, m, std::regex("id    ([0-9a-z]{12})"))) << out;
@@ -82,8 +84,8 @@ struct BackedUp {
 BackedUp backedUp(const TempDir& dir) {
   BackedUp b{dir.file("master.key"), dir.file("data"), "", ""};
   makeMasterKey(b.key);
-  makeDataDir(dir);
   b.config = configWithKey(dir, "pharos.yaml", b.key);
+  makeDataDir(dir, b.config);
   auto [code, out] = run(pharos({"backup", "create", "--config", b.config, "--data", b.data}));
   EXPECT_EQ(code, 0) << out;
   b.id = backupIdIn(out);
@@ -112,9 +114,9 @@ TEST(BackupCliTest, AWideKeyFileIsRefusedWithTheFix) {
   TempDir dir;
   std::string key = dir.file("master.key");
   makeMasterKey(key);
-  ASSERT_EQ(::chmod(key.c_str(), 0644), 0);
-  makeDataDir(dir);
   std::string config = configWithKey(dir, "pharos.yaml", key);
+  makeDataDir(dir, config);
+  ASSERT_EQ(::chmod(key.c_str(), 0644), 0);
   auto [code, out] =
       run(pharos({"backup", "create", "--config", config, "--data", dir.file("data")}));
   EXPECT_EQ(code, 1) << out;
@@ -124,7 +126,9 @@ TEST(BackupCliTest, AWideKeyFileIsRefusedWithTheFix) {
 
 TEST(BackupCliTest, NoMasterKeyNamesBothSources) {
   TempDir dir;
-  makeDataDir(dir);
+  std::string key = dir.file("master.key");
+  makeMasterKey(key);
+  makeDataDir(dir, configWithKey(dir, "pharos.yaml", key));
   auto [code, out] =
       run(pharos({"backup", "verify", "01J00000000000000000000000", "--data", dir.file("data")}));
   EXPECT_EQ(code, 1) << out;
@@ -136,9 +140,9 @@ TEST(BackupCliTest, CreateListVerifyRestoreKeepsTheApiKeys) {
   TempDir dir;
   std::string key = dir.file("master.key");
   makeMasterKey(key);
-  std::string apiKeyId = makeDataDir(dir);
-  std::string data = dir.file("data");
   std::string config = configWithKey(dir, "pharos.yaml", key);
+  std::string apiKeyId = makeDataDir(dir, config);
+  std::string data = dir.file("data");
 
   auto [code, out] = run(pharos({"backup", "create", "--config", config, "--data", data}));
   ASSERT_EQ(code, 0) << out;
@@ -164,7 +168,7 @@ TEST(BackupCliTest, CreateListVerifyRestoreKeepsTheApiKeys) {
   EXPECT_EQ(readFile(fs::path(restored) / "blob.bin"), readFile(fs::path(data) / "blob.bin"));
   EXPECT_TRUE(fs::exists(fs::path(restored) / "config" / "pharos.yaml"));
 
-  // The restored store is a working one with the same API keys.
+  // The restored store is a working one with the same API keys (listing needs no master key).
   auto [keysCode, keys] = run(pharos({"keys", "list", "--data", restored}));
   ASSERT_EQ(keysCode, 0) << keys;
   EXPECT_NE(keys.find("\n" + apiKeyId + " "), std::string::npos) << keys;
@@ -241,10 +245,10 @@ TEST(BackupCliTest, RotateMasterThenOnlyTheNewKeyOpensTheBackups) {
   std::string oldKey = dir.file("old.key"), newKey = dir.file("new.key");
   makeMasterKey(oldKey);
   makeMasterKey(newKey);
-  makeDataDir(dir);
-  std::string data = dir.file("data");
   std::string oldConfig = configWithKey(dir, "old.yaml", oldKey);
   std::string newConfig = configWithKey(dir, "new.yaml", newKey);
+  makeDataDir(dir, oldConfig);
+  std::string data = dir.file("data");
 
   auto [code, out] = run(pharos({"backup", "create", "--config", oldConfig, "--data", data}));
   ASSERT_EQ(code, 0) << out;
@@ -279,9 +283,9 @@ TEST(BackupCliTest, RotateDataStartsANewCurrentKey) {
   TempDir dir;
   std::string key = dir.file("master.key");
   makeMasterKey(key);
-  makeDataDir(dir);
-  std::string data = dir.file("data");
   std::string config = configWithKey(dir, "pharos.yaml", key);
+  makeDataDir(dir, config);
+  std::string data = dir.file("data");
   auto [code, out] = run(pharos({"backup", "create", "--config", config, "--data", data}));
   ASSERT_EQ(code, 0) << out;
   std::string id = backupIdIn(out);
@@ -312,9 +316,9 @@ TEST(BackupCliTest, RotationsRefuseWhileTheDataDirectoryIsLocked) {
   std::string oldKey = dir.file("old.key"), newKey = dir.file("new.key");
   makeMasterKey(oldKey);
   makeMasterKey(newKey);
-  makeDataDir(dir);
-  std::string data = dir.file("data");
   std::string config = configWithKey(dir, "pharos.yaml", oldKey);
+  makeDataDir(dir, config);
+  std::string data = dir.file("data");
   // Holds the lock as a running server does (DataDirLock: flock on DATA/LOCK).
   int fd = ::open((fs::path(data) / "LOCK").c_str(), O_RDWR | O_CREAT, 0600);
   ASSERT_GE(fd, 0);

@@ -3,7 +3,9 @@
 
 #include <regex>
 
+#include "fakes/http_client.h"
 #include "fakes/temp_dir.h"
+#include "pharos_server.h"
 #include "process.h"
 
 namespace pharos::testing {
@@ -47,9 +49,29 @@ TEST(KeysCliTest, CreateListRevoke) {
   EXPECT_EQ(listed.find(secret), std::string::npos) << listed;
   EXPECT_EQ(listed.find("phk_"), std::string::npos) << listed;
 
+  // The key was made offline, its salt sealed with the keyring under the dev master key that
+  // `create` made as the server would (DATA/master.key): the server opens it and accepts it.
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "master.key"));
+  Server server(dir.path().string());
+  ASSERT_NE(server.port(), 0) << server.process().output();
+  EXPECT_TRUE(server.adminKey().empty()) << "a key exists: no admin key is made";
+  std::string auth = "Authorization: Bearer " + std::string(m[0]) + "\r\n";
+  auto accepted = httpGet(server.port(), "/api/v1/checks", auth);
+  ASSERT_TRUE(accepted);
+  EXPECT_EQ(accepted->status, 200) << accepted->body;
+  std::string wrong = "phk_" + id + "_" + std::string(64, '0');
+  auto refused =
+      httpGet(server.port(), "/api/v1/checks", "Authorization: Bearer " + wrong + "\r\n");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 401);
+
+  // Revoked offline while the server runs: it stops authenticating at once.
   auto [revokeCode, revoked] = run(keys(dir, {"revoke", id}));
   ASSERT_EQ(revokeCode, 0) << revoked;
   EXPECT_NE(revoked.find("revoked API key " + id), std::string::npos) << revoked;
+  auto afterRevoke = httpGet(server.port(), "/api/v1/checks", auth);
+  ASSERT_TRUE(afterRevoke);
+  EXPECT_EQ(afterRevoke->status, 401);
 
   auto [again, listedAgain] = run(keys(dir, {"list"}));
   ASSERT_EQ(again, 0) << listedAgain;
@@ -73,6 +95,26 @@ TEST(KeysCliTest, BadRoleFailsClearlyAndCreatesNothing) {
   auto [listCode, listed] = run(keys(dir, {"list"}));
   EXPECT_EQ(listCode, 0) << listed;
   EXPECT_NE(listed.find("no API keys"), std::string::npos) << listed;
+}
+
+TEST(KeysCliTest, CreateInStagingNeedsTheMasterKeyAsTheServerDoes) {
+  TempDir dir;
+  auto [code, out] =
+      run(keys(dir, {"create", "--role", "admin", "--name", "ops", "--env", "staging"}));
+  EXPECT_EQ(code, 1) << out;
+  EXPECT_NE(out.find("staging needs a master key"), std::string::npos) << out;
+  EXPECT_NE(out.find("PHAROS_MASTER_KEY"), std::string::npos) << out;
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "pharos.db"));
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "master.key"));  // only dev makes one
+
+  auto [withKey, made] =
+      run(keys(dir, {"create", "--role", "admin", "--name", "ops", "--env", "staging"}),
+          {"PHAROS_MASTER_KEY=" + std::string(64, '7')});
+  EXPECT_EQ(withKey, 0) << made;
+  // Listing needs no master key.
+  auto [listCode, listed] = run(keys(dir, {"list", "--env", "staging"}));
+  EXPECT_EQ(listCode, 0) << listed;
+  EXPECT_NE(listed.find(" ops "), std::string::npos) << listed;
 }
 
 TEST(KeysCliTest, HelpShowsTheCommonOptions) {

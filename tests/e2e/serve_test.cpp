@@ -88,8 +88,16 @@ TEST(ServeTest, FirstStartPrintsAnAdminKeyOnceAndNeverLogsIt) {
 
 TEST(ServeTest, ProdRefusesToStartWithoutAnyApiKey) {
   TempDir dir;
-  auto [code, out] = run({PHAROS_BINARY, "serve", "--env", "staging", "--data", dir.file("data"),
-                          "--listen", "127.0.0.1:0", "--syslog", "127.0.0.1:0"});
+  std::vector<std::string> serve{PHAROS_BINARY, "serve",          "--env",    "staging",
+                                 "--data",      dir.file("data"), "--listen", "127.0.0.1:0",
+                                 "--syslog",    "127.0.0.1:0"};
+  // The keyring starts before the API keys (their salts are sealed with it): without a master
+  // key, that is what staging refuses first.
+  auto [noKeyCode, noKey] = run(serve);
+  EXPECT_EQ(noKeyCode, 1);
+  EXPECT_NE(noKey.find("staging needs a master key"), std::string::npos) << noKey;
+  EXPECT_NE(noKey.find("PHAROS_MASTER_KEY"), std::string::npos) << noKey;
+  auto [code, out] = run(serve, {"PHAROS_MASTER_KEY=" + std::string(64, '7')});
   EXPECT_EQ(code, 1);
   EXPECT_NE(out.find("no API key exists"), std::string::npos) << out;
 }

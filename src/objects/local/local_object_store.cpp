@@ -401,8 +401,10 @@ Result<bool> LocalObjectStore::writeObject(std::string_view key, const ObjectHea
   const std::string dir(parentOf(target));
   PHAROS_ASSIGN_OR_RETURN(TempFile temp, createTemp(key, dir));
   const auto encoded = local::encodeHeader(header);
-  PHAROS_TRY(writeAll(temp.fd.get(), {std::string_view(encoded.data(), encoded.size()), payload},
-                      keyContext(key)));
+  // Objects are written in the background (archive chunks, backup parts): flushed behind,
+  // so the server's own fsyncs do not queue behind them.
+  PHAROS_TRY(writeAllFlushingBehind(
+      temp.fd.get(), {std::string_view(encoded.data(), encoded.size()), payload}, keyContext(key)));
   PHAROS_TRY(syncData(temp.fd.get(), keyContext(key)));
   PHAROS_TRY(temp.fd.close(keyContext(key)));
   {
