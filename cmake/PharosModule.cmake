@@ -25,8 +25,10 @@ function(pharos_module name)
 endfunction()
 
 # One gtest binary per module: tests/<module>/*_test.cpp -> pharos_<module>_tests.
+# STORE: the module keeps data in the store; its tests open it with tests/fakes/test_store.h
+# and are registered again as pg.<module>.* to run on the test run's PostgreSQL server.
 function(pharos_module_tests name)
-  cmake_parse_arguments(PT "" "" "DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(PT "STORE" "" "DEPS;LABELS" ${ARGN})
   file(GLOB test_sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*_test.cpp)
   add_executable(pharos_${name}_tests ${test_sources})
   target_link_libraries(pharos_${name}_tests PRIVATE pharos_${name} pharos_test_fakes ${PT_DEPS}
@@ -41,4 +43,10 @@ function(pharos_module_tests name)
   gtest_discover_tests(pharos_${name}_tests
     DISCOVERY_MODE PRE_TEST TEST_PREFIX "${name}." TEST_FILTER "*Slow*:*Soak*"
     PROPERTIES LABELS "slow;${PT_LABELS}")
+  if(PT_STORE AND PHAROS_TEST_POSTGRES)
+    gtest_discover_tests(pharos_${name}_tests
+      DISCOVERY_MODE PRE_TEST TEST_PREFIX "pg.${name}." TEST_FILTER "-*Slow*:*Soak*"
+      PROPERTIES LABELS "postgres;${PT_LABELS}" FIXTURES_REQUIRED test_postgres
+                 ENVIRONMENT "PHAROS_TEST_POSTGRES_FILE=${PHAROS_TEST_POSTGRES_DIR}/conninfo")
+  endif()
 endfunction()

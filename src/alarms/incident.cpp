@@ -181,8 +181,11 @@ Status IncidentManager::alertFired(store::Session& s, std::string_view rule, con
     incident = std::move(fresh);
   }
   PHAROS_TRY(s.execute(
-      "INSERT OR REPLACE INTO alarm_incident_alerts (incident_id, fingerprint, rule, labels, "
-      "state, fired_at_ms, resolved_at_ms) VALUES ($1, $2, $3, $4, 'firing', $5, NULL)",
+      "INSERT INTO alarm_incident_alerts (incident_id, fingerprint, rule, labels, state, "
+      "fired_at_ms, resolved_at_ms) VALUES ($1, $2, $3, $4, 'firing', $5, NULL) "
+      "ON CONFLICT (incident_id, fingerprint) DO UPDATE SET rule = excluded.rule, "
+      "labels = excluded.labels, state = excluded.state, fired_at_ms = excluded.fired_at_ms, "
+      "resolved_at_ms = excluded.resolved_at_ms",
       {incident->id, fingerprint, std::string(rule), labelsJsonText(labels), ms(at)}));
   PHAROS_TRY(s.execute("UPDATE alarm_incidents SET last_activity_ms = $2 WHERE id = $1",
                        {incident->id, ms(at)}));

@@ -353,9 +353,12 @@ Status RuleEngine::commit(Changes changes, std::unique_lock<std::mutex>& lock) {
         store::Value value = nullptr;
         if (std::isfinite(i.state.value)) value = i.state.value;
         PHAROS_TRY(s.execute(
-            "INSERT OR REPLACE INTO alarm_instances (rule, fingerprint, labels, state, "
-            "active_at_ms, fired_at_ms, last_breach_ms, resolved_at_ms, value) VALUES ($1, $2, "
-            "$3, $4, $5, $6, $7, $8, $9)",
+            "INSERT INTO alarm_instances (rule, fingerprint, labels, state, active_at_ms, "
+            "fired_at_ms, last_breach_ms, resolved_at_ms, value) VALUES ($1, $2, $3, $4, $5, "
+            "$6, $7, $8, $9) ON CONFLICT (rule, fingerprint) DO UPDATE SET labels = "
+            "excluded.labels, state = excluded.state, active_at_ms = excluded.active_at_ms, "
+            "fired_at_ms = excluded.fired_at_ms, last_breach_ms = excluded.last_breach_ms, "
+            "resolved_at_ms = excluded.resolved_at_ms, value = excluded.value",
             {rule, fingerprint, labelsJsonText(i.labels),
              std::string(alertStateName(i.state.state)), ms(i.state.activeAt), ms(i.state.firedAt),
              ms(i.state.lastBreachAt), ms(i.state.resolvedAt), value}));

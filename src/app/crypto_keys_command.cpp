@@ -12,6 +12,7 @@
 
 #include "app/cli_output.h"
 #include "app/data_dir.h"
+#include "app/store_backend.h"
 #include "core/log.h"
 
 namespace pharos::app {
@@ -122,17 +123,10 @@ Result<crypto::MasterKey> openServerMasterKey(const config::Config& config,
 
 Result<DataKeyring> openDataKeyring(const config::Config& config,
                                     const std::optional<Secret>& envValue) {
-  std::string dbPath = config.dataDir + "/pharos.db";
-  std::error_code ec;
-  if (!std::filesystem::exists(dbPath, ec)) {
-    return makeError(ErrorCode::kNotFound,
-                     "no database at " + dbPath + " (is --data the server's data directory?)");
-  }
-  PHAROS_ASSIGN_OR_RETURN(crypto::MasterKey master, loadMasterKey(config, envValue));
-  store::SqliteStoreOptions options;
-  options.busyTimeout = config.store.busyTimeout;
   DataKeyring out;
-  PHAROS_ASSIGN_OR_RETURN(out.store, store::SqliteStore::open(dbPath, options));
+  PHAROS_ASSIGN_OR_RETURN(out.store,
+                          openConfiguredStore(config, StoreRole::kMain, StoreOpen::kExisting));
+  PHAROS_ASSIGN_OR_RETURN(crypto::MasterKey master, loadMasterKey(config, envValue));
   PHAROS_ASSIGN_OR_RETURN(out.keyring, crypto::Keyring::open(*out.store, std::move(master)));
   return out;
 }
@@ -176,7 +170,8 @@ int runCryptoKeysCommand(const cli::Invocation& inv, const config::Config& confi
   std::optional<DataDirLock> lock;
   if (inv.command != cli::Command::kKeysDataList) {
     std::error_code ec;
-    if (!std::filesystem::exists(config.dataDir + "/pharos.db", ec)) {
+    if (config.store.backend == config::StoreBackend::kSqlite &&
+        !std::filesystem::exists(config.dataDir + "/pharos.db", ec)) {
       fmt::print(stderr, "pharos keys {}: no database at {}/pharos.db\n", what, config.dataDir);
       return 1;
     }

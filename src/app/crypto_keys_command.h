@@ -10,7 +10,7 @@
 #include "core/secret.h"
 #include "crypto/keyring.h"
 #include "crypto/master_key.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/store.h"
 
 namespace pharos::app {
 
@@ -36,7 +36,7 @@ Result<crypto::MasterKey> openServerMasterKey(const config::Config& config,
 // A data directory's store (<data_dir>/pharos.db) and the keyring in it, for one command.
 // The keyring is declared last so it is destroyed before the store it refers to.
 struct DataKeyring {
-  std::unique_ptr<store::SqliteStore> store;
+  store::StorePtr store;
   crypto::KeyringPtr keyring;
 };
 

@@ -13,10 +13,10 @@
 
 #include "app/cli_output.h"
 #include "app/crypto_keys_command.h"
+#include "app/store_backend.h"
 #include "auth/auth.h"
 #include "core/log.h"
 #include "crypto/keyring.h"
-#include "store/sqlite/sqlite_store.h"
 
 namespace pharos::app {
 namespace {
@@ -114,7 +114,8 @@ int runKeysCommand(const cli::Invocation& inv, const config::Config& config,
                  config.dataDir, ec.message());
       return 1;
     }
-  } else if (!std::filesystem::exists(dbPath, ec)) {
+  } else if (config.store.backend == config::StoreBackend::kSqlite &&
+             !std::filesystem::exists(dbPath, ec)) {
     // Listing or revoking must not create a database in a mistyped --data directory.
     if (inv.command == cli::Command::kKeysList) {
       fmt::print("no API keys (no database at {})\n", dbPath);
@@ -141,9 +142,7 @@ int runKeysCommand(const cli::Invocation& inv, const config::Config& config,
     master.emplace(std::move(loaded).value());
   }
 
-  store::SqliteStoreOptions options;
-  options.busyTimeout = config.store.busyTimeout;
-  auto opened = store::SqliteStore::open(dbPath, options);
+  auto opened = openConfiguredStore(config, StoreRole::kMain, StoreOpen::kCreate);
   if (!opened.ok()) {
     fmt::print(stderr, "pharos keys {}: {}\n", what, opened.error().toString());
     return 1;

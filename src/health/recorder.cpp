@@ -116,14 +116,17 @@ Status ResultRecorder::writeRows(const std::vector<RecordedResult>& batch) {
       std::int64_t maintenance = r.maintenance ? 1 : 0;
       if (!r.result.ok) {
         PHAROS_TRY(s.execute(
-            "INSERT OR REPLACE INTO health_failures (check_name, at_ms, reason, maintenance) "
-            "VALUES ($1, $2, $3, $4)",
+            "INSERT INTO health_failures (check_name, at_ms, reason, maintenance) VALUES ($1, "
+            "$2, $3, $4) ON CONFLICT (check_name, at_ms) DO UPDATE SET reason = "
+            "excluded.reason, maintenance = excluded.maintenance",
             {r.series->check, at, r.result.error, maintenance}));
       }
       if (r.transition) {
         PHAROS_TRY(s.execute(
-            "INSERT OR REPLACE INTO health_transitions (check_name, at_ms, from_status, "
-            "to_status, reason, maintenance) VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO health_transitions (check_name, at_ms, from_status, to_status, "
+            "reason, maintenance) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (check_name, "
+            "at_ms) DO UPDATE SET from_status = excluded.from_status, to_status = "
+            "excluded.to_status, reason = excluded.reason, maintenance = excluded.maintenance",
             {r.series->check, at, std::string(checkStatusName(r.transition->from)),
              std::string(checkStatusName(r.transition->to)), r.result.error, maintenance}));
       }

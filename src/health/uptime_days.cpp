@@ -53,13 +53,17 @@ Result<int> UptimeDays::compact(promql::Queryable& source, WallTime since, WallT
     PHAROS_TRY(store_.transaction([&](store::Session& s) -> Status {
       for (const auto& [check, f] : figures) {
         PHAROS_TRY(s.execute(
-            "INSERT OR REPLACE INTO health_uptime_days (check_name, day_ms, runs, up_runs, "
-            "maintenance_runs) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO health_uptime_days (check_name, day_ms, runs, up_runs, "
+            "maintenance_runs) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (day_ms, check_name) "
+            "DO UPDATE SET runs = excluded.runs, up_runs = excluded.up_runs, "
+            "maintenance_runs = excluded.maintenance_runs",
             {check, day, static_cast<std::int64_t>(f.runs), static_cast<std::int64_t>(f.upRuns),
              static_cast<std::int64_t>(f.maintenanceRuns)}));
       }
       PHAROS_TRY(
-          s.execute("INSERT OR REPLACE INTO health_uptime_days_done (day_ms) VALUES ($1)", {day}));
+          s.execute("INSERT INTO health_uptime_days_done (day_ms) VALUES ($1) ON CONFLICT "
+                    "(day_ms) DO NOTHING",
+                    {day}));
       return okStatus();
     }));
     ++count;

@@ -41,8 +41,9 @@ Status insertSeries(store::Session& session, std::uint32_t ref, const Labels& la
   std::string encoded;
   encodeLabels(encoded, labels);
   auto done = session.execute(
-      "INSERT OR REPLACE INTO metric_series (id, labels, created_at_ms) VALUES "
-      "($1, $2, $3)",
+      "INSERT INTO metric_series (id, labels, created_at_ms) VALUES ($1, $2, $3) "
+      "ON CONFLICT (id) DO UPDATE SET labels = excluded.labels, "
+      "created_at_ms = excluded.created_at_ms",
       {static_cast<std::int64_t>(ref), store::Blob{std::move(encoded)}, createdMs});
   if (!done.ok()) return done.error();
   return okStatus();
@@ -51,11 +52,12 @@ Status insertSeries(store::Session& session, std::uint32_t ref, const Labels& la
 Status insertChunk(store::Session& session, std::uint32_t ref, std::int64_t resolution,
                    std::int64_t minT, std::int64_t maxT, std::int64_t count,
                    const std::string& data) {
-  // REPLACE: a chunk replayed from the write-ahead log after a crash between commit and
+  // Upsert: a chunk replayed from the write-ahead log after a crash between commit and
   // checkpoint is written again with the same key and the same samples.
   auto done = session.execute(
-      "INSERT OR REPLACE INTO metric_chunks (series_id, resolution, min_t, max_t, samples, data) "
-      "VALUES ($1, $2, $3, $4, $5, $6)",
+      "INSERT INTO metric_chunks (series_id, resolution, min_t, max_t, samples, data) VALUES "
+      "($1, $2, $3, $4, $5, $6) ON CONFLICT (series_id, resolution, min_t) DO UPDATE SET "
+      "max_t = excluded.max_t, samples = excluded.samples, data = excluded.data",
       {static_cast<std::int64_t>(ref), resolution, minT, maxT, count, store::Blob{data}});
   if (!done.ok()) return done.error();
   return okStatus();

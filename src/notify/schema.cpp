@@ -58,11 +58,17 @@ const store::MigrationSet& migrations() {
         {}},
        // Receiver specs are stored sealed with the keyring's `secrets` data key (an envelope,
        // bound as a BLOB) instead of JSON text; ReceiverCatalog seals the rows an older
-       // release wrote when it loads them. Nothing to run here: SQLite keeps a BLOB value as
-       // it is in a column declared TEXT, and the store has no other backend yet (PostgreSQL
-       // will need `spec` as bytea). The version is recorded so that an older binary, which
-       // would read the envelope as text, refuses this database instead.
-       {2, "notify_receivers.spec holds the spec sealed with the secrets key", {}, {}}}};
+       // release wrote when it loads them. Nothing to run on SQLite, which keeps a BLOB value
+       // as it is in a column declared TEXT; PostgreSQL needs the column as bytea (its
+       // databases began after this step, so there are no clear rows to carry over). The
+       // version is recorded so that an older binary, which would read the envelope as text,
+       // refuses this database instead.
+       {2,
+        "notify_receivers.spec holds the spec sealed with the secrets key",
+        {},
+        {},
+        {"ALTER TABLE notify_receivers ALTER COLUMN spec TYPE BYTEA USING "
+         "convert_to(spec, 'UTF8')"}}}};
   return set;
 }
 

@@ -62,6 +62,10 @@ Status applyMigrations(Store& store, const MigrationSet& set) {
       }
       for (const std::string& sql : m.statements)
         PHAROS_TRY(s.execute(sql));
+      if (store.dialect() == Dialect::kPostgres) {
+        for (const std::string& sql : m.postgresStatements)
+          PHAROS_TRY(s.execute(sql));
+      }
       int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
                         std::chrono::system_clock::now().time_since_epoch())
                         .count();

@@ -37,6 +37,9 @@ struct Migration {
   std::string description;
   std::vector<Table> createTables;
   std::vector<std::string> statements;
+  // Run after `statements`, on PostgreSQL only: what SQLite's dynamic typing never needed,
+  // such as a TEXT column that holds BLOBs becoming BYTEA.
+  std::vector<std::string> postgresStatements;
 };
 
 // The ordered migrations of one component ("auth", "health", …), versions 1, 2, 3, …

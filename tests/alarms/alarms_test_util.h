@@ -12,7 +12,7 @@
 #include "fakes/manual_clock.h"
 #include "fakes/memory_queryable.h"
 #include "fakes/temp_dir.h"
-#include "store/sqlite/sqlite_store.h"
+#include "fakes/test_store.h"
 
 namespace pharos::alarms::testing {
 
@@ -37,7 +37,7 @@ class EngineFixture : public ::testing::Test {
   void SetUp() override { ASSERT_NO_FATAL_FAILURE(open()); }
 
   void open() {
-    auto store = store::SqliteStore::open(dir_.file("pharos.db"));
+    auto store = pharos::testing::openTestStore(dir_.file("pharos.db"));
     ASSERT_TRUE(store.ok()) << store.error().toString();
     store_ = std::move(store).value();
     auto engine = RuleEngine::open(
@@ -81,7 +81,7 @@ class EngineFixture : public ::testing::Test {
   pharos::testing::TempDir dir_;
   fakes::MemoryQueryable memory_;
   RuleEngineOptions options_;
-  std::unique_ptr<store::SqliteStore> store_;
+  std::unique_ptr<store::Store> store_;
   std::unique_ptr<RuleEngine> engine_;
   std::vector<Alert> sent_;
 };

@@ -5,7 +5,7 @@
 #include "alarms/rule_schema.h"
 #include "fakes/temp_dir.h"
 #include "health/maintenance.h"
-#include "store/sqlite/sqlite_store.h"
+#include "fakes/test_store.h"
 
 namespace pharos::alarms {
 namespace {
@@ -13,7 +13,7 @@ namespace {
 class HistoryTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto store = store::SqliteStore::open(dir_.file("pharos.db"));
+    auto store = pharos::testing::openTestStore(dir_.file("pharos.db"));
     ASSERT_TRUE(store.ok());
     store_ = std::move(store).value();
     ASSERT_TRUE(store_->migrate(ruleMigrations()).ok());
@@ -58,7 +58,7 @@ class HistoryTest : public ::testing::Test {
   }
 
   pharos::testing::TempDir dir_;
-  std::unique_ptr<store::SqliteStore> store_;
+  std::unique_ptr<store::Store> store_;
 };
 
 TEST_F(HistoryTest, PagesNewestFirstWithACursor) {

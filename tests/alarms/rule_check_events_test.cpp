@@ -24,8 +24,8 @@ using testing::rule;
 class CheckEventsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    store_ = store::SqliteStore::open(dir_.file("pharos.db")).value();
-    metricsDb_ = store::SqliteStore::open(dir_.file("metrics.db")).value();
+    store_ = pharos::testing::openTestStore(dir_.file("pharos.db")).value();
+    metricsDb_ = pharos::testing::openTestStore(dir_.file("metrics.db")).value();
     metrics::MetricsOptions options;
     options.walDir = dir_.file("wal");
     metrics_ = metrics::MetricsStore::open(*metricsDb_, options, systemClock()).value();
@@ -79,8 +79,8 @@ class CheckEventsTest : public ::testing::Test {
   }
 
   pharos::testing::TempDir dir_;
-  std::unique_ptr<store::SqliteStore> store_;
-  std::unique_ptr<store::SqliteStore> metricsDb_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<store::Store> metricsDb_;
   std::unique_ptr<metrics::MetricsStore> metrics_;
   std::unique_ptr<bus::EmbeddedBus> bus_;
   std::unique_ptr<health::ResultRecorder> recorder_;

@@ -14,7 +14,7 @@ using testing::rule;
 class RuleMetricsStoreTest : public testing::EngineFixture {
  protected:
   void SetUp() override {
-    auto store = store::SqliteStore::open(dir_.file("metrics.db"));
+    auto store = pharos::testing::openTestStore(dir_.file("metrics.db"));
     ASSERT_TRUE(store.ok()) << store.error().toString();
     metricsDb_ = std::move(store).value();
     metrics::MetricsOptions options;
@@ -37,7 +37,7 @@ class RuleMetricsStoreTest : public testing::EngineFixture {
     ASSERT_EQ(r->appended, 1u);
   }
 
-  std::unique_ptr<store::SqliteStore> metricsDb_;
+  std::unique_ptr<store::Store> metricsDb_;
   std::unique_ptr<metrics::MetricsStore> metrics_;
 };
 

@@ -7,7 +7,7 @@
 #include "fakes/temp_dir.h"
 #include "promql/api_params.h"
 #include "route_test_util.h"
-#include "store/sqlite/sqlite_store.h"
+#include "fakes/test_store.h"
 
 namespace pharos::alarms {
 namespace {
@@ -21,7 +21,7 @@ class SilenceStoreTest : public ::testing::Test {
   void reopen() {
     silences_.reset();
     store_.reset();
-    auto store = store::SqliteStore::open(dir_.file("pharos.db"));
+    auto store = pharos::testing::openTestStore(dir_.file("pharos.db"));
     ASSERT_TRUE(store.ok()) << store.error().toString();
     store_ = std::move(store).value();
     auto silences = SilenceStore::open(*store_, clock_);
@@ -40,7 +40,7 @@ class SilenceStoreTest : public ::testing::Test {
 
   pharos::testing::TempDir dir_;
   pharos::testing::ManualClock clock_;
-  std::unique_ptr<store::SqliteStore> store_;
+  std::unique_ptr<store::Store> store_;
   std::unique_ptr<SilenceStore> silences_;
 };
 

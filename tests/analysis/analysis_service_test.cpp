@@ -8,7 +8,7 @@
 #include "fakes/manual_clock.h"
 #include "fakes/temp_dir.h"
 #include "logs/template_miner.h"
-#include "store/sqlite/sqlite_store.h"
+#include "fakes/test_store.h"
 
 namespace pharos::analysis {
 namespace {
@@ -20,7 +20,7 @@ constexpr int64_t kT0 = 1'700'049'600'000;
 class AnalysisServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto store = store::SqliteStore::open(dir_.file("pharos.db"));
+    auto store = pharos::testing::openTestStore(dir_.file("pharos.db"));
     ASSERT_TRUE(store.ok()) << store.error().toString();
     store_ = std::move(store).value();
     auto bus = bus::EmbeddedBus::open(dir_.file("bus.db"), clock_);
@@ -94,7 +94,7 @@ class AnalysisServiceTest : public ::testing::Test {
 
   pharos::testing::TempDir dir_;
   pharos::testing::ManualClock clock_{fromUnixMillis(kT0)};
-  std::unique_ptr<store::SqliteStore> store_;
+  std::unique_ptr<store::Store> store_;
   std::unique_ptr<bus::EmbeddedBus> bus_;
   AnalysisServiceOptions options_;
   logs::TemplateMiner miner_;

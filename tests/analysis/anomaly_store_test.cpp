@@ -5,7 +5,7 @@
 #include "core/clock.h"
 #include "core/ids.h"
 #include "fakes/temp_dir.h"
-#include "store/sqlite/sqlite_store.h"
+#include "fakes/test_store.h"
 
 namespace pharos::analysis {
 namespace {
@@ -35,7 +35,7 @@ class AnomalyStoreTest : public ::testing::Test {
   void reopen() {
     anomalies_.reset();
     store_.reset();
-    auto store = store::SqliteStore::open(dir_.file("pharos.db"));
+    auto store = pharos::testing::openTestStore(dir_.file("pharos.db"));
     ASSERT_TRUE(store.ok()) << store.error().toString();
     store_ = std::move(store).value();
     auto anomalies = AnomalyStore::open(*store_);
@@ -50,7 +50,7 @@ class AnomalyStoreTest : public ::testing::Test {
   }
 
   pharos::testing::TempDir dir_;
-  std::unique_ptr<store::SqliteStore> store_;
+  std::unique_ptr<store::Store> store_;
   std::unique_ptr<AnomalyStore> anomalies_;
 };
 

@@ -10,7 +10,7 @@
 #include "fakes/manual_clock.h"
 #include "fakes/temp_dir.h"
 #include "metrics/metrics_store.h"
-#include "store/sqlite/sqlite_store.h"
+#include "fakes/test_store.h"
 
 namespace pharos::analysis {
 namespace {
@@ -35,7 +35,7 @@ double steady(int64_t t) {
 class MetricScorerTest : public ::testing::Test {
  protected:
   MetricScorerTest() {
-    store_ = store::SqliteStore::open(dir_.file("metrics.db")).value();
+    store_ = pharos::testing::openTestStore(dir_.file("metrics.db")).value();
     metrics::MetricsOptions options;
     options.walDir = dir_.file("wal");
     auto opened = metrics::MetricsStore::open(*store_, options, clock_);
@@ -85,7 +85,7 @@ class MetricScorerTest : public ::testing::Test {
 
   testing::TempDir dir_;
   testing::ManualClock clock_{fromUnixMillis(kT0 - 7 * kHour)};
-  std::unique_ptr<store::SqliteStore> store_;
+  std::unique_ptr<store::Store> store_;
   std::unique_ptr<metrics::MetricsStore> metrics_;
   Labels latency_{{"__name__", "http_latency_seconds"}, {"job", "api"}, {"instance", "a:80"}};
 };

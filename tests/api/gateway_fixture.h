@@ -18,7 +18,7 @@
 #include "crypto/keyring.h"
 #include "fakes/manual_clock.h"
 #include "fakes/temp_dir.h"
-#include "store/sqlite/sqlite_store.h"
+#include "fakes/test_store.h"
 
 namespace pharos::api {
 
@@ -41,7 +41,7 @@ class GatewayTest : public ::testing::Test {
     router_ = std::make_unique<net::Router>();
     gateway_.reset();
     if (!store_) {
-      store_ = std::move(store::SqliteStore::open(dir_.file("pharos.db"))).value();
+      store_ = std::move(pharos::testing::openTestStore(dir_.file("pharos.db"))).value();
       bus_ = std::move(bus::EmbeddedBus::open(dir_.file("bus.db"), clock_)).value();
       auto keyring = crypto::Keyring::open(*store_, crypto::MasterKey::generate().value(), clock_);
       ASSERT_TRUE(keyring.ok()) << keyring.error().toString();
@@ -52,7 +52,7 @@ class GatewayTest : public ::testing::Test {
       auto audit = auth::openAuditLog(*store_, clock_);
       ASSERT_TRUE(audit.ok()) << audit.error().toString();
       audit_ = std::move(audit).value();
-      metricsDb_ = std::move(store::SqliteStore::open(dir_.file("metrics.db"))).value();
+      metricsDb_ = std::move(pharos::testing::openTestStore(dir_.file("metrics.db"))).value();
       metrics::MetricsOptions options;
       options.walDir = dir_.file("metrics-wal");
       auto metrics = metrics::MetricsStore::open(*metricsDb_, options, clock_);
@@ -108,12 +108,12 @@ class GatewayTest : public ::testing::Test {
 
   ::pharos::testing::TempDir dir_;
   ::pharos::testing::ManualClock clock_;
-  std::unique_ptr<store::SqliteStore> store_;
+  std::unique_ptr<store::Store> store_;
   std::unique_ptr<bus::EmbeddedBus> bus_;
   crypto::KeyringPtr keyring_;  // after the store it uses, before the keys that use it
   auth::ApiKeysPtr keys_;
   auth::AuditLogPtr audit_;
-  std::unique_ptr<store::SqliteStore> metricsDb_;
+  std::unique_ptr<store::Store> metricsDb_;
   std::unique_ptr<metrics::MetricsStore> metrics_;
   std::unique_ptr<Gateway> gateway_;
   std::unique_ptr<net::Router> router_;

@@ -5,7 +5,7 @@
 #include "bus/embedded/embedded_bus.h"
 #include "fakes/manual_clock.h"
 #include "fakes/temp_dir.h"
-#include "store/sqlite/sqlite_store.h"
+#include "fakes/test_store.h"
 
 namespace pharos::api {
 namespace {
@@ -49,7 +49,7 @@ class UnreachableBus final : public bus::Bus {
 class SystemRoutesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    store_ = std::move(store::SqliteStore::open(dir_.file("pharos.db"))).value();
+    store_ = std::move(pharos::testing::openTestStore(dir_.file("pharos.db"))).value();
     bus_ = std::move(bus::EmbeddedBus::open(dir_.file("bus.db"), clock_)).value();
   }
 

@@ -7,7 +7,7 @@
 #include "crypto/master_key.h"
 #include "fakes/manual_clock.h"
 #include "fakes/temp_dir.h"
-#include "store/sqlite/sqlite_store.h"
+#include "fakes/test_store.h"
 
 namespace pharos::auth {
 namespace {
@@ -17,7 +17,7 @@ using namespace std::chrono_literals;
 class ApiKeysTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto opened = store::SqliteStore::open(dir_.file("pharos.db"));
+    auto opened = pharos::testing::openTestStore(dir_.file("pharos.db"));
     ASSERT_TRUE(opened.ok()) << opened.error().toString();
     store_ = std::move(opened).value();
     auto master = crypto::MasterKey::generate();
@@ -84,7 +84,7 @@ class ApiKeysTest : public ::testing::Test {
 
   testing::TempDir dir_;
   testing::ManualClock clock_;
-  std::unique_ptr<store::SqliteStore> store_;
+  std::unique_ptr<store::Store> store_;
   Secret masterText_;
   crypto::KeyringPtr keyring_;  // after the store it uses, before the keys that use it
   ApiKeysPtr keys_;
@@ -163,7 +163,7 @@ TEST_F(ApiKeysTest, SaltIsStoredSealedWithTheSecretsKey) {
 TEST_F(ApiKeysTest, LegacyClearSaltIsSealedAtOpenOnce) {
   // A database as the release before sealed salts left it: auth migration 1 only, and a row
   // written as that release's create() did.
-  auto legacyStore = store::SqliteStore::open(dir_.file("legacy.db"));
+  auto legacyStore = pharos::testing::openTestStore(dir_.file("legacy.db"));
   ASSERT_TRUE(legacyStore.ok());
   store::Store& store = **legacyStore;
   store::MigrationSet v1{"auth", {migrations().migrations.at(0)}};
@@ -210,7 +210,7 @@ TEST_F(ApiKeysTest, SaltSealedUnderAnotherKeyringFailsOpenNamingTheKey) {
   CreatedKey key = create("ci", Role::kAdmin);
   CreatedKey fine = create("other", Role::kViewer);
   // The same salt, sealed by another installation's keyring (another master key).
-  auto otherStore = store::SqliteStore::open(dir_.file("other.db"));
+  auto otherStore = pharos::testing::openTestStore(dir_.file("other.db"));
   ASSERT_TRUE(otherStore.ok());
   crypto::KeyringPtr other = openKeyring(**otherStore, crypto::MasterKey::generate().value());
   ASSERT_TRUE(other);

@@ -3,7 +3,7 @@
 #include "auth/auth.h"
 #include "fakes/manual_clock.h"
 #include "fakes/temp_dir.h"
-#include "store/sqlite/sqlite_store.h"
+#include "fakes/test_store.h"
 
 namespace pharos::auth {
 namespace {
@@ -13,7 +13,7 @@ using namespace std::chrono_literals;
 class AuditLogTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto opened = store::SqliteStore::open(dir_.file("pharos.db"));
+    auto opened = pharos::testing::openTestStore(dir_.file("pharos.db"));
     ASSERT_TRUE(opened.ok()) << opened.error().toString();
     store_ = std::move(opened).value();
     auto log = openAuditLog(*store_, clock_);
@@ -36,7 +36,7 @@ class AuditLogTest : public ::testing::Test {
 
   testing::TempDir dir_;
   testing::ManualClock clock_;
-  std::unique_ptr<store::SqliteStore> store_;
+  std::unique_ptr<store::Store> store_;
   AuditLogPtr log_;
 };
 

@@ -7,7 +7,7 @@
 #include "crypto/keyring.h"
 #include "fakes/manual_clock.h"
 #include "fakes/temp_dir.h"
-#include "store/sqlite/sqlite_store.h"
+#include "fakes/test_store.h"
 
 namespace pharos::crypto {
 namespace {
@@ -17,7 +17,7 @@ using namespace std::chrono_literals;
 class KeyringTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto opened = store::SqliteStore::open(dir_.file("pharos.db"));
+    auto opened = pharos::testing::openTestStore(dir_.file("pharos.db"));
     ASSERT_TRUE(opened.ok()) << opened.error().toString();
     store_ = std::move(opened).value();
   }
@@ -66,7 +66,7 @@ class KeyringTest : public ::testing::Test {
 
   testing::TempDir dir_;
   testing::ManualClock clock_;
-  std::unique_ptr<store::SqliteStore> store_;
+  std::unique_ptr<store::Store> store_;
 };
 
 TEST_F(KeyringTest, PurposeNamesRoundTrip) {

@@ -10,7 +10,7 @@
 
 #include "fakes/manual_clock.h"
 #include "fakes/temp_dir.h"
-#include "store/sqlite/sqlite_store.h"
+#include "fakes/test_store.h"
 
 namespace pharos::health {
 namespace {
@@ -46,7 +46,7 @@ class CatalogTest : public ::testing::Test {
   void reopen() {
     catalog_.reset();
     store_.reset();
-    auto store = store::SqliteStore::open(dir_.file("pharos.db"));
+    auto store = pharos::testing::openTestStore(dir_.file("pharos.db"));
     ASSERT_TRUE(store.ok()) << store.error().toString();
     store_ = std::move(store).value();
     auto catalog = CheckCatalog::open(*store_, clock_);
@@ -62,7 +62,7 @@ class CatalogTest : public ::testing::Test {
 
   pharos::testing::TempDir dir_;
   pharos::testing::ManualClock clock_;
-  std::unique_ptr<store::SqliteStore> store_;
+  std::unique_ptr<store::Store> store_;
   std::unique_ptr<CheckCatalog> catalog_;
   int changes_ = 0;
   std::vector<CheckSpec> merged_;

@@ -15,7 +15,7 @@
 #include "health/recorder.h"
 #include "metrics/metrics_store.h"
 #include "promql/matcher.h"
-#include "store/sqlite/sqlite_store.h"
+#include "fakes/test_store.h"
 
 namespace pharos::health::testing {
 
@@ -45,7 +45,7 @@ class HealthStores {
 
   // Use with ASSERT_NO_FATAL_FAILURE.
   void open(metrics::MetricsOptions options = {}) {
-    auto store = store::SqliteStore::open(dir_.file("pharos.db"));
+    auto store = pharos::testing::openTestStore(dir_.file("pharos.db"));
     ASSERT_TRUE(store.ok()) << store.error().toString();
     store_ = std::move(store).value();
     options.walDir = dir_.file("wal");
@@ -97,14 +97,14 @@ class HealthStores {
   }
 
   pharos::testing::TempDir& dir() { return dir_; }
-  store::SqliteStore& store() { return *store_; }
+  store::Store& store() { return *store_; }
   metrics::MetricsStore& metrics() { return *metrics_; }
   ResultRecorder& recorder() { return *recorder_; }
 
  private:
   Clock& clock_;
   pharos::testing::TempDir dir_;
-  std::unique_ptr<store::SqliteStore> store_;
+  std::unique_ptr<store::Store> store_;
   std::unique_ptr<metrics::MetricsStore> metrics_;
   std::unique_ptr<bus::EmbeddedBus> bus_;
   std::unique_ptr<ResultRecorder> recorder_;

@@ -16,7 +16,7 @@
 #include "fakes/temp_dir.h"
 #include "logs/template_miner.h"
 #include "objects/local/local_object_store.h"
-#include "store/sqlite/sqlite_store.h"
+#include "fakes/test_store.h"
 
 namespace pharos::logs {
 namespace {
@@ -176,7 +176,7 @@ class ArchiveSealTest : public PipelineTest {
   }
 
   crypto::KeyringPtr keyring() {
-    if (!store_) store_ = std::move(store::SqliteStore::open(dir_.file("pharos.db"))).value();
+    if (!store_) store_ = std::move(pharos::testing::openTestStore(dir_.file("pharos.db"))).value();
     auto keyring = crypto::Keyring::open(*store_, crypto::MasterKey::generate().value());
     EXPECT_TRUE(keyring.ok()) << keyring.error().toString();
     return std::move(keyring).value();

@@ -7,7 +7,7 @@
 #include "core/clock.h"
 #include "fakes/temp_dir.h"
 #include "metrics/metrics_store.h"
-#include "store/sqlite/sqlite_store.h"
+#include "fakes/test_store.h"
 
 namespace pharos::metrics {
 namespace {
@@ -28,7 +28,7 @@ TEST(MetricsStoreCrashTest, AcknowledgedSamplesSurviveKill9) {
     ASSERT_GE(child, 0);
     if (child == 0) {
       close(acks[0]);
-      auto store = store::SqliteStore::open(dbPath);
+      auto store = pharos::testing::openTestStore(dbPath);
       if (!store.ok()) _exit(2);
       MetricsOptions options;
       options.walDir = walDir;
@@ -61,7 +61,7 @@ TEST(MetricsStoreCrashTest, AcknowledgedSamplesSurviveKill9) {
     close(acks[0]);
     ASSERT_TRUE(WIFSIGNALED(status));
 
-    auto store = store::SqliteStore::open(dbPath).value();
+    auto store = pharos::testing::openTestStore(dbPath).value();
     MetricsOptions options;
     options.walDir = walDir;
     auto metrics = MetricsStore::open(*store, options, systemClock()).value();

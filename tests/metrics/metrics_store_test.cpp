@@ -7,7 +7,7 @@
 #include "fakes/manual_clock.h"
 #include "fakes/temp_dir.h"
 #include "metrics/rollup_builder.h"
-#include "store/sqlite/sqlite_store.h"
+#include "fakes/test_store.h"
 
 namespace pharos::metrics {
 namespace {
@@ -30,7 +30,7 @@ class MetricsStoreTest : public ::testing::Test {
   void reopen(MetricsOptions options = {}) {
     metrics_.reset();
     store_.reset();
-    store_ = store::SqliteStore::open(dir_.file("metrics.db")).value();
+    store_ = pharos::testing::openTestStore(dir_.file("metrics.db")).value();
     options.walDir = dir_.file("wal");
     if (options.maxSeries == MetricsOptions{}.maxSeries) options.maxSeries = maxSeries_;
     auto opened = MetricsStore::open(*store_, options, clock_);
@@ -69,7 +69,7 @@ class MetricsStoreTest : public ::testing::Test {
   testing::TempDir dir_;
   testing::ManualClock clock_{fromUnixMillis(kStart + 12 * 3'600'000LL)};
   std::size_t maxSeries_ = 1'000'000;
-  std::unique_ptr<store::SqliteStore> store_;
+  std::unique_ptr<store::Store> store_;
   std::unique_ptr<MetricsStore> metrics_;
   Labels up_{{"__name__", "up"}, {"job", "api"}};
 };

@@ -24,7 +24,7 @@
 #include "promql/evaluator.h"
 #include "promql/parser.h"
 #include "promql/render.h"
-#include "store/sqlite/sqlite_store.h"
+#include "fakes/test_store.h"
 
 namespace pharos::metrics {
 namespace {
@@ -171,7 +171,7 @@ TEST(PrometheusCompatSlowTest, SameDataSameQueriesSameAnswers) {
   // Pharos: the same text through its parser into its store.
   auto parsed = parseExposition(dataset, ExpositionFormat::kOpenMetrics);
   ASSERT_TRUE(parsed.ok()) << parsed.error().message;
-  auto sqlite = store::SqliteStore::open(dir.file("metrics.db")).value();
+  auto sqlite = pharos::testing::openTestStore(dir.file("metrics.db")).value();
   MetricsOptions options;
   options.walDir = dir.file("wal");
   auto pharos = MetricsStore::open(*sqlite, options, systemClock()).value();

@@ -6,7 +6,7 @@
 #include "fakes/temp_dir.h"
 #include "net/http_server.h"
 #include "net/router.h"
-#include "store/sqlite/sqlite_store.h"
+#include "fakes/test_store.h"
 
 namespace pharos::metrics {
 namespace {
@@ -40,7 +40,7 @@ class ScraperTest : public ::testing::Test {
     options.port = 0;
     server_ = net::HttpServer::start(options, router).value();
     router_ = router;
-    store_ = store::SqliteStore::open(dir_.file("metrics.db")).value();
+    store_ = pharos::testing::openTestStore(dir_.file("metrics.db")).value();
     MetricsOptions metricsOptions;
     metricsOptions.walDir = dir_.file("wal");
     metrics_ = MetricsStore::open(*store_, metricsOptions, clock_).value();
@@ -68,7 +68,7 @@ class ScraperTest : public ::testing::Test {
   testing::ManualClock clock_{systemClock().now()};
   std::shared_ptr<net::Router> router_;
   net::HttpServerPtr server_;
-  std::unique_ptr<store::SqliteStore> store_;
+  std::unique_ptr<store::Store> store_;
   std::unique_ptr<MetricsStore> metrics_;
 };
 

@@ -12,7 +12,7 @@
 #include "fakes/webhook_receiver.h"
 #include "net/outbound_client.h"
 #include "notify_test_util.h"
-#include "store/sqlite/sqlite_store.h"
+#include "fakes/test_store.h"
 
 namespace pharos::notify {
 namespace {
@@ -47,7 +47,7 @@ class ScriptedSender final : public Sender {
 class OutboxTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto s = store::SqliteStore::open(dir_.file("store.db"));
+    auto s = pharos::testing::openTestStore(dir_.file("store.db"));
     ASSERT_TRUE(s.ok());
     store_ = std::move(s).value();
     bus::EmbeddedBusOptions bo;

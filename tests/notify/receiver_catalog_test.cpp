@@ -11,7 +11,7 @@
 #include "notify/notify_config.h"
 #include "notify/schema.h"
 #include "notify_test_util.h"
-#include "store/sqlite/sqlite_store.h"
+#include "fakes/test_store.h"
 
 namespace pharos::notify {
 namespace {
@@ -29,7 +29,7 @@ crypto::KeyringPtr openKeyring(store::Store& store, Clock& clock) {
 TEST(ReceiverCatalogTest, ApiReceiversPersistAndTheConfigWins) {
   pharos::testing::TempDir dir;
   pharos::testing::ManualClock clock;
-  auto store = store::SqliteStore::open(dir.file("s.db"));
+  auto store = pharos::testing::openTestStore(dir.file("s.db"));
   ASSERT_TRUE(store.ok());
   auto keyring = openKeyring(**store, clock);
   {
@@ -71,7 +71,7 @@ constexpr std::string_view kSlackUrl = "https://hooks.slack.example/services/T0/
 class SealedReceiversTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    store_ = std::move(store::SqliteStore::open(dir_.file("s.db"))).value();
+    store_ = std::move(pharos::testing::openTestStore(dir_.file("s.db"))).value();
     keyring_ = openKeyring(*store_, clock_);
   }
 
@@ -151,6 +151,9 @@ TEST_F(SealedReceiversTest, StoredRowsAreSealedAndReopen) {
 }
 
 TEST_F(SealedReceiversTest, APlaintextRowFromAnOlderReleaseLoadsAndIsSealed) {
+  if (pharos::testing::testsRunOnPostgres()) {
+    GTEST_SKIP() << "PostgreSQL stores began with sealed receivers: no release wrote clear rows";
+  }
   // What the release before this one wrote: the notify schema at version 1, the JSON as text.
   store::MigrationSet v1 = migrations();
   v1.migrations.resize(1);
@@ -207,7 +210,7 @@ TEST_F(SealedReceiversTest, ARowSealedByAnotherKeyringIsAStartError) {
     ASSERT_TRUE((*catalog)->create(email()).ok());
   }
   // Another installation's keyring (its own store and master key): it holds no key for the row.
-  auto otherStore = std::move(store::SqliteStore::open(dir_.file("other.db"))).value();
+  auto otherStore = std::move(pharos::testing::openTestStore(dir_.file("other.db"))).value();
   auto other = openKeyring(*otherStore, clock_);
   auto catalog = ReceiverCatalog::open(*store_, *other, clock_);
   ASSERT_FALSE(catalog.ok());

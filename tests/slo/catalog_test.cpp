@@ -5,7 +5,7 @@
 #include "fakes/manual_clock.h"
 #include "fakes/temp_dir.h"
 #include "slo_test_util.h"
-#include "store/sqlite/sqlite_store.h"
+#include "fakes/test_store.h"
 
 namespace pharos::slo {
 namespace {
@@ -17,7 +17,7 @@ class SloCatalogTest : public ::testing::Test {
   void open() {
     catalog_.reset();
     store_.reset();
-    auto s = store::SqliteStore::open(dir_.file("pharos.db"));
+    auto s = pharos::testing::openTestStore(dir_.file("pharos.db"));
     ASSERT_TRUE(s.ok()) << s.error().toString();
     store_ = std::move(s).value();
     auto c = SloCatalog::open(*store_, clock_);
@@ -27,7 +27,7 @@ class SloCatalogTest : public ::testing::Test {
 
   pharos::testing::TempDir dir_;
   pharos::testing::ManualClock clock_;
-  std::unique_ptr<store::SqliteStore> store_;
+  std::unique_ptr<store::Store> store_;
   std::unique_ptr<SloCatalog> catalog_;
 };
 

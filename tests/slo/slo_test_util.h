@@ -16,7 +16,7 @@
 #include "fakes/temp_dir.h"
 #include "metrics/metrics_store.h"
 #include "slo/slo_spec.h"
-#include "store/sqlite/sqlite_store.h"
+#include "fakes/test_store.h"
 
 namespace pharos::slo::testing {
 
@@ -44,7 +44,7 @@ class MetricsFixture {
  public:
   explicit MetricsFixture(std::int64_t startMs, metrics::MetricsOptions options = {})
       : clock(fromUnixMillis(startMs)) {
-    auto s = store::SqliteStore::open(dir_.file("pharos.db"));
+    auto s = pharos::testing::openTestStore(dir_.file("pharos.db"));
     EXPECT_TRUE(s.ok()) << s.error().toString();
     store_ = std::move(s).value();
     options.walDir = dir_.file("wal");
@@ -69,7 +69,7 @@ class MetricsFixture {
 
  private:
   pharos::testing::TempDir dir_;
-  std::unique_ptr<store::SqliteStore> store_;
+  std::unique_ptr<store::Store> store_;
 };
 
 }  // namespace pharos::slo::testing

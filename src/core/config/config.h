@@ -86,8 +86,17 @@ struct LogConfig {
   std::map<std::string, logging::Level, std::less<>> modules;
 };
 
+enum class StoreBackend { kSqlite, kPostgres };
+
 struct StoreConfig {
+  // sqlite: DATA/pharos.db and DATA/metrics.db (the default, nothing to run). postgres: one
+  // database shared by every process of an installation (docs/CONFIG.md, "Store").
+  StoreBackend backend = StoreBackend::kSqlite;
   Millis busyTimeout{5'000};
+  // postgres: a libpq URL or key=value string; may hold a password, so it is a secret
+  // (${ENV} reference or url_file).
+  Secret url;
+  int64_t poolSize = 8;
 };
 
 struct BusConfig {

@@ -97,6 +97,24 @@ class Walker {
     if (auto s = scalar(v, path)) out = *s;
   }
 
+  // One of a few names; an unknown one is an error listing them.
+  template <typename E>
+  void enumeration(const YAML::Node& v, const std::string& path, E& out,
+                   std::initializer_list<std::pair<std::string_view, E>> choices) {
+    auto s = scalar(v, path);
+    if (!s) return;
+    std::string names;
+    for (const auto& [name, value] : choices) {
+      if (*s == name) {
+        out = value;
+        return;
+      }
+      names += names.empty() ? "" : ", ";
+      names += name;
+    }
+    error(v, fmt::format("{}: expected one of {}, got '{}'", path, names, v.Scalar()));
+  }
+
   void boolean(const YAML::Node& v, const std::string& path, bool& out) {
     auto s = scalar(v, path);
     if (!s) return;
@@ -699,9 +717,18 @@ void readDocument(Walker& w, const YAML::Node& root, const std::string& file, Co
                   });
           }
           if (key == "store") {
-            w.map(v, path, {"busy_timeout"},
-                  [&](std::string_view, const YAML::Node& sv, const std::string& p) {
-                    w.duration(sv, p, c.store.busyTimeout, Millis(0), Millis(600'000));
+            w.map(v, path, {"backend", "busy_timeout", "url", "url_file", "pool_size"},
+                  [&](std::string_view k, const YAML::Node& sv, const std::string& p) {
+                    if (k == "backend") {
+                      w.enumeration(sv, p, c.store.backend,
+                                    {{"sqlite", StoreBackend::kSqlite},
+                                     {"postgres", StoreBackend::kPostgres}});
+                    }
+                    if (k == "busy_timeout")
+                      w.duration(sv, p, c.store.busyTimeout, Millis(0), Millis(600'000));
+                    if (k == "url") w.secretRef(sv, p, "store.url_file", c.store.url);
+                    if (k == "url_file") w.secretFile(sv, p, c.store.url);
+                    if (k == "pool_size") w.integer(sv, p, c.store.poolSize, 1, 1000);
                   });
           }
           if (key == "bus") {

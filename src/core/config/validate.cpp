@@ -170,6 +170,15 @@ void validate(const Config& c, const ValidationContext& ctx, std::vector<Diagnos
               "api.cors: a wildcard origin ('*') may not be combined with allow_credentials");
   }
 
+  if (c.store.backend == StoreBackend::kPostgres && c.store.url.reveal().empty()) {
+    report.at({"store", "backend"},
+              "store.backend postgres needs store.url (a ${ENV_VAR} reference) or store.url_file");
+  }
+  if (c.store.backend == StoreBackend::kSqlite && !c.store.url.reveal().empty()) {
+    report.at({"store", "url"}, "store.url is only read by the postgres backend; set "
+                                "store.backend: postgres or remove it");
+  }
+
   if (c.bus.backoffBase > c.bus.backoffMax) {
     report.at({"bus", "backoff_base"}, "bus.backoff_base: must not exceed bus.backoff_max");
   }
