@@ -24,6 +24,34 @@ function(pharos_module name)
   target_link_libraries(pharos_${name} PUBLIC ${dep_targets} ${PM_EXTERNAL})
 endfunction()
 
+# An optional backend of an adapter module (store/postgres, bus/nats, objects/s3): its own
+# library in the module's folder, built when its PHAROS_WITH_* option is on and linked only by
+# `app` (and tests), so the module itself never carries the backend's client library. Code
+# that links it sees <DEFINE>=1.
+#
+#   pharos_backend(store postgres DEFINE PHAROS_HAVE_POSTGRES SOURCES … EXTERNAL PostgreSQL::PostgreSQL)
+function(pharos_backend module backend)
+  cmake_parse_arguments(PB "" "DEFINE" "SOURCES;DEPS;EXTERNAL" ${ARGN})
+  set(target pharos_${module}_${backend})
+  list(TRANSFORM PB_DEPS PREPEND pharos_ OUTPUT_VARIABLE dep_targets)
+  add_library(${target} STATIC ${PB_SOURCES})
+  target_link_libraries(${target} PUBLIC pharos_${module} ${dep_targets} ${PB_EXTERNAL})
+  target_compile_definitions(${target} PUBLIC ${PB_DEFINE}=1)
+  set_property(GLOBAL APPEND PROPERTY PHAROS_BACKENDS ${target})
+endfunction()
+
+# The backend libraries built for `module` (pharos_store_postgres, …), for app and tests.
+function(pharos_backends_of module out)
+  get_property(all GLOBAL PROPERTY PHAROS_BACKENDS)
+  set(found)
+  foreach(t IN LISTS all)
+    if(t MATCHES "^pharos_${module}_")
+      list(APPEND found ${t})
+    endif()
+  endforeach()
+  set(${out} ${found} PARENT_SCOPE)
+endfunction()
+
 # One gtest binary per module: tests/<module>/*_test.cpp -> pharos_<module>_tests.
 # STORE: the module keeps data in the store; its tests open it with tests/fakes/test_store.h
 # and are registered again as pg.<module>.* to run on the test run's PostgreSQL server.
@@ -31,8 +59,14 @@ function(pharos_module_tests name)
   cmake_parse_arguments(PT "STORE" "" "DEPS;LABELS" ${ARGN})
   file(GLOB test_sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*_test.cpp)
   add_executable(pharos_${name}_tests ${test_sources})
+  # A module's tests cover its backends too; a STORE module's tests may run on PostgreSQL.
+  pharos_backends_of(${name} backends)
+  if(PT_STORE)
+    pharos_backends_of(store store_backends)
+    list(APPEND backends ${store_backends})
+  endif()
   target_link_libraries(pharos_${name}_tests PRIVATE pharos_${name} pharos_test_fakes ${PT_DEPS}
-                        GTest::gtest GTest::gtest_main)
+                        ${backends} GTest::gtest GTest::gtest_main)
   target_precompile_headers(pharos_${name}_tests PRIVATE <gtest/gtest.h> <string> <vector>)
   # Test names start with the module ("bus.EmbeddedBusTest.AckDeletes"), so `ctest -R ^bus\.`
   # picks one module. Tests whose suite or name contains "Slow" or "Soak" carry the label

@@ -20,6 +20,9 @@ PACKAGES=(
   # the log pipeline: simdjson parses JSON on the ingest path, snappy decodes Loki's protobuf
   # pushes; rsyslog forwards to the syslog listener in tests and is the ingest benchmark's peer
   libsimdjson-dev libsnappy-dev rsyslog
+  # the scale-out backends and the real servers their tests start: PostgreSQL (src/store/
+  # postgres), NATS JetStream (src/bus/nats)
+  libpq-dev postgresql libnats-dev nats-server
   # notifications: libcurl sends mail over SMTP; the tests deliver to aiosmtpd and to a real
   # Alertmanager
   libcurl4-openssl-dev python3-aiosmtpd prometheus-alertmanager
@@ -51,9 +54,22 @@ install_web_packages() {
   (cd web && npm ci --no-audit --no-fund --loglevel=error)
 }
 
+# The S3 store's tests run s3rver, an S3-compatible server from npm (Debian has none), pinned
+# by tests/s3server/package-lock.json and installed the same way.
+install_s3server_packages() {
+  local stamp=tests/s3server/node_modules/.package-lock.json
+  if [ -f "$stamp" ] && [ ! tests/s3server/package-lock.json -nt "$stamp" ]; then
+    echo "setup: s3 test server packages present"
+    return
+  fi
+  echo "setup: installing the s3 test server from tests/s3server/package-lock.json"
+  (cd tests/s3server && npm ci --no-audit --no-fund --loglevel=error)
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
   echo "setup: all ${#PACKAGES[@]} packages present"
   install_web_packages
+  install_s3server_packages
   exit 0
 fi
 
@@ -77,3 +93,4 @@ fi
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 install_web_packages
+install_s3server_packages

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "core/log.h"
 #include "core/process_stats.h"
@@ -110,7 +111,11 @@ std::vector<RouteSpec> systemRoutes(SystemRoutesDeps deps) {
     };
     probe("store", d->store.ping());
     probe("bus", d->bus.ping());
-    if (failures.empty()) return net::HttpResponse::json(200, R"({"status":"ready"})");
+    if (failures.empty()) {
+      if (d->backends.empty()) return net::HttpResponse::json(200, R"({"status":"ready"})");
+      nlohmann::json body{{"status", "ready"}, {"backends", d->backends}};
+      return net::HttpResponse::json(200, body.dump());
+    }
     log.warn("not ready", {{"reason", failures}});
     net::HttpResponse r = net::HttpResponse::error(503, "not_ready", failures);
     r.headers.emplace_back("Retry-After", "1");

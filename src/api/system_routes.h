@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,10 @@ struct SystemRoutesDeps {
   std::function<net::ServerStats()> serverStats;
   // Other modules' families (metrics store, scrapes, ...), appended to the output.
   std::vector<std::function<void(PrometheusText&)>> collectors;
+  // What each adapter runs on ("store" -> "postgres", "bus" -> "nats", …), for /readyz: with
+  // processes on shared backends, an operator checks each joined the same kind. Kinds only:
+  // /readyz is public, so no host names.
+  std::map<std::string, std::string> backends;
 };
 
 // The text GET /metrics serves; also what Pharos' self-scrape records, without HTTP.

@@ -10,9 +10,9 @@
 
 #include <fmt/format.h>
 
+#include "app/backends.h"
 #include "app/cli_output.h"
 #include "app/data_dir.h"
-#include "app/store_backend.h"
 #include "core/log.h"
 
 namespace pharos::app {

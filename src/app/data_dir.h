@@ -23,4 +23,9 @@ class DataDirLock {
   int fd_;
 };
 
+// This data directory's name among the processes that share a bus or a bucket: 12 hex digits
+// made at its first start and kept in DATA/node.id, so a restart keeps it and a copy of the
+// directory (a restore on another machine) can be renamed by deleting the file.
+Result<std::string> nodeId(const std::string& dir);
+
 }  // namespace pharos::app

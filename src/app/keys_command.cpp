@@ -11,9 +11,9 @@
 
 #include <fmt/format.h>
 
+#include "app/backends.h"
 #include "app/cli_output.h"
 #include "app/crypto_keys_command.h"
-#include "app/store_backend.h"
 #include "auth/auth.h"
 #include "core/log.h"
 #include "crypto/keyring.h"

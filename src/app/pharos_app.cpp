@@ -17,10 +17,10 @@
 #include "api/openapi.h"
 #include "api/route_table.h"
 #include "api/system_routes.h"
+#include "app/backends.h"
 #include "app/backup_command.h"
 #include "app/build_info.h"
 #include "app/crypto_keys_command.h"
-#include "app/store_backend.h"
 #include "bus/embedded/embedded_bus.h"
 #include "core/malloc_tuning.h"
 #include "dashboard/dashboard_routes.h"
@@ -165,13 +165,18 @@ Status PharosApp::startStore() {
 }
 
 Status PharosApp::startBus() {
-  PHAROS_ASSIGN_OR_RETURN(bus_, bus::EmbeddedBus::open(config_.dataDir + "/bus.db", clock_));
+  PHAROS_ASSIGN_OR_RETURN(bus_, openConfiguredBus(config_, clock_));
+  if (config_.bus.backend != config::BusBackend::kEmbedded) {
+    log_.info("bus on NATS JetStream", {{"bus", describeBus(config_)}});
+  }
   return okStatus();
 }
 
 Status PharosApp::startObjects() {
-  PHAROS_ASSIGN_OR_RETURN(objects_,
-                          objects::LocalObjectStore::open(config_.dataDir + "/objects", clock_));
+  PHAROS_ASSIGN_OR_RETURN(objects_, openConfiguredObjects(config_, clock_));
+  if (config_.objects.backend != config::ObjectsBackend::kLocal) {
+    log_.info("objects on S3", {{"objects", describeObjects(config_)}});
+  }
   sweeper_ = std::make_unique<objects::LifecycleSweeper>(
       *objects_, clock_,
       objects::LifecycleSweeper::Options{lifecycleRules(config_), config_.objects.sweepInterval});
@@ -364,9 +369,19 @@ Status PharosApp::startLogs() {
       return keyring->seal(crypto::Purpose::kArchive, compressed);
     };
   }
+  // On a shared bus or bucket, this data directory's ingest log gets its own queue and archive
+  // prefix: another process's batch messages name offsets in its own log, not in ours.
+  logs::LogPipeline::Names names;
+  if (config_.bus.backend != config::BusBackend::kEmbedded ||
+      config_.objects.backend != config::ObjectsBackend::kLocal) {
+    PHAROS_ASSIGN_OR_RETURN(std::string node, nodeId(config_.dataDir));
+    names = logs::LogPipeline::Names::forNode(node);
+    log_.info("log pipeline on shared backends",
+              {{"queue", names.queue}, {"archive", names.archivePrefix}});
+  }
   PHAROS_ASSIGN_OR_RETURN(
       logs_, logs::LogPipeline::open(config_.dataDir + "/logs", config_.logs, *bus_, *objects_,
-                                     metrics_.get(), clock_, std::move(seal)));
+                                     metrics_.get(), clock_, std::move(seal), std::move(names)));
   logs_->start();
   return okStatus();
 }
@@ -532,7 +547,8 @@ Status PharosApp::startApi() {
          if (analysis_) analysis_->writeStats(out);
          if (metricScorer_) metricScorer_->writeStats(out);
        },
-       [this](PrometheusText& out) { backups_->writeStats(out); }}});
+       [this](PrometheusText& out) { backups_->writeStats(out); }},
+      backendKinds(config_)});
   gateway_->add(api::systemRoutes(*systemDeps_));
   gateway_->add(api::metricsRoutes(api::MetricsRoutesDeps{
       *metrics_, clock_,

@@ -7,6 +7,7 @@
 #include <future>
 #include <span>
 
+#include "bus/names.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/thread_priority.h"
@@ -17,7 +18,6 @@ namespace pharos::logs {
 namespace {
 
 constexpr char kMinerStateKey[] = "template_miner";
-constexpr char kArchivePrefix[] = "archive/logs/";
 constexpr std::size_t kReadBytes = 4u << 20;  // one processing step: ~20,000 lines
 constexpr Millis kDerivedFlush{15'000};
 
@@ -28,11 +28,10 @@ logging::Logger& log() {
 
 // archive/logs/<begin, 20 digits>.zst, and .zst.sealed when the object is an envelope
 // (crypto.encrypt_archive): the name says whether a reader needs the keyring.
-std::string archiveKey(std::uint64_t begin, bool sealed) {
+std::string archiveKey(std::string_view prefix, std::uint64_t begin, bool sealed) {
   std::string digits = std::to_string(begin);
-  return std::string(kArchivePrefix) +
-         std::string(20 - std::min<std::size_t>(20, digits.size()), '0') + digits +
-         (sealed ? ".zst.sealed" : ".zst");
+  return std::string(prefix) + std::string(20 - std::min<std::size_t>(20, digits.size()), '0') +
+         digits + (sealed ? ".zst.sealed" : ".zst");
 }
 
 std::int64_t nowNs(const Clock& clock) {
@@ -44,13 +43,21 @@ std::int64_t nowNs(const Clock& clock) {
 
 LogPipeline::LogPipeline(const config::LogsConfig& config, bus::Bus& bus,
                          objects::ObjectStore& objects, metrics::MetricsStore* metrics,
-                         const Clock& clock, ArchiveSeal sealArchive)
+                         const Clock& clock, ArchiveSeal sealArchive, Names names)
     : config_(config),
       bus_(bus),
       objects_(objects),
       metrics_(metrics),
       clock_(clock),
-      sealArchive_(std::move(sealArchive)) {}
+      sealArchive_(std::move(sealArchive)),
+      names_(std::move(names)) {}
+
+LogPipelineNames LogPipelineNames::forNode(std::string_view node) {
+  LogPipelineNames n;
+  n.queue += "." + std::string(node);
+  n.archivePrefix += std::string(node) + "/";
+  return n;
+}
 
 LogPipeline::~LogPipeline() {
   stop();
@@ -60,10 +67,12 @@ Result<std::unique_ptr<LogPipeline>> LogPipeline::open(const std::string& dir,
                                                        const config::LogsConfig& config,
                                                        bus::Bus& bus, objects::ObjectStore& objects,
                                                        metrics::MetricsStore* metrics,
-                                                       const Clock& clock,
-                                                       ArchiveSeal sealArchive) {
+                                                       const Clock& clock, ArchiveSeal sealArchive,
+                                                       Names names) {
+  PHAROS_TRY(bus::validateName(names.queue, "queue"));
+  PHAROS_TRY(objects::validateKey(names.archivePrefix + "x"));
   std::unique_ptr<LogPipeline> p(
-      new LogPipeline(config, bus, objects, metrics, clock, std::move(sealArchive)));
+      new LogPipeline(config, bus, objects, metrics, clock, std::move(sealArchive), names));
   PHAROS_ASSIGN_OR_RETURN(
       p->log_, IngestLog::open(dir + "/ingest",
                                {.segmentBytes = static_cast<std::uint64_t>(config.segmentBytes)}));
@@ -90,7 +99,7 @@ Result<std::unique_ptr<LogPipeline>> LogPipeline::open(const std::string& dir,
   // Processing resumes where the index says it stopped; a position before the ingest log's
   // first segment means those segments were processed and removed.
   p->processed_ = std::max(processed, p->log_->begin());
-  PHAROS_TRY(bus.declareQueue(kQueue, bus::QueueOptions{}));
+  PHAROS_TRY(bus.declareQueue(names.queue, bus::QueueOptions{}));
   return p;
 }
 
@@ -169,7 +178,7 @@ void LogPipeline::publishLoop() {
     }
     std::this_thread::sleep_for(Millis(5));
     end = log_->durableEnd();
-    auto sent = bus_.send(kQueue, "{\"to\":" + std::to_string(end) + "}");
+    auto sent = bus_.send(names_.queue, "{\"to\":" + std::to_string(end) + "}");
     if (!sent.ok()) {
       log().warn("could not announce a log batch; the processor will find it by position",
                  {{"error", sent.error().toString()}});
@@ -186,7 +195,7 @@ void LogPipeline::processLoop() {
   auto lastDerived = clock_.monotonic();
   auto idleSince = clock_.monotonic();
   while (running_) {
-    auto messages = bus_.receive(kQueue, 256, Millis(200));
+    auto messages = bus_.receive(names_.queue, 256, Millis(200));
     std::uint64_t target = 0;
     std::vector<std::string> receipts;
     if (messages.ok()) {
@@ -329,10 +338,11 @@ bool LogPipeline::waitProcessed(Millis timeout) {
 Status LogPipeline::archiveSealed() {
   for (const auto& seg : log_->sealedSegments()) {
     bool seal = static_cast<bool>(sealArchive_);
-    std::string key = archiveKey(seg.begin, seal);
+    std::string key = archiveKey(names_.archivePrefix, seg.begin, seal);
     // Archived under either name: the switch may have changed since (a restart), and a
     // segment is archived once.
-    if (!objects_.stat(key).ok() && !objects_.stat(archiveKey(seg.begin, !seal)).ok()) {
+    if (!objects_.stat(key).ok() &&
+        !objects_.stat(archiveKey(names_.archivePrefix, seg.begin, !seal)).ok()) {
       auto chunk = log_->read(seg.begin, static_cast<std::size_t>(seg.end - seg.begin));
       if (!chunk.ok()) return chunk.error();
       // The segment file as written (every record with its framing), compressed whole.

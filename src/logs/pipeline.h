@@ -34,6 +34,16 @@ class TemplateMiner;
 // Why ingest refused lines, for pharos_logs_rejected_total{reason}.
 enum class RejectReason { kMalformed, kTooLarge, kOverloaded, kUdpDropped, kCount };
 
+// The queue that carries a pipeline's "lines up to here are durable" messages and the prefix
+// of its raw archive objects. Both describe one data directory's ingest log, so processes that
+// share a bus or a bucket must each have their own (forNode).
+struct LogPipelineNames {
+  std::string queue = "logs.batch";
+  std::string archivePrefix = "archive/logs/";
+  // "logs.batch.<node>" and "archive/logs/<node>/".
+  static LogPipelineNames forNode(std::string_view node);
+};
+
 // The log pipeline of one process. Ingest (HTTP routes, the syslog listeners) hands it
 // encoded batches; ingest() returns once a batch is durable in the ingest log, and only then
 // is the client acknowledged. A `logs.batch` message on the bus names the new end; the
@@ -43,7 +53,7 @@ enum class RejectReason { kMalformed, kTooLarge, kOverloaded, kUdpDropped, kCoun
 // drops index partitions past retention.
 class LogPipeline {
  public:
-  static constexpr char kQueue[] = "logs.batch";
+  using Names = LogPipelineNames;
 
   // Encrypts one compressed archive object (the server's keyring, `archive` purpose). A
   // function rather than the keyring, so that logs does not depend on crypto.
@@ -56,8 +66,8 @@ class LogPipeline {
                                                    const config::LogsConfig& config, bus::Bus& bus,
                                                    objects::ObjectStore& objects,
                                                    metrics::MetricsStore* metrics,
-                                                   const Clock& clock,
-                                                   ArchiveSeal sealArchive = {});
+                                                   const Clock& clock, ArchiveSeal sealArchive = {},
+                                                   Names names = {});
   ~LogPipeline();
 
   // Sees each parsed and mined chunk of records, for consumers such as the analysis
@@ -98,7 +108,8 @@ class LogPipeline {
 
  private:
   LogPipeline(const config::LogsConfig& config, bus::Bus& bus, objects::ObjectStore& objects,
-              metrics::MetricsStore* metrics, const Clock& clock, ArchiveSeal sealArchive);
+              metrics::MetricsStore* metrics, const Clock& clock, ArchiveSeal sealArchive,
+              Names names);
   void publishLoop();
   void processLoop();
   struct ParsedChunk;
@@ -112,6 +123,7 @@ class LogPipeline {
   metrics::MetricsStore* metrics_;
   const Clock& clock_;
   ArchiveSeal sealArchive_;  // empty: archive objects are stored compressed only
+  const Names names_;
   std::unique_ptr<IngestLog> log_;
   std::unique_ptr<LogIndex> index_;
   // Writes chunk N to the index while the processor parses chunk N+1 (see processUpTo).

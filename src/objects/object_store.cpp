@@ -54,4 +54,11 @@ Status validateKey(std::string_view key) {
   return okStatus();
 }
 
+const LifecycleRule* lifecycleRuleFor(std::span<const LifecycleRule> rules, std::string_view key) {
+  for (const LifecycleRule& rule : rules) {
+    if (key.starts_with(rule.prefix)) return &rule;
+  }
+  return nullptr;
+}
+
 }  // namespace pharos::objects

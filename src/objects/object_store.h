@@ -62,4 +62,7 @@ using ObjectStorePtr = std::unique_ptr<ObjectStore>;
 // kInvalidArgument naming the problem, or ok.
 Status validateKey(std::string_view key);
 
+// The rule that governs `key`: the first whose prefix it starts with, or null.
+const LifecycleRule* lifecycleRuleFor(std::span<const LifecycleRule> rules, std::string_view key);
+
 }  // namespace pharos::objects

@@ -4,8 +4,8 @@
 
 #include "alarms/rule_schema.h"
 #include "fakes/temp_dir.h"
-#include "health/maintenance.h"
 #include "fakes/test_store.h"
+#include "health/maintenance.h"
 
 namespace pharos::alarms {
 namespace {

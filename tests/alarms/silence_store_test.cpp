@@ -5,9 +5,9 @@
 #include "alarms/silence_json.h"
 #include "fakes/manual_clock.h"
 #include "fakes/temp_dir.h"
+#include "fakes/test_store.h"
 #include "promql/api_params.h"
 #include "route_test_util.h"
-#include "fakes/test_store.h"
 
 namespace pharos::alarms {
 namespace {

@@ -7,8 +7,8 @@
 #include "bus/embedded/embedded_bus.h"
 #include "fakes/manual_clock.h"
 #include "fakes/temp_dir.h"
-#include "logs/template_miner.h"
 #include "fakes/test_store.h"
+#include "logs/template_miner.h"
 
 namespace pharos::analysis {
 namespace {

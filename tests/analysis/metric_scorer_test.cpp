@@ -9,8 +9,8 @@
 
 #include "fakes/manual_clock.h"
 #include "fakes/temp_dir.h"
-#include "metrics/metrics_store.h"
 #include "fakes/test_store.h"
+#include "metrics/metrics_store.h"
 
 namespace pharos::analysis {
 namespace {

@@ -88,6 +88,17 @@ TEST_F(SystemRoutesTest, HealthAndReadinessAnswerWhenEverythingIsUp) {
   EXPECT_EQ(ready.body, R"({"status":"ready"})");
 }
 
+TEST_F(SystemRoutesTest, ReadinessNamesTheBackendKinds) {
+  net::Router router;
+  SystemRoutesDeps d = deps(*bus_);
+  d.backends = {{"store", "postgres"}, {"bus", "nats"}, {"objects", "s3"}};
+  addSystemRoutes(router, std::move(d));
+  net::HttpResponse ready = get(router, "/readyz");
+  EXPECT_EQ(ready.status, 200);
+  EXPECT_EQ(ready.body,
+            R"({"backends":{"bus":"nats","objects":"s3","store":"postgres"},"status":"ready"})");
+}
+
 TEST_F(SystemRoutesTest, ReadinessFailsWithRetryAfterNamingTheCulprit) {
   UnreachableBus down(*bus_);
   net::Router router;

@@ -11,11 +11,11 @@
 
 #include "bus/embedded/embedded_bus.h"
 #include "fakes/temp_dir.h"
+#include "fakes/test_store.h"
 #include "health/condition.h"
 #include "health/recorder.h"
 #include "metrics/metrics_store.h"
 #include "promql/matcher.h"
-#include "fakes/test_store.h"
 
 namespace pharos::health::testing {
 

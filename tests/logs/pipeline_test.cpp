@@ -14,9 +14,9 @@
 #include "crypto/keyring.h"
 #include "crypto/master_key.h"
 #include "fakes/temp_dir.h"
+#include "fakes/test_store.h"
 #include "logs/template_miner.h"
 #include "objects/local/local_object_store.h"
-#include "fakes/test_store.h"
 
 namespace pharos::logs {
 namespace {
@@ -131,6 +131,52 @@ TEST_F(PipelineTest, SealedSegmentsAreArchivedAndThenRemoved) {
     archived = *list;
   }
   EXPECT_FALSE(archived.empty());
+}
+
+// Two data directories on one bus and one bucket (a shared NATS and S3): each pipeline uses
+// its own queue and archive prefix, so neither acknowledges the other's batch messages (which
+// name offsets in the other's ingest log) nor overwrites its archive objects.
+TEST_F(PipelineTest, PipelinesOfTwoNodesOnOneBusAndBucketKeepApart) {
+  config::LogsConfig config;
+  config.segmentBytes = 1 << 20;
+  std::vector<std::unique_ptr<LogPipeline>> nodes;
+  for (const char* node : {"aaaaaaaaaaaa", "bbbbbbbbbbbb"}) {
+    auto p = LogPipeline::open(dir_.file(std::string("logs-") + node), config, *bus_, *objects_,
+                               nullptr, clock_, {}, LogPipeline::Names::forNode(node));
+    ASSERT_TRUE(p.ok()) << p.error().toString();
+    nodes.push_back(std::move(p).value());
+    nodes.back()->start();
+  }
+  for (int i = 0; i < 30; ++i) {  // more than one 1 MiB segment each, so both archive
+    ASSERT_TRUE(ingestLines(*nodes[0], "node a says hello with some padding text", 1000).ok());
+    ASSERT_TRUE(ingestLines(*nodes[1], "node b says hello with some padding text", 1000).ok());
+  }
+  for (auto& p : nodes)
+    ASSERT_TRUE(p->waitProcessed(Millis(20'000)));
+  // Each index holds its own node's lines, all of them.
+  EXPECT_EQ(searchCount(*nodes[0]), 30'000u);
+  EXPECT_EQ(searchCount(*nodes[1]), 30'000u);
+  std::set<std::string> prefixes;
+  for (int i = 0; i < 100 && prefixes.size() < 2; ++i) {
+    std::this_thread::sleep_for(Millis(100));
+    auto list = objects_->list("archive/logs/");
+    ASSERT_TRUE(list.ok());
+    for (const auto& info : *list)
+      prefixes.insert(info.key.substr(0, info.key.find('/', 13) + 1));
+  }
+  EXPECT_EQ(prefixes,
+            (std::set<std::string>{"archive/logs/aaaaaaaaaaaa/", "archive/logs/bbbbbbbbbbbb/"}));
+  for (auto& p : nodes)
+    p->stop();
+}
+
+TEST(PipelineNamesTest, ANodeGetsItsOwnQueueAndArchivePrefix) {
+  LogPipeline::Names shared;
+  EXPECT_EQ(shared.queue, "logs.batch");
+  EXPECT_EQ(shared.archivePrefix, "archive/logs/");
+  LogPipeline::Names node = LogPipeline::Names::forNode("0a1b2c3d4e5f");
+  EXPECT_EQ(node.queue, "logs.batch.0a1b2c3d4e5f");
+  EXPECT_EQ(node.archivePrefix, "archive/logs/0a1b2c3d4e5f/");
 }
 
 // The zstd frame `compressed` decompressed, or "" if it is not one.

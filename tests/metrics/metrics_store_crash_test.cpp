@@ -6,8 +6,8 @@
 
 #include "core/clock.h"
 #include "fakes/temp_dir.h"
-#include "metrics/metrics_store.h"
 #include "fakes/test_store.h"
+#include "metrics/metrics_store.h"
 
 namespace pharos::metrics {
 namespace {

@@ -6,8 +6,8 @@
 
 #include "fakes/manual_clock.h"
 #include "fakes/temp_dir.h"
-#include "metrics/rollup_builder.h"
 #include "fakes/test_store.h"
+#include "metrics/rollup_builder.h"
 
 namespace pharos::metrics {
 namespace {

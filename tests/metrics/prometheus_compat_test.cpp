@@ -19,12 +19,12 @@
 #include "fakes/http_client.h"
 #include "fakes/manual_clock.h"
 #include "fakes/temp_dir.h"
+#include "fakes/test_store.h"
 #include "metrics/exposition.h"
 #include "metrics/metrics_store.h"
 #include "promql/evaluator.h"
 #include "promql/parser.h"
 #include "promql/render.h"
-#include "fakes/test_store.h"
 
 namespace pharos::metrics {
 namespace {

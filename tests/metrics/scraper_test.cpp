@@ -4,9 +4,9 @@
 
 #include "fakes/manual_clock.h"
 #include "fakes/temp_dir.h"
+#include "fakes/test_store.h"
 #include "net/http_server.h"
 #include "net/router.h"
-#include "fakes/test_store.h"
 
 namespace pharos::metrics {
 namespace {

@@ -9,10 +9,10 @@
 #include "bus/embedded/embedded_bus.h"
 #include "fakes/manual_clock.h"
 #include "fakes/temp_dir.h"
+#include "fakes/test_store.h"
 #include "fakes/webhook_receiver.h"
 #include "net/outbound_client.h"
 #include "notify_test_util.h"
-#include "fakes/test_store.h"
 
 namespace pharos::notify {
 namespace {

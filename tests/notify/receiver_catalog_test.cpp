@@ -8,10 +8,10 @@
 #include "crypto/master_key.h"
 #include "fakes/manual_clock.h"
 #include "fakes/temp_dir.h"
+#include "fakes/test_store.h"
 #include "notify/notify_config.h"
 #include "notify/schema.h"
 #include "notify_test_util.h"
-#include "fakes/test_store.h"
 
 namespace pharos::notify {
 namespace {

@@ -4,8 +4,8 @@
 
 #include "fakes/manual_clock.h"
 #include "fakes/temp_dir.h"
-#include "slo_test_util.h"
 #include "fakes/test_store.h"
+#include "slo_test_util.h"
 
 namespace pharos::slo {
 namespace {

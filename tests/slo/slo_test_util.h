@@ -14,9 +14,9 @@
 #include "core/config/node_json.h"
 #include "fakes/manual_clock.h"
 #include "fakes/temp_dir.h"
+#include "fakes/test_store.h"
 #include "metrics/metrics_store.h"
 #include "slo/slo_spec.h"
-#include "fakes/test_store.h"
 
 namespace pharos::slo::testing {
 

@@ -108,8 +108,8 @@ TEST_P(StoreContractTest, RoundTripsEveryValueType) {
   EXPECT_DOUBLE_EQ(r.real(2), 2.5);
   EXPECT_EQ(r.integer(3), -7);
   EXPECT_EQ(r.blob(4), binary);
-  auto bob = store_->query("SELECT score, count, payload FROM items WHERE id = $1",
-                           {std::string("b")});
+  auto bob =
+      store_->query("SELECT score, count, payload FROM items WHERE id = $1", {std::string("b")});
   EXPECT_TRUE(bob->at(0).isNull(0));
   EXPECT_EQ(bob->at(0).integer(1), 0);  // the declared default
   EXPECT_TRUE(bob->at(0).isNull(2));
@@ -133,10 +133,11 @@ TEST_P(StoreContractTest, DoublesKeepEveryBit) {
 TEST_P(StoreContractTest, AggregatesComeBackAsTheirSqliteTypes) {
   ASSERT_TRUE(store_->migrate(itemsV1()).ok());
   for (int i = 1; i <= 4; ++i) {
-    ASSERT_TRUE(store_
-                    ->execute("INSERT INTO items (id, owner, score, count) VALUES ($1, 'o', $2, $3)",
-                              {std::to_string(i), i * 0.5, int64_t{i}})
-                    .ok());
+    ASSERT_TRUE(
+        store_
+            ->execute("INSERT INTO items (id, owner, score, count) VALUES ($1, 'o', $2, $3)",
+                      {std::to_string(i), i * 0.5, int64_t{i}})
+            .ok());
   }
   auto rows = store_->query(
       "SELECT COUNT(*), SUM(count), MAX(count), SUM(score), COALESCE(MAX(count), 0) FROM items");
@@ -290,8 +291,7 @@ TEST_P(StoreContractTest, ConcurrentReadModifyWriteTransactionsLoseNoUpdate) {
     threads.emplace_back([target, &failures] {
       for (int i = 0; i < kEach; ++i) {
         Status s = target->transaction([](Session& sess) -> Status {
-          PHAROS_ASSIGN_OR_RETURN(Rows rows,
-                                  sess.query("SELECT count FROM items WHERE id = 'c'"));
+          PHAROS_ASSIGN_OR_RETURN(Rows rows, sess.query("SELECT count FROM items WHERE id = 'c'"));
           int64_t next = rows.at(0).integer(0) + 1;
           PHAROS_TRY(sess.execute("UPDATE items SET count = $1 WHERE id = 'c'", {next}));
           return okStatus();

@@ -2,6 +2,7 @@
 # One PostgreSQL server for a whole test run (a CTest fixture starts and stops it):
 #   test-postgres.sh start DIR   fresh cluster in DIR on a free loopback port; writes
 #                                DIR/conninfo for the tests (PHAROS_TEST_POSTGRES_FILE)
+#   test-postgres.sh start DIR --durable   the same with fsync and synchronous commit on (benchmarks)
 #   test-postgres.sh stop DIR    fast shutdown, DIR removed
 # Debian's binaries; as root the server runs as the `postgres` user, as PostgreSQL insists.
 set -euo pipefail
@@ -26,9 +27,12 @@ case "$cmd" in
     "${as_server[@]}" "$bin/initdb" -D "$dir/data" -A trust -U pharos --no-sync -E UTF8 \
       --locale=C.UTF-8 >"$dir/initdb.log"
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    # Tests need no durability across a machine crash; a benchmark does (--durable).
+    speed="-c fsync=off -c full_page_writes=off -c synchronous_commit=off"
+    [ "${3:-}" = "--durable" ] && speed=""
     "${as_server[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start -o \
-      "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off \
-       -c synchronous_commit=off -c shared_buffers=64MB -c max_connections=400" >/dev/null
+      "-p $port -k $dir -c listen_addresses=127.0.0.1 $speed -c shared_buffers=64MB \
+       -c max_connections=400" >/dev/null
     echo "host=127.0.0.1 port=$port user=pharos dbname=postgres connect_timeout=5" >"$dir/conninfo"
     echo "test-postgres: listening on 127.0.0.1:$port ($dir)"
     ;;

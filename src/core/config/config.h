@@ -99,7 +99,14 @@ struct StoreConfig {
   int64_t poolSize = 8;
 };
 
+enum class BusBackend { kEmbedded, kNats };
+
 struct BusConfig {
+  // embedded: DATA/bus.db. nats: JetStream on these servers (docs/CONFIG.md, "Bus on NATS").
+  BusBackend backend = BusBackend::kEmbedded;
+  std::vector<std::string> servers{"nats://127.0.0.1:4222"};
+  int64_t replicas = 1;
+  std::string prefix = "pharos";  // names the streams, so installations can share a server
   Millis visibilityTimeout{30'000};
   int64_t maxReceives = 5;
   Millis backoffBase{1'000};
@@ -112,7 +119,23 @@ struct LifecycleRuleConfig {
   std::optional<Millis> expireAfter;
 };
 
+enum class ObjectsBackend { kLocal, kS3 };
+
+// An S3-compatible bucket (AWS S3, MinIO, Ceph RGW, Garage, R2, …).
+struct S3Config {
+  std::string endpoint;  // https://s3.eu-west-1.amazonaws.com, http://127.0.0.1:9000
+  std::string region = "us-east-1";
+  std::string bucket;
+  std::string prefix;  // keys live under prefix/ in the bucket
+  std::string accessKeyId;
+  Secret secretAccessKey;
+  bool pathStyle = true;  // bucket in the path (MinIO, most self-hosted); false: in the host
+};
+
 struct ObjectsConfig {
+  // local: DATA/objects. s3: the bucket below.
+  ObjectsBackend backend = ObjectsBackend::kLocal;
+  S3Config s3;
   Millis sweepInterval{3'600'000};
   std::vector<LifecycleRuleConfig> lifecycle;
 };

@@ -415,8 +415,30 @@ void readApi(Walker& w, const YAML::Node& node, ApiConfig& a) {
 }
 
 void readObjects(Walker& w, const YAML::Node& node, ObjectsConfig& o) {
-  w.map(node, "objects", {"sweep_interval", "lifecycle"},
+  w.map(node, "objects", {"backend", "s3", "sweep_interval", "lifecycle"},
         [&](std::string_view key, const YAML::Node& v, const std::string& path) {
+          if (key == "backend") {
+            w.enumeration(v, path, o.backend,
+                          {{"local", ObjectsBackend::kLocal}, {"s3", ObjectsBackend::kS3}});
+          }
+          if (key == "s3") {
+            S3Config& s3 = o.s3;
+            w.map(v, path,
+                  {"endpoint", "region", "bucket", "prefix", "access_key_id", "secret_access_key",
+                   "secret_access_key_file", "path_style"},
+                  [&](std::string_view k, const YAML::Node& sv, const std::string& p) {
+                    if (k == "endpoint") w.string(sv, p, s3.endpoint);
+                    if (k == "region") w.string(sv, p, s3.region);
+                    if (k == "bucket") w.string(sv, p, s3.bucket);
+                    if (k == "prefix") w.string(sv, p, s3.prefix);
+                    if (k == "access_key_id") w.string(sv, p, s3.accessKeyId);
+                    if (k == "secret_access_key") {
+                      w.secretRef(sv, p, "objects.s3.secret_access_key_file", s3.secretAccessKey);
+                    }
+                    if (k == "secret_access_key_file") w.secretFile(sv, p, s3.secretAccessKey);
+                    if (k == "path_style") w.boolean(sv, p, s3.pathStyle);
+                  });
+          }
           if (key == "sweep_interval")
             w.duration(v, path, o.sweepInterval, Millis(1'000), kMaxDuration);
           if (key == "lifecycle") {
@@ -732,8 +754,18 @@ void readDocument(Walker& w, const YAML::Node& root, const std::string& file, Co
                   });
           }
           if (key == "bus") {
-            w.map(v, path, {"visibility_timeout", "max_receives", "backoff_base", "backoff_max"},
+            w.map(v, path,
+                  {"backend", "servers", "replicas", "prefix", "visibility_timeout", "max_receives",
+                   "backoff_base", "backoff_max"},
                   [&](std::string_view k, const YAML::Node& bv, const std::string& p) {
+                    if (k == "backend") {
+                      w.enumeration(
+                          bv, p, c.bus.backend,
+                          {{"embedded", BusBackend::kEmbedded}, {"nats", BusBackend::kNats}});
+                    }
+                    if (k == "servers") w.stringList(bv, p, c.bus.servers);
+                    if (k == "replicas") w.integer(bv, p, c.bus.replicas, 1, 5);
+                    if (k == "prefix") w.string(bv, p, c.bus.prefix);
                     if (k == "visibility_timeout") {
                       w.duration(bv, p, c.bus.visibilityTimeout, Millis(100), Millis(43'200'000));
                     }

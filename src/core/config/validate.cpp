@@ -175,8 +175,31 @@ void validate(const Config& c, const ValidationContext& ctx, std::vector<Diagnos
               "store.backend postgres needs store.url (a ${ENV_VAR} reference) or store.url_file");
   }
   if (c.store.backend == StoreBackend::kSqlite && !c.store.url.reveal().empty()) {
-    report.at({"store", "url"}, "store.url is only read by the postgres backend; set "
-                                "store.backend: postgres or remove it");
+    report.at({"store", "url"},
+              "store.url is only read by the postgres backend; set "
+              "store.backend: postgres or remove it");
+  }
+
+  if (c.bus.backend == BusBackend::kNats && c.bus.servers.empty()) {
+    report.at({"bus", "servers"}, "bus.servers: the nats backend needs at least one nats:// URL");
+  }
+  if (c.objects.backend == ObjectsBackend::kS3) {
+    const S3Config& s3 = c.objects.s3;
+    if (s3.endpoint.empty() || s3.bucket.empty() || s3.accessKeyId.empty() ||
+        s3.secretAccessKey.reveal().empty()) {
+      report.at({"objects", "s3"},
+                "objects.s3: the s3 backend needs endpoint, bucket, access_key_id and "
+                "secret_access_key (a ${ENV_VAR} reference) or secret_access_key_file");
+    }
+    bool plain = s3.endpoint.rfind("http://", 0) == 0;
+    bool loopback = plain && (s3.endpoint.rfind("http://127.", 0) == 0 ||
+                              s3.endpoint.rfind("http://localhost", 0) == 0 ||
+                              s3.endpoint.rfind("http://[::1]", 0) == 0);
+    if (c.env == Environment::kProd && plain && !loopback) {
+      report.at({"objects", "s3", "endpoint"},
+                "prod requires https for objects.s3.endpoint (signed requests still expose "
+                "every object's bytes over http)");
+    }
   }
 
   if (c.bus.backoffBase > c.bus.backoffMax) {

@@ -103,13 +103,6 @@ Status syncParent(const std::string& dir, std::string_view key) {
   return synced;
 }
 
-const LifecycleRule* firstMatch(std::span<const LifecycleRule> rules, std::string_view key) {
-  for (const LifecycleRule& rule : rules) {
-    if (key.starts_with(rule.prefix)) return &rule;
-  }
-  return nullptr;
-}
-
 }  // namespace
 
 struct LocalObjectStore::OpenObject {
@@ -281,7 +274,7 @@ Result<SweepReport> LocalObjectStore::applyLifecycle(std::span<const LifecycleRu
   const int64_t nowMs = toUnixMillis(clock_.now());
   for (ScannedObject& object : found.objects) {
     ++report.scanned;
-    const LifecycleRule* rule = firstMatch(rules, object.key);
+    const LifecycleRule* rule = lifecycleRuleFor(rules, object.key);
     if (rule == nullptr || !inspect(object)) continue;
     if (!object.header.ok()) {
       // Without a trustworthy creation time the age is unknown: keep the object, say so.

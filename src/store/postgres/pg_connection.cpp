@@ -35,13 +35,14 @@ void ResultDeleter::operator()(pg_result* r) const {
 Error errorFromState(std::string_view state, std::string message, std::string context) {
   auto cls = state.substr(0, std::min<size_t>(2, state.size()));
   if (state == "23505") return makeError(ErrorCode::kAlreadyExists, message, context);
-  if (state == "40001" || state == "40P01" || cls == "08" || state == "57P01" ||
-      state == "57P02" || state == "57P03" || state == "53300") {
+  if (state == "40001" || state == "40P01" || cls == "08" || state == "57P01" || state == "57P02" ||
+      state == "57P03" || state == "53300") {
     return retryableError(ErrorCode::kUnavailable, message, context);
   }
   if (state == "57014") return retryableError(ErrorCode::kDeadlineExceeded, message, context);
   if (state == "53100") return makeError(ErrorCode::kIo, message, context);
-  if (state == "XX001" || state == "XX002") return makeError(ErrorCode::kDataLoss, message, context);
+  if (state == "XX001" || state == "XX002")
+    return makeError(ErrorCode::kDataLoss, message, context);
   if (cls == "23" || cls == "22" || cls == "42") {
     return makeError(ErrorCode::kInvalidArgument, message, context);
   }
@@ -81,7 +82,8 @@ Error PgConnection::lastError(const pg_result* result, std::string_view sql) {
   std::string message =
       trimmed(result != nullptr ? PQresultErrorMessage(result) : PQerrorMessage(conn_));
   if (message.empty()) message = trimmed(PQerrorMessage(conn_));
-  std::string context = sql.size() > 120 ? std::string(sql.substr(0, 117)) + "..." : std::string(sql);
+  std::string context =
+      sql.size() > 120 ? std::string(sql.substr(0, 117)) + "..." : std::string(sql);
   if (state == nullptr || PQstatus(conn_) != CONNECTION_OK) {
     return retryableError(ErrorCode::kUnavailable, "lost the connection: " + message,
                           serverName(conn_));

@@ -14,8 +14,10 @@ namespace {
 
 using postgres::PgConnection;
 
-Result<int64_t> executeOn(PgConnection& conn, std::string_view sql,
-                          std::span<const Value> params) {
+// The advisory lock migrations take: any constant other code does not use ("PHAROSMG").
+constexpr int64_t kMigrationLock = 0x50484152'4f534d47;
+
+Result<int64_t> executeOn(PgConnection& conn, std::string_view sql, std::span<const Value> params) {
   PHAROS_ASSIGN_OR_RETURN(postgres::PgResult r, conn.run(sql, params));
   const char* changed = PQcmdTuples(r.get());
   return changed[0] == '\0' ? int64_t{0} : std::stoll(changed);
@@ -156,13 +158,13 @@ Status PostgresStore::transaction(const std::function<Status(Session&)>& work) {
 }
 
 Status PostgresStore::migrate(const MigrationSet& set) {
-  Status result = okStatus();
-  for (int attempt = 0; attempt < 3; ++attempt) {
-    result = applyMigrations(*this, set);
-    if (result.ok()) return result;
-    if (result.error().code != ErrorCode::kAlreadyExists) return result;
-  }
-  return result;
+  // One migrator at a time across every process on this database: two running the same DDL
+  // at once collide in PostgreSQL's catalog ("relation already exists") even with IF NOT
+  // EXISTS. The lock is held by a connection of its own, outside the pool, so the migration's
+  // transactions can use every pooled one; closing it releases the lock whatever happens.
+  PHAROS_ASSIGN_OR_RETURN(auto holder, PgConnection::open(options_.conninfo.reveal()));
+  PHAROS_TRY(holder->runSimple("SELECT pg_advisory_lock(" + std::to_string(kMigrationLock) + ")"));
+  return applyMigrations(*this, set);
 }
 
 Result<int> PostgresStore::schemaVersion(std::string_view component) {

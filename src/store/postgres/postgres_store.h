@@ -47,8 +47,8 @@ class PostgresStore final : public Store {
   // is rolled back and tried again, up to transactionAttempts. It must only act through the
   // Session it is given (or reset what it collects at its start).
   Status transaction(const std::function<Status(Session&)>& work) override;
-  // Two processes migrating at once: the loser's step fails on the migration record, and it
-  // then finds the work done.
+  // Processes migrating at once take turns (an advisory lock); each finds what the one
+  // before applied.
   Status migrate(const MigrationSet& set) override;
   Result<int> schemaVersion(std::string_view component) override;
   Status ping() override;

@@ -1,9 +1,13 @@
 #pragma once
 
+#include <map>
 #include <string>
 
+#include "bus/bus.h"
+#include "core/clock.h"
 #include "core/config/config.h"
 #include "core/result.h"
+#include "objects/object_store.h"
 #include "store/store.h"
 
 namespace pharos::app {
@@ -26,5 +30,18 @@ Result<store::StorePtr> openConfiguredStore(const config::Config& config, StoreR
 // Where the store lives, for logs and messages: "DATA/pharos.db" or "postgres
 // user@host:port/db" (never a password).
 std::string describeStore(const config::Config& config, StoreRole role);
+
+// The bus the config names (bus.backend): DATA/bus.db or NATS JetStream. `clock` must be the
+// system clock for NATS, whose timers run on the server.
+Result<bus::BusPtr> openConfiguredBus(const config::Config& config, Clock& clock);
+
+// The object store the config names (objects.backend): DATA/objects or an S3 bucket.
+Result<objects::ObjectStorePtr> openConfiguredObjects(const config::Config& config, Clock& clock);
+
+// "DATA/objects", "s3 http://host:9000/bucket/prefix", "nats nats://a:4222,…": for logs.
+std::string describeBus(const config::Config& config);
+// {"store": "sqlite"|"postgres", "bus": "embedded"|"nats", "objects": "local"|"s3"}.
+std::map<std::string, std::string> backendKinds(const config::Config& config);
+std::string describeObjects(const config::Config& config);
 
 }  // namespace pharos::app

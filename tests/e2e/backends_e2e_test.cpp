@@ -1,0 +1,160 @@
+// `pharos serve` on the scale-out backends (issue 11): PostgreSQL for the store, NATS
+// JetStream for the bus, an S3 bucket for objects, each a real server the test starts. Logs go
+// in over HTTP and come out of a search (their batches crossed NATS), a backup lands in the
+// bucket, and a second server on a fresh data directory finds the first one's API key (the
+// state lives in PostgreSQL, not in the data directory).
+#if defined(PHAROS_HAVE_POSTGRES) && defined(PHAROS_HAVE_NATS) && defined(PHAROS_HAVE_S3)
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+
+#include "bus/nats_server.h"
+#include "fakes/http_client.h"
+#include "fakes/postgres_server.h"
+#include "fakes/temp_dir.h"
+#include "objects/s3_server.h"
+#include "pharos_server.h"
+
+namespace pharos::testing {
+namespace {
+
+using nlohmann::json;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+namespace fs = std::filesystem;
+
+// Any 64 hex digits: every process of one installation is given the same master key.
+constexpr char kMasterKey[] = "6d2f0c7a1b9e4d3f8a5c2e7b0d1f4a6c9e3b8d2f5a7c1e4b6d9f0a3c5e8b2d7f";
+
+class BackendsE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(postgres_.ok());
+    ASSERT_TRUE(nats_.available());
+    ASSERT_EQ(s3_.start({"pharos"}), "");
+    pgUrl_ = postgres_.createDatabase();
+    std::ofstream(config_) << "env: dev\n"
+                              "store:\n"
+                              "  backend: postgres\n"
+                              "  url: ${PHAROS_TEST_PG}\n"
+                              "bus:\n"
+                              "  backend: nats\n"
+                              "  servers: ["
+                           << nats_.url()
+                           << "]\n"
+                              "objects:\n"
+                              "  backend: s3\n"
+                              "  s3:\n"
+                              "    endpoint: "
+                           << s3_.endpoint()
+                           << "\n"
+                              "    bucket: pharos\n"
+                              "    access_key_id: S3RVER\n"
+                              "    secret_access_key: ${PHAROS_TEST_S3_SECRET}\n"
+                              "backup:\n"
+                              "  schedule: '0 3 1 1 *'\n";
+  }
+
+  std::unique_ptr<Server> start(const std::string& dataDir) {
+    auto server = std::make_unique<Server>(
+        dataDir, std::vector<std::string>{"--config", config_},
+        std::vector<std::string>{"PHAROS_TEST_PG=" + pgUrl_, "PHAROS_TEST_S3_SECRET=S3RVER",
+                                 std::string("PHAROS_MASTER_KEY=") + kMasterKey});
+    EXPECT_NE(server->port(), 0) << server->process().output();
+    return server;
+  }
+
+  std::optional<Response> call(Server& server, const std::string& method, const std::string& path,
+                               const std::string& body = "", const std::string& type = "") {
+    server.process().running();  // keeps its log pipe drained
+    std::string headers = "Authorization: Bearer " + key_ + "\r\n";
+    if (!type.empty()) headers += "Content-Type: " + type + "\r\n";
+    return httpRequest(server.port(), method, path, body, headers);
+  }
+
+  PostgresServer postgres_;
+  NatsServer nats_;
+  objects::testing::S3TestServer s3_;
+  TempDir dir_;
+  std::string config_ = dir_.file("pharos.yaml");
+  std::string pgUrl_;
+  std::string key_;
+};
+
+TEST_F(BackendsE2eTest, AServerKeepsItsStateInPostgresNatsAndS3) {
+  auto first = start(dir_.file("data-a"));
+  ASSERT_NE(first->port(), 0);
+  key_ = first->adminKey();
+  ASSERT_FALSE(key_.empty()) << first->process().output();
+
+  auto ready = httpGet(first->port(), "/readyz");
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 200) << ready->body;
+  EXPECT_EQ(json::parse(ready->body)["backends"],
+            (json{{"store", "postgres"}, {"bus", "nats"}, {"objects", "s3"}}));
+
+  // Logs: acknowledged once in the ingest log, processed after their batch crossed NATS.
+  std::string body;
+  for (int i = 0; i < 3; ++i) {
+    body += R"({"timestamp":"2026-12-01T10:00:0)" + std::to_string(i) +
+            R"(Z","service":"checkout","level":"error","message":"quokka gateway timeout"})"
+            "\n";
+  }
+  auto ingested = call(*first, "POST", "/api/v1/logs", body, "application/x-ndjson");
+  ASSERT_TRUE(ingested);
+  ASSERT_EQ(ingested->status, 202) << ingested->body;
+  size_t found = 0;
+  auto deadline = std::chrono::steady_clock::now() + seconds(20);
+  while (found < 3 && std::chrono::steady_clock::now() < deadline) {
+    auto r = call(*first, "GET", "/api/v1/logs/query?start=0&query=quokka");
+    if (r && r->status == 200) found = json::parse(r->body)["records"].size();
+    if (found < 3) std::this_thread::sleep_for(milliseconds(100));
+  }
+  EXPECT_EQ(found, 3u);
+
+  // A backup goes to the bucket: there is no local objects directory to put it in.
+  auto made = call(*first, "POST", "/api/v1/backups", "", "application/json");
+  ASSERT_TRUE(made);
+  ASSERT_EQ(made->status, 202) << made->body;
+  std::string jobId = json::parse(made->body)["id"];
+  json job;
+  deadline = std::chrono::steady_clock::now() + seconds(60);
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto r = call(*first, "GET", "/api/v1/backups/jobs/" + jobId);
+    if (r && r->status == 200) job = json::parse(r->body);
+    if (job["state"] == "succeeded" || job["state"] == "failed") break;
+    std::this_thread::sleep_for(milliseconds(100));
+  }
+  EXPECT_EQ(job["state"], "succeeded") << job.dump();
+  auto listed = call(*first, "GET", "/api/v1/backups");
+  ASSERT_TRUE(listed);
+  EXPECT_EQ(json::parse(listed->body)["data"].size(), 1u) << listed->body;
+  EXPECT_FALSE(fs::exists(dir_.file("data-a") + "/objects"));
+  EXPECT_FALSE(fs::exists(dir_.file("data-a") + "/pharos.db"));
+  EXPECT_FALSE(fs::exists(dir_.file("data-a") + "/bus.db"));
+  first.reset();
+
+  // Another process, another data directory, the same backends and master key: the API key
+  // the first one made is there (and no new one is made), and so is the backup.
+  auto second = start(dir_.file("data-b"));
+  ASSERT_NE(second->port(), 0);
+  EXPECT_TRUE(second->adminKey().empty()) << "a second bootstrap key was made";
+  auto keys = call(*second, "GET", "/api/v1/keys");
+  ASSERT_TRUE(keys);
+  EXPECT_EQ(keys->status, 200) << keys->body;
+  auto backups = call(*second, "GET", "/api/v1/backups");
+  ASSERT_TRUE(backups);
+  EXPECT_EQ(json::parse(backups->body)["data"].size(), 1u) << backups->body;
+}
+
+}  // namespace
+}  // namespace pharos::testing
+
+#endif
