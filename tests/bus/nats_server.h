@@ -40,6 +40,29 @@ class NatsServer {
     std::ofstream(dir_.file("nats.conf")) << "max_payload: 2MB\n";
     start();
   }
+
+  // One node of a JetStream cluster: `clusterPort` is its route listener, `routePorts` those
+  // of the other nodes. Not started: start every node, then wait for the cluster to form.
+  struct ClusterNode {
+    std::string name;
+    uint16_t clusterPort = 0;
+    std::vector<uint16_t> routePorts;
+  };
+  explicit NatsServer(const ClusterNode& node) : port_(freeLoopbackPort()) {
+    binary_ = findBinary();
+    if (binary_.empty()) {
+      ADD_FAILURE() << "nats-server not found in /usr/bin or /usr/sbin: run scripts/setup.sh "
+                       "(Debian package nats-server)";
+      return;
+    }
+    std::ofstream conf(dir_.file("nats.conf"));
+    conf << "max_payload: 2MB\nserver_name: " << node.name
+         << "\ncluster {\n  name: pharos-test\n  listen: 127.0.0.1:" << node.clusterPort
+         << "\n  routes: [";
+    for (size_t i = 0; i < node.routePorts.size(); ++i)
+      conf << (i ? ", " : "") << "nats-route://127.0.0.1:" << node.routePorts[i];
+    conf << "]\n}\n";
+  }
   ~NatsServer() { stop(); }
   NatsServer(const NatsServer&) = delete;
   NatsServer& operator=(const NatsServer&) = delete;
