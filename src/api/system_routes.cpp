@@ -112,8 +112,11 @@ std::vector<RouteSpec> systemRoutes(SystemRoutesDeps deps) {
     probe("store", d->store.ping());
     probe("bus", d->bus.ping());
     if (failures.empty()) {
-      if (d->backends.empty()) return net::HttpResponse::json(200, R"({"status":"ready"})");
+      if (d->backends.empty() && !d->leases) {
+        return net::HttpResponse::json(200, R"({"status":"ready"})");
+      }
       nlohmann::json body{{"status", "ready"}, {"backends", d->backends}};
+      if (d->leases) body["leases"] = d->leases();
       return net::HttpResponse::json(200, body.dump());
     }
     log.warn("not ready", {{"reason", failures}});

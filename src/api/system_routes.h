@@ -32,6 +32,8 @@ struct SystemRoutesDeps {
   // processes on shared backends, an operator checks each joined the same kind. Kinds only:
   // /readyz is public, so no host names.
   std::map<std::string, std::string> backends;
+  // The leases this process holds (work name -> fencing token), for /readyz; may be empty.
+  std::function<std::map<std::string, int64_t>()> leases;
 };
 
 // The text GET /metrics serves; also what Pharos' self-scrape records, without HTTP.

@@ -64,9 +64,13 @@ void PharosApp::declareServices() {
                     std::move(stop)});
   };
   add("data_dir", {}, &PharosApp::startDataDir, [this](MonoTime) { lock_.reset(); });
-  add("store", {"data_dir"}, &PharosApp::startStore, [this](MonoTime) { store_.reset(); });
+  add("store", {"data_dir"}, &PharosApp::startStore, [this](MonoTime) {
+    leases_.reset();
+    store_.reset();
+  });
   add("bus", {"data_dir"}, &PharosApp::startBus, [this](MonoTime) { bus_.reset(); });
-  add("objects", {"data_dir"}, &PharosApp::startObjects, [this](MonoTime) {
+  // After the store: its lifecycle sweeps run under a lease.
+  add("objects", {"data_dir", "store"}, &PharosApp::startObjects, [this](MonoTime) {
     sweeper_.reset();
     objects_.reset();
   });
@@ -161,7 +165,31 @@ Status PharosApp::startStore() {
   if (config_.store.backend == config::StoreBackend::kPostgres) {
     log_.info("store on PostgreSQL", {{"store", describeStore(config_, StoreRole::kMain)}});
   }
+  PHAROS_ASSIGN_OR_RETURN(node_, nodeId(config_.dataDir));
+  PHAROS_ASSIGN_OR_RETURN(leases_, store::LeaseTable::open(*store_, clock_));
   return okStatus();
+}
+
+bool PharosApp::claim(std::string_view work, Millis ttl) {
+  auto lease = leases_->acquire(work, node_, ttl);
+  if (lease.ok()) return true;
+  if (lease.error().code == ErrorCode::kFailedPrecondition) {
+    log_.debug("work left to the lease holder", {{"work", work}, {"why", lease.error().message}});
+  } else {
+    log_.warn("lease not taken; skipping this round",
+              {{"work", work}, {"error", lease.error().toString()}});
+  }
+  return false;
+}
+
+std::map<std::string, int64_t> PharosApp::heldLeases() {
+  std::map<std::string, int64_t> held;
+  auto all = leases_->list();
+  if (!all.ok()) return held;
+  for (const store::Lease& l : *all) {
+    if (l.holder == node_ && l.expiresAt > clock_.now()) held[l.name] = l.token;
+  }
+  return held;
 }
 
 Status PharosApp::startBus() {
@@ -179,7 +207,9 @@ Status PharosApp::startObjects() {
   }
   sweeper_ = std::make_unique<objects::LifecycleSweeper>(
       *objects_, clock_,
-      objects::LifecycleSweeper::Options{lifecycleRules(config_), config_.objects.sweepInterval});
+      objects::LifecycleSweeper::Options{
+          lifecycleRules(config_), config_.objects.sweepInterval,
+          [this] { return claim("retention.objects", config_.objects.sweepInterval * 2); }});
   sweeper_->start();
   return okStatus();
 }
@@ -189,6 +219,7 @@ Status PharosApp::startAuth() {
   PHAROS_ASSIGN_OR_RETURN(audit_, auth::openAuditLog(*store_, clock_));
   PHAROS_TRY(bootstrapKeys());
   auditPruner_ = std::make_unique<PeriodicTask>(std::chrono::hours(1), [this] {
+    if (!claim("retention.audit", std::chrono::hours(2))) return;
     auto pruned = audit_->prune(config_.auth.auditRetention);
     if (!pruned.ok()) {
       log_.warn("audit pruning failed", {{"error", pruned.error().toString()}});
@@ -349,6 +380,7 @@ Status PharosApp::startHealth() {
   // Hourly: failure reasons and state changes are kept as long as the raw samples they
   // annotate, and each completed day's uptime is written once, for long reports.
   healthPruner_ = std::make_unique<PeriodicTask>(std::chrono::hours(1), [this] {
+    if (!claim("retention.health", std::chrono::hours(2))) return;
     auto pruned = checkResults_->prune(clock_.now() - config_.metrics.rawRetention);
     if (!pruned.ok())
       log_.warn("pruning check history failed", {{"error", pruned.error().toString()}});
@@ -548,7 +580,8 @@ Status PharosApp::startApi() {
          if (metricScorer_) metricScorer_->writeStats(out);
        },
        [this](PrometheusText& out) { backups_->writeStats(out); }},
-      backendKinds(config_)});
+      backendKinds(config_),
+      [this] { return heldLeases(); }});
   gateway_->add(api::systemRoutes(*systemDeps_));
   gateway_->add(api::metricsRoutes(api::MetricsRoutesDeps{
       *metrics_, clock_,

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -36,6 +37,7 @@
 #include "net/router.h"
 #include "objects/lifecycle_sweeper.h"
 #include "objects/object_store.h"
+#include "store/lease_table.h"
 #include "store/store.h"
 
 namespace pharos::api {
@@ -100,6 +102,12 @@ class PharosApp {
   // Makes sure someone can call the API: the configured bootstrap key, or in dev a new admin
   // key printed once on first start; staging and prod refuse to start with no key at all.
   Status bootstrapKeys();
+  // Whether this process runs `work` now: it holds (or just took) the lease of that name, so
+  // of the processes on a shared store exactly one does. False while another holds it, or
+  // when the store cannot say (this round is skipped).
+  bool claim(std::string_view work, Millis ttl);
+  // The leases this process holds now, name -> fencing token, for /readyz.
+  std::map<std::string, int64_t> heldLeases();
 
   config::Config config_;
   Clock& clock_;
@@ -112,6 +120,9 @@ class PharosApp {
 
   std::optional<DataDirLock> lock_;
   store::StorePtr store_;
+  // Who runs the work that must happen once; the holder is this data directory's node id.
+  std::unique_ptr<store::LeaseTable> leases_;
+  std::string node_;
   bus::BusPtr bus_;
   auth::ApiKeysPtr keys_;
   // The data keys (secrets, backups, archive) wrapped by the master key, in the store.

@@ -26,6 +26,7 @@ void LifecycleSweeper::stop() {
 }
 
 void LifecycleSweeper::sweepOnce() {
+  if (options_.claim && !options_.claim()) return;
   const MonoTime started = clock_.monotonic();
   Result<SweepReport> report = store_.applyLifecycle(options_.rules);
   const int64_t ms = std::chrono::duration_cast<Millis>(clock_.monotonic() - started).count();

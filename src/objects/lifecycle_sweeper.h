@@ -20,6 +20,9 @@ class LifecycleSweeper {
   struct Options {
     std::vector<LifecycleRule> rules;
     Millis interval{std::chrono::hours(1)};
+    // Asked before each sweep; false skips it (another process sharing the bucket holds the
+    // lease for it). Empty: always sweep.
+    std::function<bool()> claim;
   };
   // Called on the sweeper's thread after each sweep with its outcome (for self-metrics and
   // tests). Must not call stop().

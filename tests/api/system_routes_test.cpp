@@ -88,15 +88,16 @@ TEST_F(SystemRoutesTest, HealthAndReadinessAnswerWhenEverythingIsUp) {
   EXPECT_EQ(ready.body, R"({"status":"ready"})");
 }
 
-TEST_F(SystemRoutesTest, ReadinessNamesTheBackendKinds) {
+TEST_F(SystemRoutesTest, ReadinessNamesTheBackendKindsAndTheLeasesHeld) {
   net::Router router;
   SystemRoutesDeps d = deps(*bus_);
   d.backends = {{"store", "postgres"}, {"bus", "nats"}, {"objects", "s3"}};
+  d.leases = [] { return std::map<std::string, int64_t>{{"retention.audit", 3}}; };
   addSystemRoutes(router, std::move(d));
   net::HttpResponse ready = get(router, "/readyz");
   EXPECT_EQ(ready.status, 200);
-  EXPECT_EQ(ready.body,
-            R"({"backends":{"bus":"nats","objects":"s3","store":"postgres"},"status":"ready"})");
+  EXPECT_EQ(ready.body, R"({"backends":{"bus":"nats","objects":"s3","store":"postgres"},)"
+                        R"("leases":{"retention.audit":3},"status":"ready"})");
 }
 
 TEST_F(SystemRoutesTest, ReadinessFailsWithRetryAfterNamingTheCulprit) {

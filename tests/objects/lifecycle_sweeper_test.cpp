@@ -101,6 +101,26 @@ TEST_F(LifecycleSweeperTest, SweepsPeriodicallyAndLogsASummary) {
   EXPECT_EQ(linesWith("\"expired\":1,").size(), 1u);
 }
 
+// Processes sharing a bucket: only the one that holds the lease sweeps; the others skip.
+TEST_F(LifecycleSweeperTest, SweepsOnlyWhileItHoldsTheClaim) {
+  ASSERT_TRUE(store_->put("logs/old", "o").ok());
+  clock_.advance(2h);
+  std::atomic<bool> holder{false};
+  std::atomic<int> asked{0};
+  LifecycleSweeper sweeper(*store_, clock_, {{{"logs/", std::nullopt, Millis(1h)}}, 20ms, [&] {
+                                               ++asked;
+                                               return holder.load();
+                                             }});
+  sweeper.start();
+  ASSERT_TRUE(eventually([&] { return asked.load() >= 3; }));
+  EXPECT_TRUE(store_->get("logs/old").ok()) << "swept without the claim";
+  EXPECT_EQ(sweeper.sweepsCompleted(), 0u);
+  holder = true;
+  ASSERT_TRUE(eventually([&] { return sweeper.sweepsCompleted() >= 1; }));
+  EXPECT_EQ(errorCode(store_->get("logs/old")), ErrorCode::kNotFound);
+  sweeper.stop();
+}
+
 TEST_F(LifecycleSweeperTest, StopsPromptlyDuringALongWait) {
   LifecycleSweeper sweeper(*store_, clock_, {{}, 1h});
   sweeper.start();

@@ -10,13 +10,7 @@
 #include <thread>
 #include <vector>
 
-#include "fakes/temp_dir.h"
-#include "store/sqlite/sqlite_store.h"
-
-#ifdef PHAROS_HAVE_POSTGRES
-#include "fakes/postgres_server.h"
-#include "store/postgres/postgres_store.h"
-#endif
+#include "store_backend_test.h"
 
 namespace pharos::store {
 namespace {
@@ -42,49 +36,7 @@ MigrationSet itemsV2() {
   return set;
 }
 
-class StoreContractTest : public ::testing::TestWithParam<std::string> {
- protected:
-  void SetUp() override {
-#ifdef PHAROS_HAVE_POSTGRES
-    if (GetParam() == "postgres") {
-      server_ = std::make_unique<testing::PostgresServer>();
-      ASSERT_TRUE(server_->ok());
-      conninfo_ = server_->createDatabase();
-    }
-#endif
-    store_ = open();
-    ASSERT_NE(store_, nullptr);
-  }
-
-  // Another handle on the same database, as a second process would have.
-  std::unique_ptr<Store> open() {
-#ifdef PHAROS_HAVE_POSTGRES
-    if (GetParam() == "postgres") {
-      PostgresStoreOptions o;
-      o.conninfo = Secret(conninfo_);
-      auto s = PostgresStore::open(std::move(o));
-      if (!s.ok()) ADD_FAILURE() << s.error().toString();
-      return s.ok() ? std::unique_ptr<Store>(std::move(s).value()) : nullptr;
-    }
-#endif
-    auto s = SqliteStore::open(dir_.file("pharos.db"));
-    if (!s.ok()) ADD_FAILURE() << s.error().toString();
-    return s.ok() ? std::unique_ptr<Store>(std::move(s).value()) : nullptr;
-  }
-
-  int64_t count(const std::string& sql) {
-    auto rows = store_->query(sql);
-    EXPECT_TRUE(rows.ok()) << rows.error().toString();
-    return rows.ok() ? rows->at(0).integer(0) : -1;
-  }
-
-  testing::TempDir dir_;
-#ifdef PHAROS_HAVE_POSTGRES
-  std::unique_ptr<testing::PostgresServer> server_;
-  std::string conninfo_;
-#endif
-  std::unique_ptr<Store> store_;
-};
+class StoreContractTest : public StoreBackendTest {};
 
 TEST_P(StoreContractTest, RoundTripsEveryValueType) {
   ASSERT_TRUE(store_->migrate(itemsV1()).ok());
@@ -312,13 +264,7 @@ TEST_P(StoreContractTest, PingAnswersAndTheDialectIsNamed) {
   EXPECT_EQ(store_->dialect(), GetParam() == "postgres" ? Dialect::kPostgres : Dialect::kSqlite);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, StoreContractTest,
-                         ::testing::Values("sqlite"
-#ifdef PHAROS_HAVE_POSTGRES
-                                           ,
-                                           "postgres"
-#endif
-                                           ),
+INSTANTIATE_TEST_SUITE_P(Backends, StoreContractTest, kStoreBackends,
                          [](const auto& info) { return info.param; });
 
 }  // namespace
