@@ -55,7 +55,16 @@ Status applyMigrations(Store& store, const MigrationSet& set) {
   }
   for (int v = current + 1; v <= known; ++v) {
     const Migration& m = set.migrations[static_cast<size_t>(v - 1)];
+    bool appliedElsewhere = false;
     Status applied = store.transaction([&](Session& s) -> Status {
+      // Another process may have applied it since we read the version: within this (write)
+      // transaction the record is the truth.
+      PHAROS_ASSIGN_OR_RETURN(Rows done,
+                              s.query("SELECT 1 FROM _schema_migrations WHERE component = $1 AND "
+                                      "version = $2",
+                                      {set.component, int64_t{v}}));
+      appliedElsewhere = !done.empty();
+      if (appliedElsewhere) return okStatus();
       for (const Table& t : m.createTables) {
         for (const std::string& sql : renderTable(t, store.dialect()))
           PHAROS_TRY(s.execute(sql));
@@ -79,6 +88,7 @@ Status applyMigrations(Store& store, const MigrationSet& set) {
       return std::move(applied).error().withContext(
           fmt::format("migration {} v{}", set.component, v));
     }
+    if (appliedElsewhere) continue;
     log.info("schema migrated",
              {{"component", set.component}, {"version", v}, {"description", m.description}});
   }
