@@ -136,16 +136,7 @@ class NatsServer {
     return {};
   }
 
-  bool accepts() const {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port_);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-    ::close(fd);
-    return ok;
-  }
+  bool accepts() const { return pharos::testing::loopbackPortAccepts(port_); }
 
   TempDir dir_;
   uint16_t port_;

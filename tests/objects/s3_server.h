@@ -17,8 +17,8 @@
 #include <thread>
 #include <vector>
 
-#include "../fakes/free_port.h"
 #include "../fakes/temp_dir.h"
+#include "fakes/free_port.h"
 
 extern char** environ;
 
@@ -96,16 +96,7 @@ class S3TestServer {
   const std::filesystem::path& dataDir() const { return dir_.path(); }
 
  private:
-  bool accepts() const {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port_);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-    ::close(fd);
-    return ok;
-  }
+  bool accepts() const { return pharos::testing::loopbackPortAccepts(port_); }
 
   pharos::testing::TempDir dir_;
   pid_t pid_ = 0;

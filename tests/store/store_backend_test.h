@@ -19,6 +19,28 @@
 
 namespace pharos::store {
 
+// A small component's schema for tests: items with two indexes, then a unique index.
+inline MigrationSet itemsV1() {
+  Table items{"items",
+              {{"id", ColumnType::kText, false},
+               {"owner", ColumnType::kText, false},
+               {"score", ColumnType::kReal},
+               {"count", ColumnType::kInteger, false, "0"},
+               {"payload", ColumnType::kBlob}},
+              {"id"},
+              {{"items_by_owner", {"owner", "score"}}, {"items_by_count", {"count"}, false}}};
+  return MigrationSet{"items", {{1, "create items", {items}, {}}}};
+}
+
+inline MigrationSet itemsV2() {
+  MigrationSet set = itemsV1();
+  set.migrations.push_back({2,
+                            "unique owner+count",
+                            {},
+                            {"CREATE UNIQUE INDEX items_owner_count ON items (owner, count)"}});
+  return set;
+}
+
 class StoreBackendTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
