@@ -406,8 +406,7 @@ Status PharosApp::startLogs() {
   logs::LogPipeline::Names names;
   if (config_.bus.backend != config::BusBackend::kEmbedded ||
       config_.objects.backend != config::ObjectsBackend::kLocal) {
-    PHAROS_ASSIGN_OR_RETURN(std::string node, nodeId(config_.dataDir));
-    names = logs::LogPipeline::Names::forNode(node);
+    names = logs::LogPipeline::Names::forNode(node_);  // read when the store started
     log_.info("log pipeline on shared backends",
               {{"queue", names.queue}, {"archive", names.archivePrefix}});
   }
