@@ -147,11 +147,16 @@ class Evaluator {
     return okStatus();
   }
 
-  Status emit(std::string_view s) {
-    if (out_.size() + s.size() > maxBytes_) {
+  Status fits(size_t bytes) const {
+    if (bytes > maxBytes_) {
       return makeError(ErrorCode::kResourceExhausted,
                        fmt::format("template output exceeds {} bytes", maxBytes_));
     }
+    return okStatus();
+  }
+
+  Status emit(std::string_view s) {
+    PHAROS_TRY(fits(out_.size() + s.size()));
     out_ += s;
     return okStatus();
   }
@@ -176,15 +181,20 @@ class Evaluator {
         if (!truthy(v)) return run(n.otherwise, dot);
         if (v.is_array() || v.is_object()) {
           // A map ranges over its values in key order, as Go does.
-          for (const json& item : v)
+          for (const json& item : v) {
+            PHAROS_TRY(step());
             PHAROS_TRY(run(n.children, item));
+          }
           return okStatus();
         }
         if (v.is_number_integer() || v.is_number_unsigned()) {
           // Go 1.22 ranges over an integer: 0..n-1.
           int64_t count = v.get<int64_t>();
-          for (int64_t i = 0; i < count; ++i)
+          // Each turn is a step, so a huge count with an empty body still ends.
+          for (int64_t i = 0; i < count; ++i) {
+            PHAROS_TRY(step());
             PHAROS_TRY(run(n.children, json(i)));
+          }
           return okStatus();
         }
         return makeError(ErrorCode::kInvalidArgument,
@@ -218,7 +228,11 @@ class Evaluator {
       args.push_back(std::move(v));
     }
     if (piped != nullptr) args.push_back(*piped);
-    return call(first.function, args);
+    PHAROS_ASSIGN_OR_RETURN(json v, call(first.function, args));
+    // A value is never larger than the output may be: without this bound, `json` piped into
+    // itself doubles the backslashes each time and a short template asks for gigabytes.
+    if (v.is_string()) PHAROS_TRY(fits(v.get_ref<const std::string&>().size()));
+    return v;
   }
 
   Result<json> arg(const TemplateArg& a, const json& dot) {
@@ -353,6 +367,7 @@ class Evaluator {
         if (i > 0) out += sep;
         PHAROS_ASSIGN_OR_RETURN(std::string s, stringArg(fn, args[1][i]));
         out += s;
+        PHAROS_TRY(fits(out.size()));
       }
       return json(out);
     }

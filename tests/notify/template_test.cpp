@@ -126,6 +126,31 @@ TEST(TemplateTest, RenderErrors) {
   EXPECT_EQ(tooBig.error().code, ErrorCode::kResourceExhausted);
 }
 
+// Both found by the fuzzer: an empty range body took no steps, and `json` piped into itself
+// doubles its backslashes each time, so neither the step nor the output bound stopped them.
+TEST(TemplateTest, ShortTemplatesCannotAskForUnboundedWork) {
+  auto emptyLoop = std::get<Template>(Template::parse("{{ range 99999999999 }}{{ end }}"));
+  auto looped = emptyLoop.render(json::object());
+  ASSERT_FALSE(looped.ok());
+  EXPECT_EQ(looped.error().code, ErrorCode::kResourceExhausted);
+
+  std::string nested = "{{ .A";
+  for (int i = 0; i < 40; ++i)
+    nested += " | json";
+  nested += " }}";
+  auto grown = std::get<Template>(Template::parse(nested)).render(json{{"A", "\\"}}, 64 * 1024);
+  ASSERT_FALSE(grown.ok());
+  EXPECT_EQ(grown.error().code, ErrorCode::kResourceExhausted);
+
+  auto joined = std::get<Template>(Template::parse("{{ join (json (json (json .S))) .L }}"));
+  json list = json::array();
+  for (int i = 0; i < 1000; ++i)
+    list.push_back(i);
+  auto tooLong = joined.render(json{{"S", std::string(100, '"')}, {"L", list}}, 64 * 1024);
+  ASSERT_FALSE(tooLong.ok());
+  EXPECT_EQ(tooLong.error().code, ErrorCode::kResourceExhausted);
+}
+
 TEST(TemplateTest, DefaultTemplatesParseAndRender) {
   for (std::string_view t :
        {defaultTitleTemplate(), defaultTextTemplate(), defaultHtmlTemplate()}) {
