@@ -117,6 +117,8 @@ std::vector<RouteSpec> systemRoutes(SystemRoutesDeps deps) {
       }
       nlohmann::json body{{"status", "ready"}, {"backends", d->backends}};
       if (d->leases) body["leases"] = d->leases();
+      if (!d->modules.empty()) body["modules"] = d->modules;
+      if (d->healthShard) body["health_shard"] = d->healthShard();
       return net::HttpResponse::json(200, body.dump());
     }
     log.warn("not ready", {{"reason", failures}});

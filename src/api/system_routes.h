@@ -34,6 +34,11 @@ struct SystemRoutesDeps {
   std::map<std::string, std::string> backends;
   // The leases this process holds (work name -> fencing token), for /readyz; may be empty.
   std::function<std::map<std::string, int64_t>()> leases;
+  // The modules this process runs (pharos serve --modules), for /readyz; empty: not shown.
+  std::vector<std::string> modules;
+  // How the checks are split between health processes, for /readyz: {"members": [...],
+  // "owned": n, "pending": n}; may be empty (no sharding in this process).
+  std::function<nlohmann::json()> healthShard;
 };
 
 // The text GET /metrics serves; also what Pharos' self-scrape records, without HTTP.

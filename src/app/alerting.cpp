@@ -229,7 +229,8 @@ Status Alerting::apply(const config::Config& config) {
 
 std::vector<alarms::CheckStateView> Alerting::checkStates() const {
   std::vector<alarms::CheckStateView> out;
-  for (const health::CheckView& c : deps_.health.checks()) {
+  if (deps_.health == nullptr) return out;
+  for (const health::CheckView& c : deps_.health->checks()) {
     alarms::CheckStateView v;
     v.check = c.spec->name;
     v.labels = c.spec->identity();

@@ -58,8 +58,8 @@ class Alerting {
     bus::Bus& bus;
     metrics::MetricsStore& metrics;
     const net::OutboundPolicy& policy;
-    health::HealthEngine& health;
-    crypto::Keyring& keyring;  // seals the API receivers' definitions (secrets key)
+    health::HealthEngine* health;  // null when the checks run in another process
+    crypto::Keyring& keyring;      // seals the API receivers' definitions (secrets key)
     Clock& clock;
     std::shared_ptr<const health::MaintenanceCalendar> maintenance;
     std::string externalUrl;  // the dashboard's base, for links in notifications

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "app/data_dir.h"
 #include "bus/embedded/embedded_bus.h"
 #include "objects/local/local_object_store.h"
 #include "store/sqlite/sqlite_store.h"
@@ -68,6 +69,12 @@ Result<store::StorePtr> openPostgres(const config::Config& config, StoreRole rol
   o.poolSize = role == StoreRole::kMain ? static_cast<size_t>(config.store.poolSize)
                                         : std::max<size_t>(2, config.store.poolSize / 4);
   o.acquireTimeout = config.store.busyTimeout;
+  if (role == StoreRole::kMetrics) {
+    // Each process keeps its own metrics (series ids are numbered in memory, and the write-
+    // ahead log is local): a schema per node on the shared database, never one for all.
+    PHAROS_ASSIGN_OR_RETURN(std::string node, nodeId(config.dataDir));
+    o.schema = "pharos_metrics_" + node;
+  }
   PHAROS_ASSIGN_OR_RETURN(auto opened, store::PostgresStore::open(std::move(o)));
   return store::StorePtr(std::move(opened));
 }

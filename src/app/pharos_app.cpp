@@ -2,8 +2,11 @@
 
 #include <signal.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -50,7 +53,18 @@ PharosApp::PharosApp(config::Config config, Clock& clock, ConfigSource source,
       envMasterKey_(std::move(envMasterKey)),
       createdAt_(clock.monotonic()),
       lifecycle_(clock) {
+  // In the canonical order, each once.
+  for (std::string_view m : config::kModuleNames) {
+    if (config_.modules.empty() ||
+        std::find(config_.modules.begin(), config_.modules.end(), m) != config_.modules.end()) {
+      modules_.emplace_back(m);
+    }
+  }
   declareServices();
+}
+
+bool PharosApp::runs(std::string_view module) const {
+  return std::find(modules_.begin(), modules_.end(), module) != modules_.end();
 }
 
 PharosApp::~PharosApp() {
@@ -58,13 +72,19 @@ PharosApp::~PharosApp() {
 }
 
 void PharosApp::declareServices() {
-  auto add = [this](std::string name, std::vector<std::string> deps, Status (PharosApp::*start)(),
-                    std::function<void(MonoTime)> stop) {
+  // A module this process does not run is not declared; what depends on it starts without it.
+  std::set<std::string> declared;
+  auto add = [this, &declared](std::string name, std::vector<std::string> deps,
+                               Status (PharosApp::*start)(), std::function<void(MonoTime)> stop) {
+    std::erase_if(deps, [&](const std::string& d) { return !declared.contains(d); });
+    declared.insert(name);
     lifecycle_.add({std::move(name), std::move(deps), [this, start] { return (this->*start)(); },
                     std::move(stop)});
   };
   add("data_dir", {}, &PharosApp::startDataDir, [this](MonoTime) { lock_.reset(); });
   add("store", {"data_dir"}, &PharosApp::startStore, [this](MonoTime) {
+    if (membership_) membership_->stop();  // its leases and member row, released at once
+    membership_.reset();
     leases_.reset();
     store_.reset();
   });
@@ -85,7 +105,8 @@ void PharosApp::declareServices() {
     outbound_.reset();
     outboundPolicy_.reset();
   });
-  add("metrics", {"data_dir"}, &PharosApp::startMetrics, [this](MonoTime) {
+  // After the store: on PostgreSQL, the metrics schema is named after the node.
+  add("metrics", {"data_dir", "store"}, &PharosApp::startMetrics, [this](MonoTime) {
     metricsFlusher_.reset();
     if (metrics_) {
       // What is still only in the write-ahead log would replay fine; flushing now makes the
@@ -97,26 +118,33 @@ void PharosApp::declareServices() {
     metrics_.reset();
     metricsDb_.reset();
   });
-  add("health", {"store", "bus", "metrics", "outbound"}, &PharosApp::startHealth, [this](MonoTime) {
-    healthPruner_.reset();
-    if (health_) health_->stop();
-    health_.reset();
-    checkClient_.reset();
-    uptimeDays_.reset();
-    checkResults_.reset();
-    checks_.reset();
-  });
-  add("logs", {"data_dir", "bus", "objects", "metrics", "crypto"}, &PharosApp::startLogs,
-      [this](MonoTime) {
-        if (logs_) logs_->stop();
-        logs_.reset();
-      });
-  add("syslog", {"logs"}, &PharosApp::startSyslog, [this](MonoTime) {
-    if (syslog_) syslog_->stop();
-    syslog_.reset();
-  });
-  add("alerting", {"store", "bus", "metrics", "outbound", "health", "crypto"},
-      &PharosApp::startAlerting, [this](MonoTime) { alerting_.reset(); });
+  if (runs("health")) {
+    add("health", {"store", "bus", "metrics", "outbound"}, &PharosApp::startHealth,
+        [this](MonoTime) {
+          healthPruner_.reset();
+          if (health_) health_->stop();
+          health_.reset();
+          checkClient_.reset();
+          uptimeDays_.reset();
+          checkResults_.reset();
+          checks_.reset();
+        });
+  }
+  if (runs("logs")) {
+    add("logs", {"data_dir", "bus", "objects", "metrics", "crypto"}, &PharosApp::startLogs,
+        [this](MonoTime) {
+          if (logs_) logs_->stop();
+          logs_.reset();
+        });
+    add("syslog", {"logs"}, &PharosApp::startSyslog, [this](MonoTime) {
+      if (syslog_) syslog_->stop();
+      syslog_.reset();
+    });
+  }
+  if (runs("alerting")) {
+    add("alerting", {"store", "bus", "metrics", "outbound", "health", "crypto"},
+        &PharosApp::startAlerting, [this](MonoTime) { alerting_.reset(); });
+  }
   // After logs and health, whose output it reads; stopped before them. The observer is
   // removed first: once that returns the log processor no longer calls into the service.
   add("analysis", {"store", "bus", "metrics", "logs", "health"}, &PharosApp::startAnalysis,
@@ -130,11 +158,13 @@ void PharosApp::declareServices() {
       });
   // Backups read the data directory the other modules write; stopped before them (after the
   // API that queues jobs), so a running backup finishes while they still run.
-  add("backups", {"crypto", "objects"}, &PharosApp::startBackups, [this](MonoTime) {
-    if (backups_) backups_->stop();
-    backups_.reset();
-    backupCopies_.reset();
-  });
+  if (runs("backups")) {
+    add("backups", {"crypto", "objects"}, &PharosApp::startBackups, [this](MonoTime) {
+      if (backups_) backups_->stop();
+      backups_.reset();
+      backupCopies_.reset();
+    });
+  }
   add("api",
       {"store", "bus", "auth", "metrics", "health", "logs", "alerting", "analysis", "backups"},
       &PharosApp::startApi, [this](MonoTime) {
@@ -144,8 +174,10 @@ void PharosApp::declareServices() {
         alertingDeps_.reset();
       });
   // After the API: the self-scrape renders what GET /metrics serves.
-  add("scrapes", {"metrics", "outbound", "api"}, &PharosApp::startScrapes,
-      [this](MonoTime) { scraper_.reset(); });
+  if (runs("scrapes")) {
+    add("scrapes", {"metrics", "outbound", "api"}, &PharosApp::startScrapes,
+        [this](MonoTime) { scraper_.reset(); });
+  }
   add("http", {"api"}, &PharosApp::startHttp, [this](MonoTime deadline) {
     auto left = std::chrono::duration_cast<Millis>(deadline - clock_.monotonic());
     http_->stop(std::max(left, Millis(0)));
@@ -167,7 +199,18 @@ Status PharosApp::startStore() {
   }
   PHAROS_ASSIGN_OR_RETURN(node_, nodeId(config_.dataDir));
   PHAROS_ASSIGN_OR_RETURN(leases_, store::LeaseTable::open(*store_, clock_));
-  return okStatus();
+  Membership::Options m;
+  m.node = node_;
+  m.modules = modules_;
+  m.shared = config_.store.backend == config::StoreBackend::kPostgres;
+  m.onLost = [this](const std::string& module) {
+    // Another process runs it now; going on would run it twice. A clean stop, and the
+    // supervisor (systemd, Kubernetes) starts this process again.
+    log_.error("stopping: another process took over a module that runs once", {{"module", module}});
+    ::kill(::getpid(), SIGTERM);
+  };
+  PHAROS_ASSIGN_OR_RETURN(membership_, Membership::open(*store_, *leases_, clock_, std::move(m)));
+  return membership_->start();
 }
 
 bool PharosApp::claim(std::string_view work, Millis ttl) {
@@ -320,6 +363,7 @@ Status PharosApp::checkScrapeTarget(const std::string& job, const std::string& t
 }
 
 Status PharosApp::startScrapes() {
+  PHAROS_TRY(membership_->holdSingleton("scrapes"));
   std::vector<metrics::ScrapeTarget> targets;
   for (const config::ScrapeJobConfig& job : config_.metrics.scrape) {
     for (const std::string& instance : job.targets) {
@@ -362,14 +406,26 @@ Status PharosApp::startHealth() {
   health::HealthEngine::Options o;
   o.maxConcurrency = static_cast<int>(config_.health.maxConcurrency);
   o.flushInterval = config_.health.flushInterval;
+  health::CheckSharding* sharding = membership_->sharding();
+  if (sharding != nullptr) {
+    o.runsHere = [sharding](std::string_view check) { return sharding->runsHere(check); };
+  }
   // The checks' own client with one thread: probes spend their time waiting, and a second
   // thread would only add wake-ups and lock hand-offs.
   checkClient_ =
       std::make_unique<net::OutboundClient>(*outboundPolicy_, net::OutboundClient::Options{1});
   health_ = std::make_unique<health::HealthEngine>(o, *checkClient_, *outboundPolicy_,
                                                    *checkResults_, clock_);
-  checks_->onChange(
-      [this](std::vector<health::SharedCheck> all) { health_->setChecks(std::move(all)); });
+  checks_->onChange([this, sharding](std::vector<health::SharedCheck> all) {
+    if (sharding != nullptr) {
+      std::vector<std::string> names;
+      names.reserve(all.size());
+      for (const health::SharedCheck& c : all)
+        names.push_back(c->name);
+      sharding->setChecks(names);
+    }
+    health_->setChecks(std::move(all));
+  });
   // Hands the engine the config's checks merged with those defined through the API.
   PHAROS_TRY(applyHealthConfig(config_.health));
   // The trees are read; ten thousand checks' worth of them need not stay.
@@ -427,15 +483,24 @@ Status PharosApp::startSyslog() {
 }
 
 Status PharosApp::startAlerting() {
+  PHAROS_TRY(membership_->holdSingleton("alerting"));
+  if (!maintenance_) {
+    // The checks run in another process: the SLOs still honour the maintenance windows.
+    auto read = health::readHealthConfig(config_.health);
+    if (auto* defs = std::get_if<health::HealthDefinitions>(&read)) {
+      maintenance_ =
+          std::make_shared<const health::MaintenanceCalendar>(std::move(defs->maintenance));
+    }
+  }
   std::string externalUrl = config_.alerting.externalUrl;
   if (externalUrl.empty()) {
     externalUrl = (config_.server.tls.enabled() ? "https://" : "http://") + config_.server.listen;
   }
   PHAROS_ASSIGN_OR_RETURN(
       alerting_,
-      Alerting::start(
-          config_, Alerting::Deps{*store_, *bus_, *metrics_, *outboundPolicy_, *health_, *keyring_,
-                                  clock_, maintenance_, std::move(externalUrl)}));
+      Alerting::start(config_,
+                      Alerting::Deps{*store_, *bus_, *metrics_, *outboundPolicy_, health_.get(),
+                                     *keyring_, clock_, maintenance_, std::move(externalUrl)}));
   config_.slo = {};
   config_.alerting = {};
   config_.notify = {};
@@ -443,7 +508,8 @@ Status PharosApp::startAlerting() {
 }
 
 Status PharosApp::startAnalysis() {
-  if (!config_.analysis.enabled) {
+  // Findings stay readable from the store where the detector does not run.
+  if (!config_.analysis.enabled || !runs("analysis")) {
     PHAROS_ASSIGN_OR_RETURN(pastAnomalies_, analysis::AnomalyStore::open(*store_));
     anomalies_ = pastAnomalies_.get();
     return okStatus();
@@ -489,7 +555,9 @@ Result<std::string> PharosApp::reloadConfig() {
     return makeError(ErrorCode::kFailedPrecondition, "pharos was started without a config file");
   }
   PHAROS_ASSIGN_OR_RETURN(config::Config next, config::toResult(configSource_()));
-  if (!health_) return makeError(ErrorCode::kUnavailable, "the health monitor is not running");
+  if (!health_) {
+    return makeError(ErrorCode::kUnavailable, "the health monitor does not run in this process");
+  }
   PHAROS_TRY(applyHealthConfig(next.health));
   if (alerting_) PHAROS_TRY(alerting_->reload(next, maintenance_));
   std::size_t checks = next.health.checks.items.size();
@@ -525,6 +593,7 @@ Status PharosApp::bootstrapKeys() {
 }
 
 Status PharosApp::startBackups() {
+  PHAROS_TRY(membership_->holdSingleton("backups"));
   const config::BackupConfig& c = config_.backup;
   backup::BackupServiceOptions o;
   o.dataDir = config_.dataDir;
@@ -559,6 +628,7 @@ Status PharosApp::startApi() {
   router_ = std::make_shared<net::Router>();
   gateway_ =
       std::make_unique<api::Gateway>(*keys_, *audit_, clock_, config_.api, config_.auth.enabled);
+  // Each collector reads a module that may not run in this process.
   systemDeps_ = std::make_unique<api::SystemRoutesDeps>(api::SystemRoutesDeps{
       *store_,
       *bus_,
@@ -568,46 +638,69 @@ Status PharosApp::startApi() {
       kCommit,
       [this]() { return http_ ? http_->stats() : net::ServerStats{}; },
       {[this](PrometheusText& out) { metrics::writeMetricsStats(metrics_->stats(), out); },
-       [this](PrometheusText& out) { health::writeEngineStats(health_->stats(), out); },
-       [this](PrometheusText& out) { alerting_->writeStats(out); },
        [this](PrometheusText& out) {
-         logs_->writeStats(out);
+         if (health_) health::writeEngineStats(health_->stats(), out);
+       },
+       [this](PrometheusText& out) {
+         if (alerting_) alerting_->writeStats(out);
+       },
+       [this](PrometheusText& out) {
+         if (logs_) logs_->writeStats(out);
          if (syslog_) logs::writeSyslogStats(syslog_->stats(), out);
        },
        [this](PrometheusText& out) {
          if (analysis_) analysis_->writeStats(out);
          if (metricScorer_) metricScorer_->writeStats(out);
        },
-       [this](PrometheusText& out) { backups_->writeStats(out); }},
+       [this](PrometheusText& out) {
+         if (backups_) backups_->writeStats(out);
+       }},
       backendKinds(config_),
-      [this] { return heldLeases(); }});
+      [this] { return heldLeases(); },
+      modules_.size() == config::kModuleNames.size() ? std::vector<std::string>{} : modules_,
+      membership_->sharding() != nullptr
+          ? std::function<nlohmann::json()>([this] { return membership_->shardView(); })
+          : std::function<nlohmann::json()>()});
   gateway_->add(api::systemRoutes(*systemDeps_));
-  gateway_->add(api::metricsRoutes(api::MetricsRoutesDeps{
-      *metrics_, clock_,
-      [this] { return scraper_ ? scraper_->status() : std::vector<metrics::TargetStatus>{}; }}));
-  gateway_->add(api::healthRoutes(api::HealthRoutesDeps{*checks_, *health_, *checkResults_,
-                                                        *uptimeDays_, *metrics_, *outbound_, clock_,
-                                                        [this] { return reloadConfig(); }}));
-  gateway_->add(api::logRoutes(api::LogRoutesDeps{*logs_, clock_}));
-  alertingDeps_ = std::make_unique<api::AlertingRoutesDeps>(api::AlertingRoutesDeps{
-      alerting_->sloCatalog(), alerting_->sloEngine(), alerting_->rules(), alerting_->silences(),
-      alerting_->receivers(), alerting_->outbox(), alerting_->sender(), clock_, config_.env,
-      alerting_->externalUrl(), anomalies_});
-  gateway_->add(api::sloRoutes(*alertingDeps_));
-  gateway_->add(api::alertRoutes(*alertingDeps_));
-  gateway_->add(api::notifyRoutes(*alertingDeps_));
-  gateway_->add(api::analysisRoutes(api::AnalysisRoutesDeps{*anomalies_, clock_}));
-  gateway_->add(api::backupRoutes(*backups_));
-  gateway_->add(api::keysRoutes(*keys_));
-  gateway_->add(api::auditRoutes(*audit_));
-  std::vector<config::FieldProblem> ignored;  // reported when the config was loaded
-  statusPages_ = std::make_shared<dashboard::StatusPageDeps>(
-      dashboard::StatusPageDeps{dashboard::readStatusPages(config_.statusPages.pages, ignored),
-                                *checks_, *health_, *uptimeDays_, *metrics_, clock_});
-  gateway_->add(dashboard::dashboardRoutes(statusPages_));
+  // Without `api`, a process answers /healthz, /readyz and /metrics only (a worker).
+  if (runs("api")) addModuleRoutes();
   gateway_->add(api::openApiRoute(*gateway_, kVersion));
   gateway_->install(*router_);
   return okStatus();
+}
+
+// The API of each module this process runs; a module run elsewhere answers 404 here, and a
+// path-routing proxy in front sends its paths to a process that runs it (docs/OPERATIONS.md).
+void PharosApp::addModuleRoutes() {
+  gateway_->add(api::metricsRoutes(api::MetricsRoutesDeps{
+      *metrics_, clock_,
+      [this] { return scraper_ ? scraper_->status() : std::vector<metrics::TargetStatus>{}; }}));
+  if (health_) {
+    gateway_->add(api::healthRoutes(
+        api::HealthRoutesDeps{*checks_, *health_, *checkResults_, *uptimeDays_, *metrics_,
+                              *outbound_, clock_, [this] { return reloadConfig(); }}));
+  }
+  if (logs_) gateway_->add(api::logRoutes(api::LogRoutesDeps{*logs_, clock_}));
+  if (alerting_) {
+    alertingDeps_ = std::make_unique<api::AlertingRoutesDeps>(api::AlertingRoutesDeps{
+        alerting_->sloCatalog(), alerting_->sloEngine(), alerting_->rules(), alerting_->silences(),
+        alerting_->receivers(), alerting_->outbox(), alerting_->sender(), clock_, config_.env,
+        alerting_->externalUrl(), anomalies_});
+    gateway_->add(api::sloRoutes(*alertingDeps_));
+    gateway_->add(api::alertRoutes(*alertingDeps_));
+    gateway_->add(api::notifyRoutes(*alertingDeps_));
+  }
+  gateway_->add(api::analysisRoutes(api::AnalysisRoutesDeps{*anomalies_, clock_}));
+  if (backups_) gateway_->add(api::backupRoutes(*backups_));
+  gateway_->add(api::keysRoutes(*keys_));
+  gateway_->add(api::auditRoutes(*audit_));
+  if (health_) {
+    std::vector<config::FieldProblem> ignored;  // reported when the config was loaded
+    statusPages_ = std::make_shared<dashboard::StatusPageDeps>(
+        dashboard::StatusPageDeps{dashboard::readStatusPages(config_.statusPages.pages, ignored),
+                                  *checks_, *health_, *uptimeDays_, *metrics_, clock_});
+    gateway_->add(dashboard::dashboardRoutes(statusPages_));
+  }
 }
 
 Status PharosApp::startHttp() {

@@ -13,6 +13,7 @@
 #include "app/alerting.h"
 #include "app/data_dir.h"
 #include "app/lifecycle.h"
+#include "app/membership.h"
 #include "auth/auth.h"
 #include "backup/backup_service.h"
 #include "bus/bus.h"
@@ -98,10 +99,13 @@ class PharosApp {
   Status startAnalysis();
   Status startBackups();
   Status startApi();
+  void addModuleRoutes();
   Status startHttp();
   // Makes sure someone can call the API: the configured bootstrap key, or in dev a new admin
   // key printed once on first start; staging and prod refuse to start with no key at all.
   Status bootstrapKeys();
+  // Whether this process runs `module` (config `modules:`, `--modules`; all by default).
+  bool runs(std::string_view module) const;
   // Whether this process runs `work` now: it holds (or just took) the lease of that name, so
   // of the processes on a shared store exactly one does. False while another holds it, or
   // when the store cannot say (this round is skipped).
@@ -123,6 +127,9 @@ class PharosApp {
   // Who runs the work that must happen once; the holder is this data directory's node id.
   std::unique_ptr<store::LeaseTable> leases_;
   std::string node_;
+  std::vector<std::string> modules_;  // what this process runs, resolved from the config
+  // Its member row, module leases and share of the checks on a shared store.
+  std::unique_ptr<Membership> membership_;
   bus::BusPtr bus_;
   auth::ApiKeysPtr keys_;
   // The data keys (secrets, backups, archive) wrapped by the master key, in the store.

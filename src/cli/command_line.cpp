@@ -2,6 +2,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "core/text.h"
+
 namespace pharos::cli {
 namespace {
 
@@ -43,7 +45,7 @@ ParseOutcome parseCommandLine(int argc, const char* const* argv) {
       rotateMasterCommon, rotateDataCommon, dataListCommon, backupCreateCommon, backupListCommon,
       backupVerifyCommon, backupRestoreCommon;
   Invocation keyArgs;
-  std::string listen, syslog, checkFile, keyRole, keyName, keyId;
+  std::string listen, syslog, modules, checkFile, keyRole, keyName, keyId;
   Invocation logArgs;
 
   CLI::App* serve =
@@ -53,6 +55,9 @@ ParseOutcome parseCommandLine(int argc, const char* const* argv) {
                     "HTTP listen address HOST:PORT (default 127.0.0.1:8470 in dev)");
   serve->add_option("--syslog", syslog,
                     "Syslog listen address HOST:PORT, UDP and TCP (default 127.0.0.1:5514)");
+  serve->add_option("--modules", modules,
+                    "Run only these modules, comma-separated: api, logs, health, alerting, "
+                    "analysis, backups, scrapes (default: all; docs/OPERATIONS.md)");
 
   CLI::App* configCmd = app.add_subcommand("config", "Work with configuration files");
   configCmd->require_subcommand(1);
@@ -182,6 +187,12 @@ ParseOutcome parseCommandLine(int argc, const char* const* argv) {
     inv.command = Command::kServe;
     if (!listen.empty()) inv.load.listen = listen;
     if (!syslog.empty()) inv.load.syslogListen = syslog;
+    if (!modules.empty()) {
+      std::vector<std::string> names;
+      for (std::string_view name : splitString(modules, ','))
+        names.emplace_back(trimSpaces(name));
+      inv.load.modules = std::move(names);
+    }
   } else if (check->parsed()) {
     inv.command = Command::kConfigCheck;
     common = &checkCommon;

@@ -2,6 +2,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace pharos {
 
@@ -15,6 +16,9 @@ bool istartsWith(std::string_view s, std::string_view prefix);
 
 // Without leading and trailing spaces and tabs (HTTP's optional white space).
 std::string_view trimSpaces(std::string_view s);
+
+// The pieces of `s` between `sep`s, empty ones included ("a,,b" gives three); views into s.
+std::vector<std::string_view> splitString(std::string_view s, char sep);
 
 // The value of a hexadecimal digit (either case), or -1 for any other character.
 int hexDigitValue(char c);

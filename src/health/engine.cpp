@@ -62,12 +62,15 @@ void writeEngineStats(const EngineStats& s, PrometheusText& out) {
   out.sample("pharos_health_probes_total", {{"outcome", "failed"}},
              static_cast<double>(s.probesFailed));
   out.family("pharos_health_runs_skipped_total",
-             "Runs not probed: the circuit was open (recorded down), or the last run still ran.",
+             "Runs not probed: the circuit was open (recorded down), the last run still ran, or "
+             "another health process owns the check.",
              "counter");
   out.sample("pharos_health_runs_skipped_total", {{"reason", "circuit_open"}},
              static_cast<double>(s.probesSkippedByBreaker));
   out.sample("pharos_health_runs_skipped_total", {{"reason", "overrun"}},
              static_cast<double>(s.runsOverrun));
+  out.sample("pharos_health_runs_skipped_total", {{"reason", "other_member"}},
+             static_cast<double>(s.slotsElsewhere));
   out.family("pharos_health_heartbeats_total", "Heartbeats received.", "counter");
   out.sample("pharos_health_heartbeats_total", {}, static_cast<double>(s.heartbeats));
   out.family("pharos_health_probes_in_flight", "Probes running now.", "gauge");
@@ -271,9 +274,11 @@ void HealthEngine::runDue(const std::shared_ptr<Entry>& entry, std::int64_t slot
   Entry& e = *entry;
   const CheckSpec& spec = *e.spec;
   std::int64_t interval = spec.interval.count();
+  const bool here = !options_.runsHere || options_.runsHere(spec.name);
+  if (!here) ++stats_.slotsElsewhere;
   if (spec.type == CheckType::kHeartbeat) {
     // A deadline passed without a beat.
-    if (!spec.paused) {
+    if (!spec.paused && here) {
       ProbeResult missed;
       missed.error =
           e.lastBeat
@@ -298,7 +303,7 @@ void HealthEngine::runDue(const std::shared_ptr<Entry>& entry, std::int64_t slot
   if (next <= nowMs) next = firstSlot(spec, nowMs);
   e.nextMs = next;
   due_.push(Due{next, e.generation, entry});
-  if (spec.paused) return;
+  if (spec.paused || !here) return;
   if (e.running) {
     ++stats_.runsOverrun;
     return;

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -49,6 +50,7 @@ struct EngineStats {
   std::uint64_t probesSkippedByBreaker = 0;  // down results recorded without a probe
   std::uint64_t runsOverrun = 0;             // a slot came while the last run still ran
   std::uint64_t heartbeats = 0;
+  std::uint64_t slotsElsewhere = 0;  // slots left to the process that owns the check
   std::uint64_t checks = 0;
   std::uint64_t inFlight = 0;
   std::uint64_t waiting = 0;  // held back by the concurrency cap
@@ -75,6 +77,10 @@ class HealthEngine {
   struct Options {
     int maxConcurrency = 256;
     Millis flushInterval{1'000};
+    // With several health processes on one store: whether this one runs a check's slot now
+    // (CheckSharding::runsHere). A slot it does not run is not recorded here: its owner
+    // records it. Empty: every check runs here.
+    std::function<bool(std::string_view check)> runsHere;
   };
   static constexpr int kBreakerAfter = 5;
 

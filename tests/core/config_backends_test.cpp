@@ -125,5 +125,38 @@ TEST(ConfigBackendsTest, ProdRefusesPlainHttpToARemoteBucket) {
   EXPECT_FALSE(mentions(withEndpoint("staging", "http://minio.internal:9000"), "objects.s3"));
 }
 
+// `modules:` and `pharos serve --modules` (issue 11): all by default; names checked, with
+// the position in the file or the flag named.
+TEST(ConfigModulesTest, AllByDefaultAndAListIsKept) {
+  EXPECT_TRUE(load("env: dev\n").config.modules.empty());
+  LoadOutcome out = load("modules: [api, logs]\n");
+  ASSERT_TRUE(out.ok()) << allErrors(out);
+  EXPECT_EQ(out.config.modules, (std::vector<std::string>{"api", "logs"}));
+}
+
+TEST(ConfigModulesTest, UnknownModulesAndAnalysisWithoutLogsAreErrorsWithTheirPosition) {
+  LoadOutcome out = load("env: dev\nmodules: [api, helth]\n");
+  ASSERT_FALSE(out.ok());
+  EXPECT_TRUE(mentions(out,
+                       "pharos.yaml:2:10: modules: unknown module 'helth' (expected some of "
+                       "api, logs, health, alerting, analysis, backups, scrapes)"))
+      << allErrors(out);
+  out = load("modules: [analysis]\n");
+  EXPECT_TRUE(mentions(out, "analysis reads the log records of the same process: run it with logs"))
+      << allErrors(out);
+}
+
+TEST(ConfigModulesTest, TheFlagOverridesTheFileAndItsMistakesNameTheFlag) {
+  LoadOptions options;
+  options.modules = std::vector<std::string>{"health", "nope"};
+  LoadOutcome out = loadConfigString("modules: [api]\n", "pharos.yaml", options);
+  ASSERT_FALSE(out.ok());
+  EXPECT_TRUE(mentions(out, "--modules: unknown module 'nope'")) << allErrors(out);
+  options.modules = std::vector<std::string>{"health"};
+  out = loadConfigString("modules: [api]\n", "pharos.yaml", options);
+  ASSERT_TRUE(out.ok()) << allErrors(out);
+  EXPECT_EQ(out.config.modules, (std::vector<std::string>{"health"}));
+}
+
 }  // namespace
 }  // namespace pharos::config

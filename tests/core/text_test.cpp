@@ -18,6 +18,12 @@ TEST(TextTest, TrimsOnlySpacesAndTabs) {
   EXPECT_EQ(trimSpaces("   "), "");
 }
 
+TEST(TextTest, SplitsKeepingEmptyPieces) {
+  EXPECT_EQ(splitString("a,,b", ','), (std::vector<std::string_view>{"a", "", "b"}));
+  EXPECT_EQ(splitString("", ','), (std::vector<std::string_view>{""}));
+  EXPECT_EQ(splitString("api,", ','), (std::vector<std::string_view>{"api", ""}));
+}
+
 TEST(TextTest, JsonStringsAreAlwaysValid) {
   std::string out;
   appendJsonString(out, std::string("a\"b\\c\n\x01 \xc3\xa9 \xff", 12));

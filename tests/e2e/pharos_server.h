@@ -11,6 +11,11 @@
 namespace pharos::testing {
 
 // Starts `pharos serve` on an ephemeral port and reads the port back from its log.
+// Any 64 hex digits: every process of one installation on shared backends is given the same
+// master key (PHAROS_MASTER_KEY).
+inline constexpr char kSharedMasterKey[] =
+    "6d2f0c7a1b9e4d3f8a5c2e7b0d1f4a6c9e3b8d2f5a7c1e4b6d9f0a3c5e8b2d7f";
+
 class Server {
  public:
   // `env`: NAME=value settings the server gets besides the test's own environment.

@@ -24,10 +24,12 @@ MigrationSet counters() {
   return MigrationSet{"counters", {{1, "create counters", {t}, {}}}};
 }
 
-std::unique_ptr<PostgresStore> openStore(const std::string& conninfo, size_t poolSize = 4) {
+std::unique_ptr<PostgresStore> openStore(const std::string& conninfo, size_t poolSize = 4,
+                                         std::string schema = {}) {
   PostgresStoreOptions o;
   o.conninfo = Secret(conninfo);
   o.poolSize = poolSize;
+  o.schema = std::move(schema);
   o.acquireTimeout = Millis(300);
   auto s = PostgresStore::open(std::move(o));
   if (!s.ok()) ADD_FAILURE() << s.error().toString();
@@ -46,6 +48,40 @@ TEST(PostgresStoreTest, ANoServerErrorIsRetryableAndNamesTheServerButNotThePassw
   std::string text = s.error().toString();
   EXPECT_NE(text.find(std::to_string(port)), std::string::npos) << text;
   EXPECT_EQ(text.find("hunter2"), std::string::npos) << text;
+}
+
+// Each node's metrics live in a schema of their own on the shared database: the same tables,
+// migrations and rows, apart.
+TEST(PostgresStoreTest, StoresInTwoSchemasOfOneDatabaseKeepTheirTablesApart) {
+  testing::PostgresServer server;
+  ASSERT_TRUE(server.ok());
+  std::string db = server.createDatabase();
+  auto a = openStore(db, 2, "pharos_metrics_aaaa");
+  auto b = openStore(db, 2, "pharos_metrics_bbbb");
+  ASSERT_TRUE(a && b);
+  ASSERT_TRUE(a->migrate(counters()).ok());
+  ASSERT_TRUE(b->migrate(counters()).ok());
+  ASSERT_TRUE(a->execute("INSERT INTO counters (id, n) VALUES ('x', 1)").ok());
+  ASSERT_TRUE(b->execute("INSERT INTO counters (id, n) VALUES ('x', 2)").ok());
+  auto inA = a->query("SELECT n FROM counters WHERE id = 'x'");
+  auto inB = b->query("SELECT n FROM counters WHERE id = 'x'");
+  ASSERT_TRUE(inA.ok() && inB.ok());
+  EXPECT_EQ(inA->at(0).integer(0), 1);
+  EXPECT_EQ(inB->at(0).integer(0), 2);
+  // Opened again (a restart), a schema finds its own rows.
+  a.reset();
+  auto again = openStore(db, 2, "pharos_metrics_aaaa");
+  auto rows = again->query("SELECT n FROM counters");
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ(rows->at(0).integer(0), 1);
+
+  PostgresStoreOptions bad;
+  bad.conninfo = Secret(db);
+  bad.schema = "x; DROP TABLE counters";
+  auto refused = PostgresStore::open(std::move(bad));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::kInvalidArgument);
 }
 
 TEST(PostgresStoreTest, PoolReusesConnectionsAndPushesBackWhenAllAreBusy) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -298,9 +299,17 @@ struct BackupConfig {
   std::string secondTarget;
 };
 
+// The parts of Pharos one process can run (`modules:`, `pharos serve --modules`). With shared
+// backends, processes running different sets together are the whole system
+// (docs/OPERATIONS.md, "Several processes").
+inline constexpr std::array<std::string_view, 7> kModuleNames{
+    "api", "logs", "health", "alerting", "analysis", "backups", "scrapes"};
+
 struct Config {
   Environment env = Environment::kDev;
   std::string dataDir = "./data";
+  // The modules this process runs; empty means all of them.
+  std::vector<std::string> modules;
   ServerConfig server;
   SyslogConfig syslog;
   AuthConfig auth;

@@ -686,12 +686,13 @@ void readBackup(Walker& w, const YAML::Node& node, BackupConfig& b) {
 void readDocument(Walker& w, const YAML::Node& root, const std::string& file, Config& c) {
   c.file = file;
   w.map(root, "",
-        {"env",      "data_dir", "server",       "syslog",   "auth",     "api",    "log",  "store",
-         "bus",      "objects",  "retention",    "metrics",  "outbound", "health", "logs", "slos",
-         "alerting", "notify",   "status_pages", "analysis", "crypto",   "backup"},
+        {"env",   "data_dir", "modules", "server",       "syslog",   "auth",     "api",    "log",
+         "store", "bus",      "objects", "retention",    "metrics",  "outbound", "health", "logs",
+         "slos",  "alerting", "notify",  "status_pages", "analysis", "crypto",   "backup"},
         [&](std::string_view key, const YAML::Node& v, const std::string& path) {
           if (key == "env") return;  // read before the defaults were chosen
           if (key == "data_dir") w.string(v, path, c.dataDir);
+          if (key == "modules") w.stringList(v, path, c.modules);
           if (key == "server") readServer(w, v, c.server);
           if (key == "log") readLog(w, v, c.log);
           if (key == "api") readApi(w, v, c.api);
@@ -807,6 +808,7 @@ void applyOverrides(Config& c, const LoadOptions& options) {
   if (options.dataDir) c.dataDir = *options.dataDir;
   if (options.listen) c.server.listen = *options.listen;
   if (options.syslogListen) c.syslog.listen = *options.syslogListen;
+  if (options.modules) c.modules = *options.modules;
 }
 
 }  // namespace

@@ -27,7 +27,8 @@ struct LoadOptions {
   std::optional<Environment> env;      // --env: beats PHAROS_ENV, which beats the file's `env:`
   std::optional<std::string> dataDir;  // --data
   std::optional<std::string> listen;   // --listen (serve)
-  std::optional<std::string> syslogListen;  // --syslog (serve)
+  std::optional<std::string> syslogListen;          // --syslog (serve)
+  std::optional<std::vector<std::string>> modules;  // --modules (serve)
   // Looks up ${VAR} references and PHAROS_ENV; the real environment when empty.
   std::function<std::optional<std::string>(const std::string&)> lookupEnv;
 };

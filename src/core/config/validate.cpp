@@ -121,6 +121,29 @@ Status checkOutboundEntry(const std::string& entry) {
                                entry));
 }
 
+void validateModules(const std::vector<std::string>& modules, bool fromFlag, Reporter& report) {
+  auto problem = [&](std::string message) {
+    if (fromFlag) {
+      report.flag("--modules", std::move(message));
+    } else {
+      report.at({"modules"}, "modules: " + std::move(message));
+    }
+  };
+  auto has = [&](std::string_view m) {
+    return std::find(modules.begin(), modules.end(), m) != modules.end();
+  };
+  for (const std::string& m : modules) {
+    if (std::find(kModuleNames.begin(), kModuleNames.end(), m) == kModuleNames.end()) {
+      problem(fmt::format("unknown module '{}' (expected some of {})", m,
+                          fmt::join(kModuleNames, ", ")));
+    }
+  }
+  // The anomaly detector reads the records the log processor of its own process parses.
+  if (has("analysis") && !has("logs")) {
+    problem("analysis reads the log records of the same process: run it with logs");
+  }
+}
+
 void validate(const Config& c, const ValidationContext& ctx, std::vector<Diagnostic>& out) {
   Reporter report(ctx, out);
   const LoadOptions* opts = ctx.options;
@@ -140,6 +163,7 @@ void validate(const Config& c, const ValidationContext& ctx, std::vector<Diagnos
     }
   }
   if (c.dataDir.empty()) report.at({"data_dir"}, "data_dir: must not be empty");
+  validateModules(c.modules, opts != nullptr && opts->modules, report);
 
   const TlsConfig& tls = c.server.tls;
   if (tls.certFile.empty() != tls.keyFile.empty()) {

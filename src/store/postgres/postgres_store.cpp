@@ -2,6 +2,7 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <thread>
 
 #include <fmt/format.h>
@@ -66,6 +67,22 @@ class PostgresStore::Lease {
 Result<std::unique_ptr<PostgresStore>> PostgresStore::open(PostgresStoreOptions options) {
   if (options.poolSize == 0) options.poolSize = 1;
   if (options.transactionAttempts < 1) options.transactionAttempts = 1;
+  bool plain = std::all_of(options.schema.begin(), options.schema.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  });
+  if (!plain) {
+    return makeError(ErrorCode::kInvalidArgument,
+                     "a schema name is lower-case letters, digits and '_': " + options.schema);
+  }
+  if (!options.schema.empty()) {
+    // Before the pool exists, on a connection of its own: every pooled one then finds it.
+    PHAROS_ASSIGN_OR_RETURN(auto setup, PgConnection::open(options.conninfo.reveal()));
+    Status created = setup->runSimple("CREATE SCHEMA IF NOT EXISTS " + options.schema);
+    // Two processes creating it at once: one wins, the other sees a duplicate; both go on.
+    if (!created.ok() && created.error().code != ErrorCode::kAlreadyExists) {
+      return std::move(created).error();
+    }
+  }
   auto store = std::unique_ptr<PostgresStore>(new PostgresStore(std::move(options)));
   PHAROS_ASSIGN_OR_RETURN(ConnectionPtr first, store->acquire());
   store->release(std::move(first));
@@ -91,7 +108,7 @@ Result<PostgresStore::ConnectionPtr> PostgresStore::acquire() {
     }
     ++open_;  // reserve the slot; connect outside the lock
   }
-  auto opened = PgConnection::open(options_.conninfo.reveal());
+  auto opened = connect();
   if (!opened.ok()) {
     std::lock_guard lock(mutex_);
     --open_;
@@ -99,6 +116,14 @@ Result<PostgresStore::ConnectionPtr> PostgresStore::acquire() {
     return std::move(opened).error();
   }
   return std::move(opened).value();
+}
+
+Result<PostgresStore::ConnectionPtr> PostgresStore::connect() {
+  PHAROS_ASSIGN_OR_RETURN(ConnectionPtr conn, PgConnection::open(options_.conninfo.reveal()));
+  if (!options_.schema.empty()) {
+    PHAROS_TRY(conn->runSimple("SET search_path TO " + options_.schema));
+  }
+  return conn;
 }
 
 void PostgresStore::release(ConnectionPtr conn) {
@@ -162,7 +187,7 @@ Status PostgresStore::migrate(const MigrationSet& set) {
   // at once collide in PostgreSQL's catalog ("relation already exists") even with IF NOT
   // EXISTS. The lock is held by a connection of its own, outside the pool, so the migration's
   // transactions can use every pooled one; closing it releases the lock whatever happens.
-  PHAROS_ASSIGN_OR_RETURN(auto holder, PgConnection::open(options_.conninfo.reveal()));
+  PHAROS_ASSIGN_OR_RETURN(auto holder, connect());
   PHAROS_TRY(holder->runSimple("SELECT pg_advisory_lock(" + std::to_string(kMigrationLock) + ")"));
   return applyMigrations(*this, set);
 }

@@ -23,6 +23,10 @@ struct PostgresStoreOptions {
   Millis acquireTimeout{5'000};
   // A transaction that loses a serialization conflict runs again this many times in all.
   int transactionAttempts = 5;
+  // When set, the tables live in this schema (created if missing) instead of the connection's
+  // default: one database holding what processes must not share (each node's metrics).
+  // Lower-case letters, digits and '_' only.
+  std::string schema;
 };
 
 // The Store on PostgreSQL (or a database that speaks its wire protocol and dialect).
@@ -64,6 +68,8 @@ class PostgresStore final : public Store {
 
   explicit PostgresStore(PostgresStoreOptions options) : options_(std::move(options)) {}
   Result<ConnectionPtr> acquire();
+  // A new connection, in options_.schema when one is set.
+  Result<ConnectionPtr> connect();
   void release(ConnectionPtr conn);
 
   PostgresStoreOptions options_;

@@ -1,0 +1,89 @@
+#include "health/check_sharding.h"
+
+#include <fmt/format.h>
+
+namespace pharos::health {
+
+CheckSharding::CheckSharding(store::MemberTable& members, const Clock& clock, Options options)
+    : members_(members), clock_(clock), options_(std::move(options)) {}
+
+Status CheckSharding::refresh() {
+  auto renewed = members_.heartbeat(options_.node, options_.modules, options_.memberTtl);
+  if (!renewed.ok()) {
+    log_.warn("cannot renew this health member; its checks stop when its registration expires",
+              {{"error", renewed.error().toString()}});
+    return std::move(renewed).error();
+  }
+  auto live = members_.live("health");
+  if (!live.ok()) return std::move(live).error();
+  std::vector<std::string> nodes;
+  for (const store::Member& m : *live)
+    nodes.push_back(m.node);
+
+  std::lock_guard lock(mutex_);
+  const std::int64_t now = toUnixMillis(clock_.now());
+  const std::int64_t joined = toUnixMillis(renewed->joinedAt);
+  registeredUntilMs_ = toUnixMillis(renewed->expiresAt);
+  if (joined != joinedAtMs_) {
+    // A new registration (the first, or after an expiry): whatever was claimed before may
+    // be running elsewhere by now, so every claim waits the takeover delay again.
+    claimedFromMs_.clear();
+    joinedAtMs_ = joined;
+  }
+  if (nodes != ring_.members()) {
+    log_.info("health members changed", {{"members", fmt::format("{}", fmt::join(nodes, ","))}});
+    ring_ = HashRing(std::move(nodes));
+  }
+  reassign(now);
+  return okStatus();
+}
+
+void CheckSharding::setChecks(const std::vector<std::string>& names) {
+  std::lock_guard lock(mutex_);
+  checks_ = names;
+  reassign(toUnixMillis(clock_.now()));
+}
+
+void CheckSharding::reassign(std::int64_t nowMs) {
+  std::unordered_map<std::string, std::int64_t> next;
+  for (const std::string& check : checks_) {
+    if (ring_.owner(check) != options_.node) continue;
+    auto it = claimedFromMs_.find(check);
+    next.emplace(check,
+                 it != claimedFromMs_.end() ? it->second : nowMs + options_.takeoverDelay.count());
+  }
+  claimedFromMs_ = std::move(next);
+}
+
+bool CheckSharding::runsHere(std::string_view check) {
+  std::lock_guard lock(mutex_);
+  const std::int64_t now = toUnixMillis(clock_.now());
+  if (!registeredAt(now)) return false;
+  auto it = claimedFromMs_.find(std::string(check));
+  return it != claimedFromMs_.end() && it->second <= now;
+}
+
+void CheckSharding::leave() {
+  {
+    std::lock_guard lock(mutex_);
+    claimedFromMs_.clear();
+    registeredUntilMs_ = 0;
+  }
+  if (Status s = members_.leave(options_.node); !s.ok()) {
+    log_.warn("cannot leave the health members; the others take over when this one expires",
+              {{"error", s.error().toString()}});
+  }
+}
+
+CheckSharding::View CheckSharding::view() {
+  std::lock_guard lock(mutex_);
+  const std::int64_t now = toUnixMillis(clock_.now());
+  View v;
+  v.members = ring_.members();
+  v.registered = registeredAt(now);
+  for (const auto& [check, from] : claimedFromMs_)
+    ++(from <= now ? v.owned : v.pending);
+  return v;
+}
+
+}  // namespace pharos::health

@@ -1,0 +1,223 @@
+// Two `pharos serve --modules health` processes on one PostgreSQL share 1,000 checks (issue
+// 11): together they run every check, no check runs in both, and when one is killed with -9
+// the other takes its share within one interval plus the member lease (ttl, the renewal that
+// notices, and the takeover delay). Each check probes its own path of a counting HTTP server
+// here, and both processes place a check's runs on the same slots (an offset derived from its
+// name), so a check run twice shows as two requests for its path milliseconds apart.
+#if defined(PHAROS_HAVE_POSTGRES)
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "fakes/http_client.h"
+#include "fakes/postgres_server.h"
+#include "fakes/temp_dir.h"
+#include "net/http_server.h"
+#include "pharos_server.h"
+
+namespace pharos::testing {
+namespace {
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+constexpr int kChecks = 1000;
+constexpr int kIntervalMs = 2'000;
+// Membership's defaults: ttl 10 s, renewal every 2 s, takeover 3 s after a gain.
+constexpr int kLeaseMs = 10'000 + 2'000 + 3'000;
+
+// Answers 200 on /c/{name} and keeps when each name was asked for.
+class CountingTarget {
+ public:
+  CountingTarget() {
+    auto router = std::make_shared<net::Router>();
+    router->add("GET", "/c/{name}", [this](net::HttpRequest& r) {
+      std::lock_guard lock(mutex_);
+      hits_[std::string(r.pathParam("name"))].push_back(Clock::now());
+      return net::HttpResponse::json(200, "{}");
+    });
+    net::ServerOptions o;
+    o.port = 0;
+    o.threads = 4;
+    auto started = net::HttpServer::start(o, router);
+    if (started.ok()) server_ = std::move(started).value();
+  }
+  ~CountingTarget() {
+    if (server_) server_->stop(Millis(1'000));
+  }
+  uint16_t port() const { return server_ ? server_->port() : 0; }
+  std::map<std::string, std::vector<Clock::time_point>> hits() const {
+    std::lock_guard lock(mutex_);
+    return hits_;
+  }
+
+ private:
+  net::HttpServerPtr server_;
+  mutable std::mutex mutex_;
+  std::map<std::string, std::vector<Clock::time_point>> hits_;
+};
+
+class ShardingE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(postgres_.ok());
+    ASSERT_NE(target_.port(), 0);
+    pgUrl_ = postgres_.createDatabase();
+    std::ofstream out(config_);
+    out << "env: dev\nstore:\n  backend: postgres\n  url: ${PHAROS_TEST_PG}\n"
+           "health:\n  checks:\n";
+    for (int i = 0; i < kChecks; ++i) {
+      out << "    - {name: c" << i << ", type: http, url: 'http://127.0.0.1:" << target_.port()
+          << "/c/c" << i << "', interval: " << kIntervalMs << "ms, timeout: 1s}\n";
+    }
+  }
+
+  std::unique_ptr<Server> start(const std::string& name) {
+    auto server = std::make_unique<Server>(
+        dir_.file(name), std::vector<std::string>{"--config", config_, "--modules", "health"},
+        std::vector<std::string>{"PHAROS_TEST_PG=" + pgUrl_,
+                                 std::string("PHAROS_MASTER_KEY=") + kSharedMasterKey});
+    EXPECT_NE(server->port(), 0) << server->process().output();
+    return server;
+  }
+
+  static json shard(Server& s) {
+    s.process().running();  // keeps its log pipe drained
+    auto r = httpGet(s.port(), "/readyz");
+    if (!r || r->status != 200) return json();
+    return json::parse(r->body).value("health_shard", json());
+  }
+
+  // Waits until the live members' shares add up to every check, none pending.
+  bool settled(std::vector<Server*> servers, seconds timeout) {
+    auto until = Clock::now() + timeout;
+    while (Clock::now() < until) {
+      size_t owned = 0;
+      bool ok = true;
+      for (Server* s : servers) {
+        json v = shard(*s);
+        if (!v.is_object() || v["members"].size() != servers.size() || v["pending"] != 0) {
+          ok = false;
+          break;
+        }
+        owned += v["owned"].get<size_t>();
+      }
+      if (ok && owned == kChecks) return true;
+      std::this_thread::sleep_for(milliseconds(200));
+    }
+    return false;
+  }
+
+  PostgresServer postgres_;
+  CountingTarget target_;
+  TempDir dir_;
+  std::string config_ = dir_.file("pharos.yaml");
+  std::string pgUrl_;
+};
+
+TEST_F(ShardingE2eTest, SlowTwoHealthProcessesShareAThousandChecksAndOneTakesOverFromTheOther) {
+  auto a = start("data-a");
+  auto b = start("data-b");
+  ASSERT_NE(a->port(), 0);
+  ASSERT_NE(b->port(), 0);
+  ASSERT_TRUE(settled({a.get(), b.get()}, seconds(30)));
+  json va = shard(*a), vb = shard(*b);
+  std::printf("shares: a %d, b %d of %d checks\n", va["owned"].get<int>(), vb["owned"].get<int>(),
+              kChecks);
+  EXPECT_GT(va["owned"].get<int>(), kChecks / 4);
+  EXPECT_GT(vb["owned"].get<int>(), kChecks / 4);
+
+  // Both running: every check runs, each once per interval.
+  auto sharedFrom = Clock::now();
+  std::this_thread::sleep_for(milliseconds(4 * kIntervalMs + 500));
+  a->process().running();
+  b->process().running();
+
+  // A dies without leaving; B alone must pick up A's checks.
+  auto killedAt = Clock::now();
+  ASSERT_EQ(a->process().signalAndWait(SIGKILL, seconds(5)), 128 + SIGKILL);
+  auto until = killedAt + milliseconds(kIntervalMs + kLeaseMs + 3'000);
+  while (Clock::now() < until) {
+    b->process().running();
+    std::this_thread::sleep_for(milliseconds(200));
+  }
+  ASSERT_TRUE(settled({b.get()}, seconds(5)));
+  auto end = Clock::now();
+
+  auto hits = target_.hits();
+  int runBoth = 0, missed = 0, late = 0;
+  long worstGapMs = 0;
+  for (int i = 0; i < kChecks; ++i) {
+    std::string name = "c" + std::to_string(i);
+    auto& at = hits[name];
+    std::sort(at.begin(), at.end());
+    // Never two runs of one check closer than half an interval: no slot ran in both.
+    for (size_t k = 1; k < at.size(); ++k) {
+      if (at[k] - at[k - 1] < milliseconds(kIntervalMs / 2)) ++runBoth;
+    }
+    // While both ran: every check ran (about 4 times).
+    auto inShared = std::count_if(at.begin(), at.end(),
+                                  [&](auto t) { return t >= sharedFrom && t < killedAt; });
+    if (inShared < 3) ++missed;
+    // After the kill: the longest silence of each check, and it ran again at the end.
+    Clock::time_point last = killedAt;
+    long gap = 0;
+    for (auto t : at) {
+      if (t < killedAt) {
+        last = std::max(last, t);
+        continue;
+      }
+      gap = std::max<long>(gap, std::chrono::duration_cast<milliseconds>(t - last).count());
+      last = t;
+    }
+    gap = std::max<long>(gap, std::chrono::duration_cast<milliseconds>(end - last).count());
+    worstGapMs = std::max(worstGapMs, gap);
+    // A second of slack for a loaded test machine, where a renewal may run late.
+    if (gap > kIntervalMs + kLeaseMs + 1'000) ++late;
+  }
+  std::printf("after kill -9: the longest a check went unprobed was %ld ms (bound %d ms)\n",
+              worstGapMs, kIntervalMs + kLeaseMs);
+  EXPECT_EQ(runBoth, 0) << "checks with two runs in one slot";
+  EXPECT_EQ(missed, 0) << "checks that ran nowhere while both processes ran";
+  EXPECT_EQ(late, 0) << "checks not taken over within one interval plus the lease";
+}
+
+// A module that runs once (here alerting) is refused in a second process while the first one
+// holds it, with the fix in the message.
+TEST_F(ShardingE2eTest, ASecondProcessCannotAlsoRunAlerting) {
+  auto first = std::make_unique<Server>(
+      dir_.file("data-a"), std::vector<std::string>{"--config", config_, "--modules", "alerting"},
+      std::vector<std::string>{"PHAROS_TEST_PG=" + pgUrl_,
+                               std::string("PHAROS_MASTER_KEY=") + kSharedMasterKey});
+  ASSERT_NE(first->port(), 0) << first->process().output();
+  auto ready = httpGet(first->port(), "/readyz");
+  ASSERT_TRUE(ready);
+  json body = json::parse(ready->body);
+  EXPECT_EQ(body["modules"], json({"alerting"}));
+  EXPECT_TRUE(body["leases"].contains("module.alerting")) << ready->body;
+
+  Process second(
+      {PHAROS_BINARY, "serve", "--data", dir_.file("data-b"), "--listen", "127.0.0.1:0", "--syslog",
+       "127.0.0.1:0", "--config", config_, "--modules", "alerting,api"},
+      {"PHAROS_TEST_PG=" + pgUrl_, std::string("PHAROS_MASTER_KEY=") + kSharedMasterKey});
+  EXPECT_EQ(second.wait(seconds(20)), 1);
+  EXPECT_NE(second.output().find("alerting runs in one process only"), std::string::npos)
+      << second.output();
+}
+
+}  // namespace
+}  // namespace pharos::testing
+
+#endif
