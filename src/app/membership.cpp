@@ -12,7 +12,7 @@ std::string moduleLease(std::string_view module) {
 
 Result<std::unique_ptr<Membership>> Membership::open(store::Store& store, store::LeaseTable& leases,
                                                      const Clock& clock, Options options) {
-  auto m = std::unique_ptr<Membership>(new Membership(leases, clock, std::move(options)));
+  auto m = std::unique_ptr<Membership>(new Membership(leases, std::move(options)));
   if (!m->options_.shared) return m;
   PHAROS_ASSIGN_OR_RETURN(m->members_, store::MemberTable::open(store, clock));
   const auto& modules = m->options_.modules;

@@ -56,12 +56,11 @@ class Membership {
   nlohmann::json shardView();
 
  private:
-  Membership(store::LeaseTable& leases, const Clock& clock, Options options)
-      : leases_(leases), clock_(clock), options_(std::move(options)) {}
+  Membership(store::LeaseTable& leases, Options options)
+      : leases_(leases), options_(std::move(options)) {}
   void renew();
 
   store::LeaseTable& leases_;
-  const Clock& clock_;
   Options options_;
   std::unique_ptr<store::MemberTable> members_;
   std::unique_ptr<health::CheckSharding> sharding_;
