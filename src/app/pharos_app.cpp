@@ -484,14 +484,8 @@ Status PharosApp::startSyslog() {
 
 Status PharosApp::startAlerting() {
   PHAROS_TRY(membership_->holdSingleton("alerting"));
-  if (!maintenance_) {
-    // The checks run in another process: the SLOs still honour the maintenance windows.
-    auto read = health::readHealthConfig(config_.health);
-    if (auto* defs = std::get_if<health::HealthDefinitions>(&read)) {
-      maintenance_ =
-          std::make_shared<const health::MaintenanceCalendar>(std::move(defs->maintenance));
-    }
-  }
+  // The checks run in another process: the SLOs still honour the maintenance windows.
+  if (!maintenance_) PHAROS_TRY(applyHealthConfig(config_.health));
   std::string externalUrl = config_.alerting.externalUrl;
   if (externalUrl.empty()) {
     externalUrl = (config_.server.tls.enabled() ? "https://" : "http://") + config_.server.listen;
@@ -534,7 +528,10 @@ Status PharosApp::startAnalysis() {
   return okStatus();
 }
 
-Status PharosApp::applyHealthConfig(const config::HealthConfig& health) {
+namespace {
+
+// The checks and maintenance windows of `health`, or every problem in one error.
+Result<health::HealthDefinitions> readHealth(const config::HealthConfig& health) {
   auto read = health::readHealthConfig(health);
   if (auto* problems = std::get_if<std::vector<config::Diagnostic>>(&read)) {
     std::string message;
@@ -542,10 +539,18 @@ Status PharosApp::applyHealthConfig(const config::HealthConfig& health) {
       message += (message.empty() ? "" : "\n") + d.toString();
     return makeError(ErrorCode::kInvalidArgument, message);
   }
-  auto& defs = std::get<health::HealthDefinitions>(read);
+  return std::move(std::get<health::HealthDefinitions>(read));
+}
+
+}  // namespace
+
+Status PharosApp::applyHealthConfig(const config::HealthConfig& health) {
+  PHAROS_ASSIGN_OR_RETURN(health::HealthDefinitions defs, readHealth(health));
   maintenance_ = std::make_shared<const health::MaintenanceCalendar>(std::move(defs.maintenance));
-  health_->setMaintenance(maintenance_);
-  checks_->setConfigChecks(std::move(defs.checks));
+  if (health_) {
+    health_->setMaintenance(maintenance_);
+    checks_->setConfigChecks(std::move(defs.checks));
+  }
   return okStatus();
 }
 
@@ -555,8 +560,9 @@ Result<std::string> PharosApp::reloadConfig() {
     return makeError(ErrorCode::kFailedPrecondition, "pharos was started without a config file");
   }
   PHAROS_ASSIGN_OR_RETURN(config::Config next, config::toResult(configSource_()));
-  if (!health_) {
-    return makeError(ErrorCode::kUnavailable, "the health monitor does not run in this process");
+  if (!health_ && !alerting_) {
+    return makeError(ErrorCode::kFailedPrecondition,
+                     "neither health nor alerting runs in this process: nothing to reload");
   }
   PHAROS_TRY(applyHealthConfig(next.health));
   if (alerting_) PHAROS_TRY(alerting_->reload(next, maintenance_));

@@ -71,9 +71,9 @@ class PharosApp {
   Status reloadTls();
 
   // Re-reads the config (SIGHUP, POST /api/v1/config/reload) and applies what can change
-  // while running: health checks and maintenance windows. An invalid config changes
-  // nothing; the error lists every problem. Other sections need a restart, and the answer
-  // says so when they differ.
+  // while running: health checks, maintenance windows and alerting (those this process runs).
+  // An invalid config changes nothing; the error lists every problem. Other sections need a
+  // restart, and the answer says so when they differ.
   Result<std::string> reloadConfig();
 
   // The bound HTTP port (useful with port 0). Precondition: started.

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -207,6 +208,10 @@ TEST_F(ShardingE2eTest, ASecondProcessCannotAlsoRunAlerting) {
   json body = json::parse(ready->body);
   EXPECT_EQ(body["modules"], json({"alerting"}));
   EXPECT_TRUE(body["leases"].contains("module.alerting")) << ready->body;
+  // SIGHUP reloads alerting (and the maintenance windows its SLOs read) without the checks.
+  ASSERT_EQ(::kill(first->process().pid(), SIGHUP), 0);
+  EXPECT_TRUE(first->process().waitForOutput("config reloaded", seconds(10)))
+      << first->process().output();
 
   Process second(
       {PHAROS_BINARY, "serve", "--data", dir_.file("data-b"), "--listen", "127.0.0.1:0", "--syslog",
