@@ -48,6 +48,9 @@ json checkJson(const health::OwnedCheck& owned, const std::optional<health::Chec
   if (owned.spec.type == health::CheckType::kHeartbeat) {
     j["state"]["last_beat"] = timeOrNull(view->lastBeat);
   }
+  // Another health process runs it (docs/OPERATIONS.md, "Several processes"): this state is
+  // as of its last run here; ask that process for the live one.
+  if (!view->runsHere) j["state"]["runs_elsewhere"] = true;
   return j;
 }
 

@@ -231,6 +231,9 @@ std::vector<alarms::CheckStateView> Alerting::checkStates() const {
   std::vector<alarms::CheckStateView> out;
   if (deps_.health == nullptr) return out;
   for (const health::CheckView& c : deps_.health->checks()) {
+    // Run by another health process: its state here is old, and the owner's changes reach
+    // the rules as events.
+    if (!c.runsHere) continue;
     alarms::CheckStateView v;
     v.check = c.spec->name;
     v.labels = c.spec->identity();

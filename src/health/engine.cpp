@@ -45,6 +45,7 @@ struct HealthEngine::Entry {
   double lastLatencyMs = 0;
   std::string lastError;
   std::optional<WallTime> lastBeat;
+  bool here = true;  // its latest slot ran in this process (Options::runsHere)
 };
 
 struct HealthEngine::Loop {
@@ -276,6 +277,7 @@ void HealthEngine::runDue(const std::shared_ptr<Entry>& entry, std::int64_t slot
   std::int64_t interval = spec.interval.count();
   const bool here = !options_.runsHere || options_.runsHere(spec.name);
   if (!here) ++stats_.slotsElsewhere;
+  e.here = here;
   if (spec.type == CheckType::kHeartbeat) {
     // A deadline passed without a beat.
     if (!spec.paused && here) {
@@ -428,6 +430,7 @@ CheckView HealthEngine::viewOf(const Entry& e) const {
       maintenance_ && maintenance_->inMaintenance(e.spec->name, e.series->identity, clock_.now());
   v.circuitOpen = e.skipsLeft > 0;
   v.lastBeat = e.lastBeat;
+  v.runsHere = e.here;
   return v;
 }
 

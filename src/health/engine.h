@@ -42,6 +42,9 @@ struct CheckView {
   bool inMaintenance = false;
   bool circuitOpen = false;
   std::optional<WallTime> lastBeat;  // heartbeat checks
+  // False when its latest slot ran in another health process (the checks are shared): the
+  // state above is then as it was when it last ran here.
+  bool runsHere = true;
 };
 
 struct EngineStats {

@@ -434,6 +434,26 @@ TEST_F(EngineTest, RedefiningKeepsStateAndOnlyAChangeMovesTheSchedule) {
   EXPECT_EQ(toUnixMillis(rows.back().at) % 2000, toUnixMillis(*changed.nextRun) % 2000);
 }
 
+// With the checks shared between health processes, a slot whose check another process owns
+// is neither probed nor recorded here, and the view says so.
+TEST_F(EngineTest, SlotsOwnedByAnotherProcessAreNeitherProbedNorRecorded) {
+  Target mine, theirs;
+  HealthEngine::Options options;
+  options.runsHere = [](std::string_view check) { return check == "mine"; };
+  start({httpCheck("mine", mine.url()), httpCheck("theirs", theirs.url())}, options);
+  ASSERT_TRUE(waitView(
+      "mine", [](const CheckView& v) { return v.lastRun.has_value(); }, 3s));
+  ASSERT_TRUE(waitFor([&] { return engine_->stats().slotsElsewhere > 0; }, 3s));
+  stopEngine();
+  EXPECT_GE(mine.requests.load(), 1);
+  EXPECT_EQ(theirs.requests.load(), 0);
+  EXPECT_TRUE(view("mine").runsHere);
+  EXPECT_FALSE(view("theirs").runsHere);
+  EXPECT_FALSE(view("theirs").lastRun.has_value());
+  EXPECT_TRUE(up("theirs").empty());
+  EXPECT_FALSE(up("mine").empty());
+}
+
 TEST_F(EngineTest, PausedChecksRecordNothing) {
   Target target;
   CheckSpec http = httpCheck("paused-http", target.url());
