@@ -4,7 +4,6 @@
 
 #include <fmt/format.h>
 
-#include "app/data_dir.h"
 #include "bus/embedded/embedded_bus.h"
 #include "objects/local/local_object_store.h"
 #include "store/sqlite/sqlite_store.h"
@@ -54,7 +53,8 @@ Result<store::StorePtr> openSqlite(const config::Config& config, StoreRole role,
 }
 
 #ifdef PHAROS_HAVE_POSTGRES
-Result<store::StorePtr> openPostgres(const config::Config& config, StoreRole role) {
+Result<store::StorePtr> openPostgres(const config::Config& config, StoreRole role,
+                                     std::string_view node) {
   PHAROS_ASSIGN_OR_RETURN(store::postgres::ConninfoSummary target,
                           store::postgres::parseConninfo(config.store.url));
   if (config.env == config::Environment::kProd && !target.local() && !target.tlsRequired()) {
@@ -72,8 +72,7 @@ Result<store::StorePtr> openPostgres(const config::Config& config, StoreRole rol
   if (role == StoreRole::kMetrics) {
     // Each process keeps its own metrics (series ids are numbered in memory, and the write-
     // ahead log is local): a schema per node on the shared database, never one for all.
-    PHAROS_ASSIGN_OR_RETURN(std::string node, nodeId(config.dataDir));
-    o.schema = "pharos_metrics_" + node;
+    o.schema = "pharos_metrics_" + std::string(node);
   }
   PHAROS_ASSIGN_OR_RETURN(auto opened, store::PostgresStore::open(std::move(o)));
   return store::StorePtr(std::move(opened));
@@ -83,14 +82,15 @@ Result<store::StorePtr> openPostgres(const config::Config& config, StoreRole rol
 }  // namespace
 
 Result<store::StorePtr> openConfiguredStore(const config::Config& config, StoreRole role,
-                                            StoreOpen mode) {
+                                            StoreOpen mode, std::string_view node) {
   if (config.store.backend == config::StoreBackend::kSqlite) return openSqlite(config, role, mode);
 #ifdef PHAROS_HAVE_POSTGRES
-  auto opened = openPostgres(config, role);
+  auto opened = openPostgres(config, role, node);
   if (!opened.ok()) return std::move(opened).error().withContext(describeStore(config, role));
   return opened;
 #else
   (void)mode;
+  (void)node;
   return notBuilt("store.backend", "postgres", "PHAROS_WITH_POSTGRES");
 #endif
 }

@@ -2,6 +2,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 
 #include "bus/bus.h"
 #include "core/clock.h"
@@ -24,8 +25,9 @@ enum class StoreOpen {
 
 // The store the config names (store.backend), opened and checked. In prod, a PostgreSQL server
 // reached over the network must be reached with TLS (sslmode=require or verify-*).
+// `node` (DATA/node.id) names the metrics' own schema on PostgreSQL (kMetrics only).
 Result<store::StorePtr> openConfiguredStore(const config::Config& config, StoreRole role,
-                                            StoreOpen mode);
+                                            StoreOpen mode, std::string_view node = {});
 
 // Where the store lives, for logs and messages: "DATA/pharos.db" or "postgres
 // user@host:port/db" (never a password).

@@ -324,8 +324,8 @@ std::uint64_t dataDirUsage(const std::string& dir, store::Store& metricsDb) {
 }  // namespace
 
 Status PharosApp::startMetrics() {
-  PHAROS_ASSIGN_OR_RETURN(metricsDb_,
-                          openConfiguredStore(config_, StoreRole::kMetrics, StoreOpen::kCreate));
+  PHAROS_ASSIGN_OR_RETURN(
+      metricsDb_, openConfiguredStore(config_, StoreRole::kMetrics, StoreOpen::kCreate, node_));
   const config::MetricsConfig& m = config_.metrics;
   metrics::MetricsOptions options;
   options.walDir = config_.dataDir + "/metrics-wal";

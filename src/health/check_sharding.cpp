@@ -24,17 +24,21 @@ Status CheckSharding::refresh() {
   const std::int64_t now = toUnixMillis(clock_.now());
   const std::int64_t joined = toUnixMillis(renewed->joinedAt);
   registeredUntilMs_ = toUnixMillis(renewed->expiresAt);
+  bool changed = false;
   if (joined != joinedAtMs_) {
     // A new registration (the first, or after an expiry): whatever was claimed before may
     // be running elsewhere by now, so every claim waits the takeover delay again.
     claimedFromMs_.clear();
     joinedAtMs_ = joined;
+    changed = true;
   }
   if (nodes != ring_.members()) {
     log_.info("health members changed", {{"members", fmt::format("{}", fmt::join(nodes, ","))}});
     ring_ = HashRing(std::move(nodes));
+    changed = true;
   }
-  reassign(now);
+  // Owners move only with the members or the checks (setChecks), not every renewal.
+  if (changed) reassign(now);
   return okStatus();
 }
 

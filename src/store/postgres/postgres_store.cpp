@@ -74,17 +74,17 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::open(PostgresStoreOptions 
     return makeError(ErrorCode::kInvalidArgument,
                      "a schema name is lower-case letters, digits and '_': " + options.schema);
   }
-  if (!options.schema.empty()) {
-    // Before the pool exists, on a connection of its own: every pooled one then finds it.
-    PHAROS_ASSIGN_OR_RETURN(auto setup, PgConnection::open(options.conninfo.reveal()));
-    Status created = setup->runSimple("CREATE SCHEMA IF NOT EXISTS " + options.schema);
+  auto store = std::unique_ptr<PostgresStore>(new PostgresStore(std::move(options)));
+  PHAROS_ASSIGN_OR_RETURN(ConnectionPtr first, store->acquire());
+  if (!store->options_.schema.empty()) {
+    // The search path may name a schema that does not exist yet; it is read at each statement,
+    // so creating it here serves this connection and every later one.
+    Status created = first->runSimple("CREATE SCHEMA IF NOT EXISTS " + store->options_.schema);
     // Two processes creating it at once: one wins, the other sees a duplicate; both go on.
     if (!created.ok() && created.error().code != ErrorCode::kAlreadyExists) {
       return std::move(created).error();
     }
   }
-  auto store = std::unique_ptr<PostgresStore>(new PostgresStore(std::move(options)));
-  PHAROS_ASSIGN_OR_RETURN(ConnectionPtr first, store->acquire());
   store->release(std::move(first));
   return store;
 }
