@@ -106,8 +106,12 @@ TEST_F(NatsClusterTest, SlowAKilledNodeLosesNothingAcknowledgedAndRejoins) {
   // The first node: most likely the one the client is connected to, so the client must also
   // fail over to another.
   nodes_[0]->stop(SIGKILL);
-  // Long enough for the other two to elect new leaders (a few seconds) and take sends again.
-  std::this_thread::sleep_for(std::chrono::seconds(6));
+  // The other two elect new leaders (a few seconds; longer on a loaded machine) and take
+  // sends again: wait for that, up to 30 s, then a little longer so sends keep flowing.
+  const auto electionDeadline = steady_clock::now() + std::chrono::seconds(30);
+  while (sentSoFar() <= beforeKill + 10 && steady_clock::now() < electionDeadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::this_thread::sleep_for(std::chrono::seconds(2));
   const size_t duringOutage = sentSoFar() - beforeKill;
   nodes_[0]->start();
   std::this_thread::sleep_for(std::chrono::seconds(2));

@@ -84,6 +84,10 @@ status_pages:
     const page = await openPage(browser, server, { width: 390, height: 844 });
     await login(page);
     await page.getByRole('button', { name: /^Theme/ }).click();
+    // The click's handler may run after click() returns on a loaded machine: wait for it.
+    await page
+      .waitForFunction(() => document.documentElement.dataset.theme === 'dark', null, { timeout: 5000 })
+      .catch(() => {});
     assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 1, `the page is ${overflow}px wider than a phone`);
