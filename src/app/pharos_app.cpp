@@ -122,12 +122,14 @@ void PharosApp::declareServices() {
     add("health", {"store", "bus", "metrics", "outbound"}, &PharosApp::startHealth,
         [this](MonoTime) {
           healthPruner_.reset();
+          beatReader_.reset();
           if (health_) health_->stop();
           health_.reset();
           checkClient_.reset();
           uptimeDays_.reset();
           checkResults_.reset();
           checks_.reset();
+          sharedBeats_.reset();
         });
   }
   if (runs("logs")) {
@@ -409,6 +411,12 @@ Status PharosApp::startHealth() {
   health::CheckSharding* sharding = membership_->sharding();
   if (sharding != nullptr) {
     o.runsHere = [sharding](std::string_view check) { return sharding->runsHere(check); };
+    // Beats reach whichever process the proxy picks; the owner reads them from the store.
+    PHAROS_ASSIGN_OR_RETURN(sharedBeats_, health::SharedBeats::open(*store_));
+    o.shareBeat = [this](const std::string& check, WallTime at) {
+      return sharedBeats_->record(check, at, node_);
+    };
+    o.sharedBeatDelay = 2 * kSharedBeatPoll + kSharedBeatPoll / 2;
   }
   // The checks' own client with one thread: probes spend their time waiting, and a second
   // thread would only add wake-ups and lock hand-offs.
@@ -433,6 +441,7 @@ Status PharosApp::startHealth() {
   config_.health.maintenance = {};
   releaseFreeMemory();
   health_->start();
+  if (sharedBeats_) startSharedBeatReader();
   // Hourly: failure reasons and state changes are kept as long as the raw samples they
   // annotate, and each completed day's uptime is written once, for long reports.
   healthPruner_ = std::make_unique<PeriodicTask>(std::chrono::hours(1), [this] {
@@ -448,6 +457,30 @@ Status PharosApp::startHealth() {
   });
   healthPruner_->start();
   return okStatus();
+}
+
+void PharosApp::startSharedBeatReader() {
+  // Reads back a little before the latest beat seen: another process's beat may be stamped
+  // by a clock slightly behind this one's. Beats already known change nothing.
+  beatReader_ =
+      std::make_unique<PeriodicTask>(kSharedBeatPoll, [this, seen = WallTime{}]() mutable {
+        auto beats = sharedBeats_->after(seen - std::chrono::seconds(5));
+        if (!beats.ok()) {
+          log_.warn("cannot read heartbeats taken by other processes",
+                    {{"error", beats.error().toString()}});
+          return;
+        }
+        for (const health::SharedBeats::Beat& b : *beats) {
+          seen = std::max(seen, b.at);
+          if (b.node == node_) continue;
+          if (Status s = health_->beatElsewhere(b.check, b.at);
+              !s.ok() && s.error().code != ErrorCode::kNotFound) {
+            log_.warn("cannot apply a heartbeat",
+                      {{"check", b.check}, {"error", s.error().toString()}});
+          }
+        }
+      });
+  beatReader_->start();
 }
 
 Status PharosApp::startLogs() {

@@ -27,6 +27,7 @@
 #include "health/catalog.h"
 #include "health/engine.h"
 #include "health/recorder.h"
+#include "health/shared_beats.h"
 #include "health/uptime_days.h"
 #include "logs/pipeline.h"
 #include "logs/syslog_server.h"
@@ -97,6 +98,9 @@ class PharosApp {
   Status startSyslog();
   Status startAlerting();
   Status startAnalysis();
+  // How often a health process reads the heartbeats the others took.
+  static constexpr Millis kSharedBeatPoll{1'000};
+  void startSharedBeatReader();
   Status startBackups();
   Status startApi();
   void addModuleRoutes();
@@ -150,6 +154,9 @@ class PharosApp {
   std::unique_ptr<health::UptimeDays> uptimeDays_;
   std::unique_ptr<health::HealthEngine> health_;
   std::unique_ptr<PeriodicTask> healthPruner_;
+  // With several health processes: the beats each took, and the reader of the others'.
+  std::unique_ptr<health::SharedBeats> sharedBeats_;
+  std::unique_ptr<PeriodicTask> beatReader_;
   // The health engine's maintenance windows, shared with the SLOs.
   std::shared_ptr<const health::MaintenanceCalendar> maintenance_;
   std::unique_ptr<logs::LogPipeline> logs_;

@@ -386,28 +386,64 @@ void HealthEngine::record(Entry& e, std::int64_t atMs, ProbeResult result) {
   if (transition && flusher_) flusher_->runNow();
 }
 
+namespace {
+
+Error noHeartbeatCheck(const std::string& check) {
+  return makeError(ErrorCode::kNotFound, fmt::format("no heartbeat check '{}'", check));
+}
+
+}  // namespace
+
+bool HealthEngine::hasHeartbeatCheck(const std::string& check) const {
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find(check);
+  return it != entries_.end() && it->second->spec->type == CheckType::kHeartbeat;
+}
+
 Status HealthEngine::heartbeat(const std::string& check) {
+  WallTime now = clock_.now();
+  if (options_.shareBeat) {
+    if (!hasHeartbeatCheck(check)) return noHeartbeatCheck(check);
+    PHAROS_TRY(options_.shareBeat(check, now));
+  }
+  return applyBeat(check, now, BeatFrom::kHere);
+}
+
+Status HealthEngine::beatElsewhere(const std::string& check, WallTime at) {
+  return applyBeat(check, at, BeatFrom::kElsewhere);
+}
+
+Status HealthEngine::applyBeat(const std::string& check, WallTime at, BeatFrom from) {
   {
     std::lock_guard lock(mutex_);
     auto it = entries_.find(check);
     if (it == entries_.end() || it->second->spec->type != CheckType::kHeartbeat) {
-      return makeError(ErrorCode::kNotFound, fmt::format("no heartbeat check '{}'", check));
+      return noHeartbeatCheck(check);
     }
     Entry& e = *it->second;
-    WallTime now = clock_.now();
+    if (from == BeatFrom::kHere) {
+      ++stats_.heartbeats;
+    } else if (e.lastBeat && *e.lastBeat >= at) {
+      return okStatus();  // known already (it is this process's own, or was read before)
+    }
     // A check's results need strictly rising times: a beat in the same millisecond as the
     // missed deadline it answers is stamped just after it, or one would replace the other.
-    std::int64_t nowMs = toUnixMillis(now);
-    if (e.lastRun) nowMs = std::max(nowMs, toUnixMillis(*e.lastRun) + 1);
-    ++stats_.heartbeats;
-    e.lastBeat = now;
-    ProbeResult beat;
-    beat.ok = true;
-    beat.attempts = 1;
-    if (!e.spec->paused) record(e, nowMs, std::move(beat));
+    std::int64_t atMs = toUnixMillis(at);
+    if (e.lastRun) atMs = std::max(atMs, toUnixMillis(*e.lastRun) + 1);
+    e.lastBeat = at;
+    const bool here = !options_.runsHere || options_.runsHere(e.spec->name);
+    const bool fresh = from == BeatFrom::kHere || clock_.now() - at <= options_.sharedBeatDelay;
+    if (!e.spec->paused && here && fresh) {
+      ProbeResult beat;
+      beat.ok = true;
+      beat.attempts = 1;
+      record(e, atMs, std::move(beat));
+      e.here = true;
+    }
     // The old deadline is void: a new generation ignores its heap entry.
     e.generation = nextGeneration_++;
-    std::int64_t deadline = nowMs + e.spec->interval.count() + e.spec->grace.count();
+    std::int64_t deadline =
+        atMs + e.spec->interval.count() + e.spec->grace.count() + options_.sharedBeatDelay.count();
     e.nextMs = deadline;
     due_.push(Due{deadline, e.generation, it->second});
   }

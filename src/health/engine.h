@@ -84,6 +84,13 @@ class HealthEngine {
     // (CheckSharding::runsHere). A slot it does not run is not recorded here: its owner
     // records it. Empty: every check runs here.
     std::function<bool(std::string_view check)> runsHere;
+    // With several health processes: a beat received here is first written where the others
+    // read it (SharedBeats), so that the check's owner hears of it; an error refuses the beat
+    // and the sender tries again. Empty: beats stay in this process.
+    std::function<Status(const std::string& check, WallTime at)> shareBeat;
+    // How late a beat another process received may reach this one (beatElsewhere): a heartbeat
+    // deadline waits this much longer before it calls a beat missed.
+    Millis sharedBeatDelay{0};
   };
   static constexpr int kBreakerAfter = 5;
 
@@ -107,6 +114,12 @@ class HealthEngine {
 
   // A beat for a heartbeat check: kNotFound when no heartbeat check has that name.
   Status heartbeat(const std::string& check);
+  // A beat another health process received at `at`. It moves the check's deadline (this
+  // process may own the check now or later), and is recorded as a result when this process
+  // runs the check and the beat is at most sharedBeatDelay old; an older one (read at start,
+  // or after the store was out of reach) was the business of whoever owned the check then.
+  // Beats no later than the last one known change nothing. kNotFound as heartbeat().
+  Status beatElsewhere(const std::string& check, WallTime at);
 
   std::vector<CheckView> checks() const;
   std::optional<CheckView> check(const std::string& name) const;
@@ -134,6 +147,9 @@ class HealthEngine {
   void onProbeDone(const std::shared_ptr<Entry>& entry, std::uint64_t generation,
                    std::int64_t slotMs, ProbeResult result);
   void record(Entry& e, std::int64_t atMs, ProbeResult result);
+  enum class BeatFrom { kHere, kElsewhere };
+  bool hasHeartbeatCheck(const std::string& check) const;
+  Status applyBeat(const std::string& check, WallTime at, BeatFrom from);
   void startWaiting();
   std::int64_t firstSlot(const CheckSpec& spec, std::int64_t nowMs) const;
   CheckView viewOf(const Entry& e) const;

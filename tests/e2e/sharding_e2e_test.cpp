@@ -85,11 +85,15 @@ class ShardingE2eTest : public ::testing::Test {
     }
   }
 
-  std::unique_ptr<Server> start(const std::string& name) {
+  std::unique_ptr<Server> start(const std::string& name, const std::string& modules = "health",
+                                const std::string& config = "", std::vector<std::string> env = {}) {
+    env.push_back("PHAROS_TEST_PG=" + pgUrl_);
+    env.push_back(std::string("PHAROS_MASTER_KEY=") + kSharedMasterKey);
     auto server = std::make_unique<Server>(
-        dir_.file(name), std::vector<std::string>{"--config", config_, "--modules", "health"},
-        std::vector<std::string>{"PHAROS_TEST_PG=" + pgUrl_,
-                                 std::string("PHAROS_MASTER_KEY=") + kSharedMasterKey});
+        dir_.file(name),
+        std::vector<std::string>{"--config", config.empty() ? config_ : config, "--modules",
+                                 modules},
+        std::move(env));
     EXPECT_NE(server->port(), 0) << server->process().output();
     return server;
   }
@@ -102,7 +106,7 @@ class ShardingE2eTest : public ::testing::Test {
   }
 
   // Waits until the live members' shares add up to every check, none pending.
-  bool settled(std::vector<Server*> servers, seconds timeout) {
+  bool settled(std::vector<Server*> servers, seconds timeout, size_t checks = kChecks) {
     auto until = Clock::now() + timeout;
     while (Clock::now() < until) {
       size_t owned = 0;
@@ -115,7 +119,7 @@ class ShardingE2eTest : public ::testing::Test {
         }
         owned += v["owned"].get<size_t>();
       }
-      if (ok && owned == kChecks) return true;
+      if (ok && owned == checks) return true;
       std::this_thread::sleep_for(milliseconds(200));
     }
     return false;
@@ -193,6 +197,101 @@ TEST_F(ShardingE2eTest, SlowTwoHealthProcessesShareAThousandChecksAndOneTakesOve
   EXPECT_EQ(runBoth, 0) << "checks with two runs in one slot";
   EXPECT_EQ(missed, 0) << "checks that ran nowhere while both processes ran";
   EXPECT_EQ(late, 0) << "checks not taken over within one interval plus the lease";
+}
+
+// Heartbeat checks with two `api,health` processes: a beat may reach either (a proxy picks),
+// only a check's owner judges it, and beats travel between them through the store. Beats sent
+// to B alone keep A's checks up too; with B killed, A takes B's checks over and beats sent to
+// A keep them up (no missed deadline is invented around the takeover); with no more beats,
+// every check goes down.
+TEST_F(ShardingE2eTest, SlowHeartbeatsTakenByEitherProcessReachTheCheckOwner) {
+  constexpr int kBeatChecks = 16;
+  std::string config = dir_.file("beats.yaml");
+  std::vector<std::string> env;
+  {
+    std::ofstream out(config);
+    out << "env: dev\nstore:\n  backend: postgres\n  url: ${PHAROS_TEST_PG}\n"
+           "health:\n  checks:\n";
+    for (int i = 0; i < kBeatChecks; ++i) {
+      out << "    - {name: job" << i << ", type: heartbeat, interval: 2s, grace: 1s, token: "
+          << "'${E2E_BEAT_" << i << "}', failure_threshold: 1, success_threshold: 1}\n";
+      env.push_back("E2E_BEAT_" + std::to_string(i) + "=e2e-beat-token-" + std::to_string(i) +
+                    "-4f1c9a7e");
+    }
+  }
+  auto a = start("beats-a", "api,health", config, env);
+  auto b = start("beats-b", "api,health", config, env);
+  ASSERT_NE(a->port(), 0);
+  ASSERT_NE(b->port(), 0);
+  std::string auth = a->authHeader();  // the keys are in the shared store
+  ASSERT_FALSE(a->adminKey().empty()) << a->process().output();
+  ASSERT_TRUE(settled({a.get(), b.get()}, seconds(30), kBeatChecks));
+  ASSERT_GT(shard(*a)["owned"].get<int>(), 0);  // A has checks whose beats reach it from B
+
+  int refused = 0;
+  auto beatFor = [&](std::vector<Server*> to, milliseconds during) {
+    auto until = Clock::now() + during;
+    for (size_t round = 0; Clock::now() < until; ++round) {
+      for (int i = 0; i < kBeatChecks; ++i) {
+        Server& s = *to[(round + static_cast<size_t>(i)) % to.size()];
+        s.process().running();
+        auto r = httpPost(s.port(),
+                          "/api/v1/heartbeats/e2e-beat-token-" + std::to_string(i) + "-4f1c9a7e",
+                          "", auth);
+        if (!r || r->status != 200) ++refused;
+      }
+      std::this_thread::sleep_for(milliseconds(500));
+    }
+  };
+  // Failed runs from a second after the first beats: deadlines set at start (interval + grace
+  // after it) pass while the processes settle, and are rightly missed.
+  beatFor({a.get(), b.get()}, milliseconds(1'000));
+  std::string from = std::to_string(
+      std::chrono::duration_cast<seconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count() +
+      1);
+  auto failedRuns = [&](Server& s) {
+    json failed = json::array();
+    for (int i = 0; i < kBeatChecks; ++i) {
+      auto r = httpGet(s.port(),
+                       "/api/v1/checks/job" + std::to_string(i) + "/results?ok=false&from=" + from,
+                       auth);
+      if (!r || r->status != 200) return json(r ? r->body : "no answer");
+      json body = json::parse(r->body);
+      for (json& run : body["results"])
+        failed.push_back(json{{"check", i}, {"run", std::move(run)}});
+    }
+    return failed;
+  };
+
+  beatFor({b.get()}, milliseconds(8'000));
+  EXPECT_EQ(refused, 0);
+  // Each process shows the runs it recorded (its own metrics): together, every owner's.
+  EXPECT_EQ(failedRuns(*a).dump(), "[]") << "A missed the beats B took";
+  EXPECT_EQ(failedRuns(*b).dump(), "[]");
+
+  ASSERT_EQ(b->process().signalAndWait(SIGKILL, seconds(5)), 128 + SIGKILL);
+  beatFor({a.get()}, milliseconds(kLeaseMs + 5'000));
+  ASSERT_TRUE(settled({a.get()}, seconds(5), kBeatChecks));
+  EXPECT_EQ(refused, 0);
+  EXPECT_EQ(failedRuns(*a).dump(), "[]") << "missed deadlines around the takeover";
+
+  // No more beats: the survivor, owning every check now, calls each one down.
+  auto down = [&] {
+    auto r = httpGet(a->port(), "/api/v1/checks", auth);
+    if (!r || r->status != 200) return 0;
+    int n = 0;
+    json body = json::parse(r->body);
+    for (const json& c : body["checks"])
+      n += c["state"]["status"] == "down" ? 1 : 0;
+    return n;
+  };
+  auto until = Clock::now() + seconds(15);
+  while (down() < kBeatChecks && Clock::now() < until) {
+    a->process().running();
+    std::this_thread::sleep_for(milliseconds(250));
+  }
+  EXPECT_EQ(down(), kBeatChecks) << httpGet(a->port(), "/api/v1/checks", auth)->body;
 }
 
 // A module that runs once (here alerting) is refused in a second process while the first one

@@ -529,6 +529,63 @@ TEST_F(EngineTest, HeartbeatGoesDownWithoutBeatsAndUpOnABeat) {
   EXPECT_EQ(std::count_if(runs.begin(), runs.end(), [](const Sample& s) { return s.v == 1; }), 5);
 }
 
+// With several health processes, a beat is written for the others before it is taken (a
+// failed write refuses it), recorded only by the check's owner, and a beat another process
+// took is recorded here only when it is fresh; an old one only moves the deadline.
+TEST_F(EngineTest, HeartbeatsAreSharedBetweenHealthProcesses) {
+  std::vector<std::string> shared;
+  std::atomic<bool> storeDown{false};
+  HealthEngine::Options options;
+  options.runsHere = [](std::string_view check) { return check != "theirs"; };
+  options.shareBeat = [&](const std::string& check, WallTime) -> Status {
+    if (storeDown) return makeError(ErrorCode::kUnavailable, "store down");
+    shared.push_back(check);
+    return okStatus();
+  };
+  options.sharedBeatDelay = 500ms;
+  start({heartbeatCheck("mine", 1s, 300ms), heartbeatCheck("theirs", 1s, 300ms),
+         heartbeatCheck("late", 10s, 0ms)},
+        options);
+
+  ASSERT_TRUE(engine_->heartbeat("theirs").ok());
+  EXPECT_TRUE(view("theirs").lastBeat.has_value());
+  EXPECT_EQ(view("theirs").status, CheckStatus::kUnknown);  // its owner records it
+  EXPECT_EQ(engine_->heartbeat("nope").error().code, ErrorCode::kNotFound);
+  storeDown = true;
+  EXPECT_EQ(engine_->heartbeat("mine").error().code, ErrorCode::kUnavailable);
+  EXPECT_FALSE(view("mine").lastBeat.has_value());
+  storeDown = false;
+  EXPECT_EQ(shared, std::vector<std::string>{"theirs"});
+
+  // Another process took a beat of a check that runs here: recorded once, however often read.
+  WallTime beat = systemClock().now();
+  auto beatSeen = std::chrono::steady_clock::now();
+  ASSERT_TRUE(engine_->beatElsewhere("mine", beat).ok());
+  ASSERT_TRUE(engine_->beatElsewhere("mine", beat).ok());
+  EXPECT_EQ(view("mine").status, CheckStatus::kUp);
+  EXPECT_EQ(view("mine").consecutiveSuccesses, 1);
+  // Its deadline waits for beats still on their way from the others: 1 s + 300 ms + 500 ms.
+  ASSERT_TRUE(waitView(
+      "mine", [](const CheckView& v) { return v.status == CheckStatus::kDown; }, 4s));
+  EXPECT_GE(std::chrono::steady_clock::now() - beatSeen, 1700ms);
+
+  // A beat from long ago (read at start) is not a result now, but names the deadline it missed.
+  WallTime old = systemClock().now() - 30s;
+  ASSERT_TRUE(engine_->beatElsewhere("late", old).ok());
+  ASSERT_TRUE(waitView(
+      "late", [](const CheckView& v) { return v.status == CheckStatus::kDown; }, 2s));
+  EXPECT_EQ(view("late").lastError,
+            fmt::format("no heartbeat since {:%Y-%m-%dT%H:%M:%SZ} (expected every 10s, grace 0s)",
+                        fmt::gmtime(std::chrono::system_clock::to_time_t(old))));
+  EXPECT_EQ(engine_->stats().heartbeats, 1u);
+  stopEngine();
+  EXPECT_TRUE(up("theirs").empty());
+  std::vector<Sample> mine = up("mine");
+  EXPECT_EQ(std::count_if(mine.begin(), mine.end(), [](const Sample& s) { return s.v == 1; }), 1);
+  std::vector<Sample> late = up("late");
+  EXPECT_EQ(std::count_if(late.begin(), late.end(), [](const Sample& s) { return s.v == 1; }), 0);
+}
+
 TEST_F(EngineTest, ResultsInAMaintenanceWindowAreMarked) {
   Target good;
   Target bad;
