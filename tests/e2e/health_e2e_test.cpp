@@ -100,9 +100,11 @@ class HealthE2eTest : public ::testing::Test {
   }
 
   // Writes the config file: `health` is its health section, with @PORT@ (nginx) and
-  // @CLOSED@ (a port nothing listens on) filled in.
+  // @CLOSED@ (a port nothing listens on) filled in. With the shared backends in it, so a
+  // reload of the file in the shared run reads them too.
   void writeConfig(const std::string& health) {
-    std::ofstream(config_) << "env: dev\nlog:\n  level: info\n" << substitute(health, values_);
+    std::ofstream(config_) << withSharedBackends("env: dev\nlog:\n  level: info\n" +
+                                                 substitute(health, values_));
   }
 
   // Starts pharos on the data directory (again, after a first start) with the config file.

@@ -1,9 +1,6 @@
 #pragma once
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -13,27 +10,11 @@
 #include <string>
 #include <thread>
 
+#include "fakes/free_port.h"
 #include "fakes/http_client.h"
 #include "process.h"
 
 namespace pharos::testing {
-
-// A loopback port nothing listens on right now (the kernel picked it for a socket that is
-// closed again): a target that refuses connections, or a port to give a server.
-inline uint16_t freeLoopbackPort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t size = sizeof addr;
-  uint16_t port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &size) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  ::close(fd);
-  return port;
-}
 
 // The system's nginx (Debian's nginx-light) on a free loopback port, as a target for checks.
 // One process (no master), so stopping it frees the port at once. port() is 0 when it could

@@ -7,15 +7,12 @@
 #include <vector>
 
 #include "process.h"
+#include "shared_backends.h"
 
 namespace pharos::testing {
 
-// Starts `pharos serve` on an ephemeral port and reads the port back from its log.
-// Any 64 hex digits: every process of one installation on shared backends is given the same
-// master key (PHAROS_MASTER_KEY).
-inline constexpr char kSharedMasterKey[] =
-    "6d2f0c7a1b9e4d3f8a5c2e7b0d1f4a6c9e3b8d2f5a7c1e4b6d9f0a3c5e8b2d7f";
-
+// Starts `pharos serve` on an ephemeral port and reads the port back from its log. In the
+// shared.e2e.* run it keeps its state on PostgreSQL, NATS and S3 (shared_backends.h).
 class Server {
  public:
   // `env`: NAME=value settings the server gets besides the test's own environment.
@@ -25,6 +22,7 @@ class Server {
     std::vector<std::string> args{PHAROS_BINARY, "serve",       "--data",   dataDir,
                                   "--listen",    "127.0.0.1:0", "--syslog", "127.0.0.1:0"};
     args.insert(args.end(), extra.begin(), extra.end());
+    useSharedBackends(args, env);
     process_ = std::make_unique<Process>(args, std::move(env));
     if (process_->waitForOutput("pharos started", std::chrono::seconds(20))) {
       std::smatch m;
@@ -36,6 +34,7 @@ class Server {
         syslogPort_ = static_cast<uint16_t>(std::stoi(m[1]));
       static const std::regex keyRe(R"(phk_[0-9a-z]+_[0-9a-f]+)");
       if (std::regex_search(process_->output(), m, keyRe)) adminKey_ = m[0];
+      expectSharedBackends(port_);
     }
   }
   uint16_t port() const { return port_; }

@@ -76,6 +76,17 @@ std::string readFile(const fs::path& path) {
   return out.str();
 }
 
+// Lowercase hex, as PostgreSQL shows a bytea.
+std::string hexOf(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out += kDigits[c >> 4];
+    out += kDigits[c & 0xf];
+  }
+  return out;
+}
+
 class ReceiverSecretsE2eTest : public ::testing::Test {
  protected:
   void start() {
@@ -145,12 +156,22 @@ TEST_F(ReceiverSecretsE2eTest, SecretsAreNotInTheDataDirectoryAndARedactedPutKee
   EXPECT_NE(refused->body.find("token"), std::string::npos) << refused->body;
 
   ASSERT_NO_FATAL_FAILURE(stop());
-  ASSERT_TRUE(fs::exists(fs::path(data_) / "pharos.db"));
+  // The store is in the data directory, or in the shared run PostgreSQL's database: neither
+  // holds a secret, as text or as bytes.
+  ASSERT_EQ(fs::exists(fs::path(data_) / "pharos.db"), !testsRunOnSharedBackends());
   for (const auto& entry : fs::recursive_directory_iterator(data_)) {
     if (!entry.is_regular_file()) continue;
     std::string bytes = readFile(entry.path());
     EXPECT_EQ(bytes.find(kToken), std::string::npos) << entry.path() << " holds the token";
     EXPECT_EQ(bytes.find(kApiKey), std::string::npos) << entry.path() << " holds the API key";
+  }
+  const std::string rows = sharedDatabaseText();
+  if (testsRunOnSharedBackends()) {
+    ASSERT_NE(rows.find("notify_receivers: "), std::string::npos) << "no receiver in the store";
+  }
+  for (std::string_view secret : {kToken, kApiKey}) {
+    EXPECT_EQ(rows.find(secret), std::string::npos) << secret << " in the database";
+    EXPECT_EQ(rows.find(hexOf(secret)), std::string::npos) << secret << " in the database";
   }
 
   // The sealed rows open on the next start, with the same key.

@@ -25,6 +25,27 @@
 
 namespace pharos::testing {
 
+// Runs `sql` on the database `conninfo` reaches; a failure fails the test.
+inline void executeOn(const std::string& conninfo, const std::string& sql) {
+  PGconn* conn = PQconnectdb(conninfo.c_str());
+  PGresult* r = PQexec(conn, sql.c_str());
+  if (PQresultStatus(r) != PGRES_COMMAND_OK) ADD_FAILURE() << sql << ": " << PQerrorMessage(conn);
+  PQclear(r);
+  PQfinish(conn);
+}
+
+// A new, empty database `name` on the server `conninfo` reaches; returns its conninfo (libpq
+// takes the last of a repeated keyword).
+inline std::string createDatabaseOn(const std::string& conninfo, const std::string& name) {
+  executeOn(conninfo, "CREATE DATABASE " + name);
+  return conninfo + " dbname=" + name;
+}
+
+// Drops database `name`, closing the connections still open to it.
+inline void dropDatabaseOn(const std::string& conninfo, const std::string& name) {
+  executeOn(conninfo, "DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+}
+
 class PostgresServer {
  public:
   PostgresServer() {
@@ -69,13 +90,7 @@ class PostgresServer {
 
   // A new, empty database; returns its conninfo.
   std::string createDatabase() {
-    std::string name = "t" + std::to_string(++databases_);
-    PGconn* conn = PQconnectdb(conninfo().c_str());
-    PGresult* r = PQexec(conn, ("CREATE DATABASE " + name).c_str());
-    if (PQresultStatus(r) != PGRES_COMMAND_OK) ADD_FAILURE() << PQerrorMessage(conn);
-    PQclear(r);
-    PQfinish(conn);
-    return conninfo(name);
+    return createDatabaseOn(conninfo(), "t" + std::to_string(++databases_));
   }
 
   // Fast shutdown (SIGINT): clients are disconnected, the data stays.
