@@ -49,12 +49,16 @@ void CheckSharding::setChecks(const std::vector<std::string>& names) {
 }
 
 void CheckSharding::reassign(std::int64_t nowMs) {
+  // Alone among the live members, this one may start what it gains at once: a member whose
+  // registration expired runs nothing (it fences itself), and one joining now waits the delay,
+  // by when this one has seen it and let its share go.
+  const bool alone = ring_.members() == std::vector<std::string>{options_.node};
+  const std::int64_t from = alone ? nowMs : nowMs + options_.takeoverDelay.count();
   std::unordered_map<std::string, std::int64_t> next;
   for (const std::string& check : checks_) {
     if (ring_.owner(check) != options_.node) continue;
     auto it = claimedFromMs_.find(check);
-    next.emplace(check,
-                 it != claimedFromMs_.end() ? it->second : nowMs + options_.takeoverDelay.count());
+    next.emplace(check, it != claimedFromMs_.end() ? std::min(it->second, from) : from);
   }
   claimedFromMs_ = std::move(next);
 }

@@ -26,13 +26,14 @@ namespace pharos::health {
 // below:
 // - a member that loses a check (its ring changed) stops running it at once;
 // - a member that gains one starts only `takeoverDelay` later, by which time the loser, which
-//   re-reads the members every `refreshInterval` (shorter), has stopped;
+//   re-reads the members every `refreshInterval` (shorter), has stopped; unless it is the only
+//   live member, when no other can be running anything (see the next rule);
 // - a member that could not renew its own registration within `memberTtl` (the store was out
 //   of reach, the process was paused) runs nothing until it has: the others may have taken its
 //   checks. It joins anew and waits out the takeover delay like a newcomer.
 // A member that dies is dropped once its registration expires; its checks then run elsewhere
 // from at most memberTtl + refreshInterval + takeoverDelay + one interval after its last
-// renewal.
+// renewal (without the takeover delay when one member is left).
 class CheckSharding {
  public:
   struct Options {

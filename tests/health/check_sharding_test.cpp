@@ -97,12 +97,12 @@ class CheckShardingTest : public ::testing::Test {
   std::vector<std::unique_ptr<Process>> processes_;
 };
 
-TEST_F(CheckShardingTest, OneMemberRunsEveryCheckAfterTheTakeoverDelay) {
+// Alone, a member has no one to wait for: it runs every check from its first renewal.
+TEST_F(CheckShardingTest, ALoneMemberRunsEveryCheckAtOnce) {
   Process& a = join("aaaa", Millis(0));
-  EXPECT_EQ(run(Millis(1'000)), kChecks);  // joined, waiting out the takeover delay
-  EXPECT_EQ(a.sharding->view().pending, static_cast<size_t>(kChecks));
-  EXPECT_EQ(run(Millis(3'000)), 0);
+  EXPECT_EQ(run(Millis(200)), 0);
   EXPECT_EQ(a.sharding->view().owned, static_cast<size_t>(kChecks));
+  EXPECT_EQ(a.sharding->view().pending, 0u);
 }
 
 TEST_F(CheckShardingTest, TwoShareWithoutOverlapThroughJoinsDeathsAndRejoins) {
@@ -116,12 +116,13 @@ TEST_F(CheckShardingTest, TwoShareWithoutOverlapThroughJoinsDeathsAndRejoins) {
   EXPECT_EQ(shares["aaaa"] + shares["bbbb"], static_cast<size_t>(kChecks));
   EXPECT_NEAR(static_cast<double>(shares["bbbb"]), kChecks / 2.0, kChecks * 0.1);
 
-  // A dies (kill -9: no leave). B takes A's checks once A's registration expires: within
-  // memberTtl + refreshInterval + takeoverDelay of A's last renewal (15 s here).
+  // A dies (kill -9: no leave). B takes A's checks once A's registration expires (10 s after
+  // its last renewal, so at least 8 s from now), at once since B is alone then: within
+  // memberTtl + refreshInterval of A's last renewal.
   a.alive = false;
-  int nowhere = run(Millis(9'000));
+  int nowhere = run(Millis(7'900));
   EXPECT_GT(nowhere, 0) << "A's checks moved before its registration expired";
-  ASSERT_EQ(run(Millis(6'000)), 0);
+  ASSERT_EQ(run(Millis(4'100)), 0);
   EXPECT_EQ(b.sharding->view().owned, static_cast<size_t>(kChecks));
 
   // A comes back (a paused process waking up, or a restart): it waits out the delay while B
@@ -154,8 +155,8 @@ TEST_F(CheckShardingTest, ACleanLeaveHandsOverWithoutWaitingForTheTtl) {
   ASSERT_EQ(run(Millis(8'000)), 0);
   a.sharding->leave();
   a.alive = false;
-  // B sees A gone at its next refresh (2 s at most) and starts A's checks 3 s after that.
-  ASSERT_EQ(run(Millis(5'200)), 0);
+  // B sees A gone at its next refresh (2 s at most) and, alone, starts A's checks at once.
+  ASSERT_EQ(run(Millis(2'100)), 0);
   EXPECT_EQ(b.sharding->view().owned, static_cast<size_t>(kChecks));
 }
 
