@@ -13,6 +13,8 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -153,6 +155,91 @@ TEST_F(BackendsE2eTest, AServerKeepsItsStateInPostgresNatsAndS3) {
   auto backups = call(*second, "GET", "/api/v1/backups");
   ASSERT_TRUE(backups);
   EXPECT_EQ(json::parse(backups->body)["data"].size(), 1u) << backups->body;
+}
+
+// PostgreSQL restarted while logs come in (issue 11): while it is away, requests that need it
+// (the API key is checked there) are pushed back with 503 and Retry-After, never failed
+// otherwise; once it is back, ingest resumes on its own, and every batch acknowledged before,
+// during or after is found, whole.
+TEST_F(BackendsE2eTest, SlowPostgresRestartedDuringIngestLosesNothingAcknowledged) {
+  auto server = start(dir_.file("data-a"));
+  ASSERT_NE(server->port(), 0);
+  key_ = server->adminKey();
+  ASSERT_FALSE(key_.empty()) << server->process().output();
+
+  constexpr int kLinesPerBatch = 50;
+  std::map<int, int> statuses;  // HTTP status -> how many answers
+  std::set<int> acknowledged;
+  int withoutRetryAfter = 0, batch = 0;
+  auto ingestFor = [&](milliseconds during) {
+    auto until = std::chrono::steady_clock::now() + during;
+    while (std::chrono::steady_clock::now() < until) {
+      std::string body;
+      for (int line = 0; line < kLinesPerBatch; ++line) {
+        body += R"({"service":"checkout","level":"info","message":"wombat order )" +
+                std::to_string(line) + R"( placed","batch":"b)" + std::to_string(batch) + "\"}\n";
+      }
+      auto r = call(*server, "POST", "/api/v1/logs", body, "application/x-ndjson");
+      int status = r ? r->status : 0;
+      ++statuses[status];
+      if (status == 202) {
+        acknowledged.insert(batch++);
+        std::this_thread::sleep_for(milliseconds(20));  // a steady stream, not a flood
+      } else {
+        if (r && r->header("Retry-After").empty()) ++withoutRetryAfter;
+        std::this_thread::sleep_for(milliseconds(200));  // and send the same batch again
+      }
+    }
+  };
+
+  ingestFor(milliseconds(3'000));
+  postgres_.stop();
+  ingestFor(milliseconds(5'000));
+  postgres_.start();
+  ASSERT_TRUE(postgres_.ok());
+  ingestFor(milliseconds(8'000));
+  std::string seen;
+  for (const auto& [status, n] : statuses)
+    seen += std::to_string(status) + ": " + std::to_string(n) + "  ";
+  std::printf("answers during the restart: %s\n", seen.c_str());
+  for (const auto& [status, n] : statuses)
+    EXPECT_TRUE(status == 202 || status == 503) << "answered " << status << " (" << seen << ")";
+  EXPECT_GT(statuses[503], 0) << "ingest was not pushed back while PostgreSQL was away";
+  EXPECT_EQ(withoutRetryAfter, 0);
+  ASSERT_GT(statuses[202], 0);
+  // Resumed: the last seconds were all acknowledged again.
+  EXPECT_EQ(acknowledged.size(), static_cast<size_t>(batch));
+
+  // Every acknowledged batch is found whole once processing has caught up: the total first,
+  // then per batch (a stats stage counts up to 10,000 distinct batches, plenty here).
+  auto count = [&](const std::string& query) {
+    auto r = call(*server, "GET", "/api/v1/logs/query?start=0&query=" + urlEncode(query));
+    return r && r->status == 200 ? json::parse(r->body) : json();
+  };
+  const int expected = static_cast<int>(acknowledged.size()) * kLinesPerBatch;
+  int total = 0;
+  auto deadline = std::chrono::steady_clock::now() + seconds(120);
+  while (total < expected && std::chrono::steady_clock::now() < deadline) {
+    json stats = count("wombat | stats count()")["stats"];
+    total = stats.is_array() && !stats.empty() ? stats[0]["count"].get<int>() : 0;
+    if (total < expected) std::this_thread::sleep_for(milliseconds(250));
+  }
+  EXPECT_EQ(total, expected);
+  std::map<std::string, int> found;
+  json byBatch = count("wombat | stats count() by (batch)");
+  for (const json& row : byBatch["stats"])
+    if (row.contains("batch") && row["batch"].is_string()) found[row["batch"]] = row["count"];
+  int missing = 0, partial = 0;
+  for (int b : acknowledged) {
+    auto it = found.find("b" + std::to_string(b));
+    if (it == found.end()) {
+      ++missing;
+    } else if (it->second != kLinesPerBatch) {
+      ++partial;
+    }
+  }
+  EXPECT_EQ(missing, 0) << "of " << acknowledged.size() << " acknowledged batches";
+  EXPECT_EQ(partial, 0) << "of " << acknowledged.size() << " acknowledged batches";
 }
 
 }  // namespace
