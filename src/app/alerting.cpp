@@ -172,15 +172,18 @@ Status Alerting::open(const config::Config& config) {
 
   outbox_->start();
   sloRounds_ = std::make_unique<PeriodicTask>(config.alerting.evaluationInterval, [this] {
+    if (!mayAct()) return;
     if (Status s = sloEngine_->evaluate(); !s.ok())
       log().warn("SLO evaluation failed", {{"error", s.error().toString()}});
   });
   ruleRounds_ = std::make_unique<PeriodicTask>(Millis(1'000), [this] {
+    if (!mayAct()) return;
     if (Status s = rules_->evaluate(deps_.clock.now()); !s.ok())
       log().warn("rule evaluation failed", {{"error", s.error().toString()}});
   });
-  ticks_ =
-      std::make_unique<PeriodicTask>(Millis(100), [this] { dispatcher_->tick(deps_.clock.now()); });
+  ticks_ = std::make_unique<PeriodicTask>(Millis(100), [this] {
+    if (mayAct()) dispatcher_->tick(deps_.clock.now());
+  });
   // Daily: silences expired for five days and notification records a month old go.
   pruner_ = std::make_unique<PeriodicTask>(std::chrono::hours(24), [this] {
     (void)silences_->purgeExpired(std::chrono::hours(24 * 5));
@@ -248,6 +251,10 @@ std::vector<alarms::CheckStateView> Alerting::checkStates() const {
 
 void Alerting::pumpCheckEvents() {
   while (!stopping_) {
+    if (!mayAct()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      continue;
+    }
     auto handled =
         alarms::pumpCheckEvents(deps_.bus, alarms::kCheckEventsQueue, *rules_, 64, Millis(500));
     if (!handled.ok()) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -63,6 +64,10 @@ class Alerting {
     Clock& clock;
     std::shared_ptr<const health::MaintenanceCalendar> maintenance;
     std::string externalUrl;  // the dashboard's base, for links in notifications
+    // With several processes: whether this one may still act for alerting (it holds the
+    // module's lease, Membership::holds). Rounds, ticks and check events wait while it may
+    // not. Empty: always.
+    std::function<bool()> mayAct;
   };
 
   // Reads the slos, alerting and notify sections (every problem as FILE:LINE:COL, in one
@@ -92,6 +97,7 @@ class Alerting {
   // Reads the definitions of `config` and hands them to the parts.
   Status apply(const config::Config& config);
   std::vector<alarms::CheckStateView> checkStates() const;
+  bool mayAct() const { return !deps_.mayAct || deps_.mayAct(); }
   void pumpCheckEvents();
 
   Deps deps_;

@@ -12,7 +12,7 @@ std::string moduleLease(std::string_view module) {
 
 Result<std::unique_ptr<Membership>> Membership::open(store::Store& store, store::LeaseTable& leases,
                                                      const Clock& clock, Options options) {
-  auto m = std::unique_ptr<Membership>(new Membership(leases, std::move(options)));
+  auto m = std::unique_ptr<Membership>(new Membership(leases, clock, std::move(options)));
   if (!m->options_.shared) return m;
   PHAROS_ASSIGN_OR_RETURN(m->members_, store::MemberTable::open(store, clock));
   const auto& modules = m->options_.modules;
@@ -52,13 +52,13 @@ Status Membership::start() {
 void Membership::stop() {
   if (!renewal_) return;
   renewal_.reset();
-  std::map<std::string, int64_t> held;
+  std::map<std::string, Held> held;
   {
     std::lock_guard lock(mutex_);
     held.swap(singletons_);
   }
-  for (const auto& [module, token] : held) {
-    if (Status s = leases_.release(moduleLease(module), token); !s.ok()) {
+  for (const auto& [module, h] : held) {
+    if (Status s = leases_.release(moduleLease(module), h.token); !s.ok()) {
       log_.warn("cannot release a module lease; another process takes it when it expires",
                 {{"module", module}, {"error", s.error().toString()}});
     }
@@ -72,6 +72,7 @@ void Membership::stop() {
 
 Status Membership::holdSingleton(std::string_view module) {
   if (!options_.shared) return okStatus();
+  const WallTime asked = clock_.now();
   auto lease = leases_.acquire(moduleLease(module), options_.node, options_.ttl);
   if (!lease.ok()) {
     Error e = std::move(lease).error();
@@ -82,8 +83,15 @@ Status Membership::holdSingleton(std::string_view module) {
                                  module, e.message, module));
   }
   std::lock_guard lock(mutex_);
-  singletons_[std::string(module)] = lease->token;
+  singletons_[std::string(module)] = Held{lease->token, asked + options_.ttl};
   return okStatus();
+}
+
+bool Membership::holds(std::string_view module) {
+  if (!options_.shared) return true;
+  std::lock_guard lock(mutex_);
+  auto it = singletons_.find(std::string(module));
+  return it != singletons_.end() && clock_.now() < it->second.until;
 }
 
 void Membership::renew() {
@@ -93,14 +101,20 @@ void Membership::renew() {
              !beat.ok()) {
     log_.warn("cannot renew this process's membership", {{"error", beat.error().toString()}});
   }
-  std::map<std::string, int64_t> held;
+  std::map<std::string, Held> held;
   {
     std::lock_guard lock(mutex_);
     held = singletons_;
   }
-  for (const auto& [module, token] : held) {
+  for (const auto& [module, h] : held) {
+    const WallTime asked = clock_.now();
     auto lease = leases_.acquire(moduleLease(module), options_.node, options_.ttl);
-    if (lease.ok() && lease->token == token) continue;
+    if (lease.ok() && lease->token == h.token) {
+      std::lock_guard lock(mutex_);
+      if (auto it = singletons_.find(module); it != singletons_.end())
+        it->second.until = asked + options_.ttl;
+      continue;
+    }
     if (!lease.ok() && lease.error().code != ErrorCode::kFailedPrecondition) {
       // The store did not answer: the lease may still be ours; the next round tries again,
       // and the holder check below catches a lease that expired meanwhile.

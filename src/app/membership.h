@@ -49,6 +49,12 @@ class Membership {
   // For a module that must run in one process (alerting, backups, scrapes): takes its lease,
   // or kFailedPrecondition naming the process that runs it. Renewed with the membership.
   Status holdSingleton(std::string_view module);
+  // Whether this process may act for `module` now: it holds the module's lease and, by its
+  // own clock, the lease has not run out since it was last renewed. A process that was
+  // paused past the ttl (another may have taken the lease meanwhile) acts for nothing from the
+  // moment it wakes up, before its renewal finds out and stops it. Always true when not
+  // sharing (one process owns the data directory).
+  bool holds(std::string_view module);
 
   // The checks' split between health processes; null when not sharing (or no health here).
   health::CheckSharding* sharding() { return sharding_.get(); }
@@ -56,17 +62,24 @@ class Membership {
   nlohmann::json shardView();
 
  private:
-  Membership(store::LeaseTable& leases, Options options)
-      : leases_(leases), options_(std::move(options)) {}
+  Membership(store::LeaseTable& leases, const Clock& clock, Options options)
+      : leases_(leases), clock_(clock), options_(std::move(options)) {}
   void renew();
 
   store::LeaseTable& leases_;
+  const Clock& clock_;
   Options options_;
   std::unique_ptr<store::MemberTable> members_;
   std::unique_ptr<health::CheckSharding> sharding_;
   std::unique_ptr<PeriodicTask> renewal_;
   std::mutex mutex_;
-  std::map<std::string, int64_t> singletons_;  // module -> fencing token, guarded by mutex_
+  struct Held {
+    int64_t token = 0;
+    // The time of the last successful acquire (taken before it was asked for), plus the ttl:
+    // no other process takes the lease before then, by clocks that agree.
+    WallTime until;
+  };
+  std::map<std::string, Held> singletons_;  // by module, guarded by mutex_
   logging::Logger log_{"app"};
 };
 

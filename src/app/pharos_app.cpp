@@ -527,7 +527,8 @@ Status PharosApp::startAlerting() {
       alerting_,
       Alerting::start(config_,
                       Alerting::Deps{*store_, *bus_, *metrics_, *outboundPolicy_, health_.get(),
-                                     *keyring_, clock_, maintenance_, std::move(externalUrl)}));
+                                     *keyring_, clock_, maintenance_, std::move(externalUrl),
+                                     [this] { return membership_->holds("alerting"); }}));
   config_.slo = {};
   config_.alerting = {};
   config_.notify = {};
@@ -645,6 +646,7 @@ Status PharosApp::startBackups() {
     o.schedule = std::move(schedule);
   }
   o.secondTargetPath = c.secondTarget;
+  o.mayRun = [this] { return membership_->holds("backups"); };
   o.retentionCount = static_cast<size_t>(c.retentionCount);
   o.retentionAge = c.retentionAge;
   if (!c.secondTarget.empty()) {

@@ -247,6 +247,12 @@ void BackupService::run() {
     }
     if (next == nullptr && health_.nextRunAt && clock_.now() >= *health_.nextRunAt) {
       health_.nextRunAt = options_.schedule->nextAfter(clock_.now());
+      if (options_.mayRun && !options_.mayRun()) {
+        // Its lease ran out (this process was paused, or cut off from the store): another
+        // process may be taking this backup, and this one is about to stop.
+        log_.warn("scheduled backup skipped: this process no longer holds the backups lease");
+        continue;
+      }
       lock.unlock();
       auto queued = enqueue(JobKind::kCreate, "schedule");
       if (!queued.ok()) {

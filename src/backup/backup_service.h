@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -87,6 +88,9 @@ struct BackupServiceOptions {
   // start it is taken.
   Millis catchUpDelay{60'000};
   size_t keepJobs = 50;  // finished jobs remembered for the API
+  // With several processes: whether this one may still take scheduled backups (it holds the
+  // module's lease, Membership::holds). Empty: always.
+  std::function<bool()> mayRun;
 };
 
 // The server's backups: one worker thread takes them on the schedule and runs what the API
