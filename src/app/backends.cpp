@@ -114,6 +114,12 @@ Result<bus::BusPtr> openConfiguredBus(const config::Config& config, Clock& clock
   o.servers = config.bus.servers;
   o.replicas = static_cast<int>(config.bus.replicas);
   o.prefix = config.bus.prefix;
+  o.user = config.bus.user;
+  o.password = config.bus.password;
+  o.credentialsFile = config.bus.credentialsFile;
+  o.tlsCaFile = config.bus.tlsCaFile;
+  o.tlsCertFile = config.bus.tlsCertFile;
+  o.tlsKeyFile = config.bus.tlsKeyFile;
   auto opened = bus::NatsBus::open(o, clock);
   if (!opened.ok()) return std::move(opened).error().withContext("bus");
   return bus::BusPtr(std::move(opened).value());

@@ -41,6 +41,18 @@ class NatsServer {
     start();
   }
 
+  // A server with more configuration (TLS, authorization), started.
+  explicit NatsServer(const std::string& extraConfig) : port_(freeLoopbackPort()) {
+    binary_ = findBinary();
+    if (binary_.empty()) {
+      ADD_FAILURE() << "nats-server not found in /usr/bin or /usr/sbin: run scripts/setup.sh "
+                       "(Debian package nats-server)";
+      return;
+    }
+    std::ofstream(dir_.file("nats.conf")) << "max_payload: 2MB\n" << extraConfig << "\n";
+    start();
+  }
+
   // One node of a JetStream cluster: `clusterPort` is its route listener, `routePorts` those
   // of the other nodes. Not started: start every node, then wait for the cluster to form.
   struct ClusterNode {

@@ -14,6 +14,7 @@ LoadOutcome load(std::string_view yaml) {
   options.lookupEnv = [](const std::string& name) -> std::optional<std::string> {
     if (name == "PG_URL") return "postgresql://pharos:s3cret-pw@db.internal/pharos";
     if (name == "S3_SECRET") return "s3-secret-value";
+    if (name == "NATS_PW") return "nats-secret-value";
     return {};
   };
   return loadConfigString(yaml, "pharos.yaml", options);
@@ -123,6 +124,46 @@ TEST(ConfigBackendsTest, ProdRefusesPlainHttpToARemoteBucket) {
   EXPECT_FALSE(mentions(withEndpoint("prod", "https://minio.internal:9000"), "objects.s3"));
   EXPECT_FALSE(mentions(withEndpoint("prod", "http://127.0.0.1:9000"), "objects.s3"));
   EXPECT_FALSE(mentions(withEndpoint("staging", "http://minio.internal:9000"), "objects.s3"));
+}
+
+TEST(ConfigBackendsTest, TheNatsClientsLoginAndTls) {
+  LoadOutcome out = load(
+      "bus:\n  backend: nats\n  servers: [tls://nats.internal:4222]\n  user: pharos\n"
+      "  password: ${NATS_PW}\n");
+  ASSERT_TRUE(out.ok()) << allErrors(out);
+  EXPECT_EQ(out.config.bus.user, "pharos");
+  EXPECT_EQ(out.config.bus.password.reveal(), "nats-secret-value");
+
+  EXPECT_TRUE(mentions(load("bus:\n  backend: nats\n  password: ${NATS_PW}\n"),
+                       "bus.user and bus.password go together"));
+  EXPECT_TRUE(mentions(load("bus:\n  backend: nats\n  user: u\n  password: inline-pw\n"),
+                       "secrets may not be written inline"));
+  EXPECT_TRUE(
+      mentions(load("bus:\n  backend: nats\n  credentials_file: /nonexistent/pharos.creds\n"),
+               "bus.credentials_file: cannot read '/nonexistent/pharos.creds'"));
+  EXPECT_TRUE(mentions(load("bus:\n  backend: nats\n  tls_cert_file: /etc/hostname\n"),
+                       "bus.tls_cert_file and bus.tls_key_file go together"));
+  EXPECT_TRUE(
+      mentions(load("bus:\n  user: u\n  password: ${NATS_PW}\n"), "only read by the nats backend"));
+}
+
+TEST(ConfigBackendsTest, ProdRefusesPlainNatsToARemoteServerWithoutShowingItsPassword) {
+  auto withServer = [&](std::string_view env, std::string_view url) {
+    return load("env: " + std::string(env) + "\nbus:\n  backend: nats\n  servers: [" +
+                std::string(url) + "]\n");
+  };
+  LoadOutcome plain = withServer("prod", "nats://pharos:hunter2pw@nats.internal:4222");
+  EXPECT_TRUE(mentions(plain,
+                       "prod requires TLS to a NATS server off this machine "
+                       "(nats.internal:4222)"))
+      << allErrors(plain);
+  EXPECT_FALSE(mentions(plain, "hunter2pw"));
+  EXPECT_FALSE(
+      mentions(withServer("prod", "tls://nats.internal:4222"), "requires TLS to a NATS server"));
+  EXPECT_FALSE(
+      mentions(withServer("prod", "nats://127.0.0.1:4222"), "requires TLS to a NATS server"));
+  EXPECT_FALSE(mentions(withServer("staging", "nats://nats.internal:4222"),
+                        "requires TLS to a NATS server"));
 }
 
 // `modules:` and `pharos serve --modules` (issue 11): all by default; names checked, with

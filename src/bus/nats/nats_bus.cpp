@@ -61,10 +61,29 @@ Result<std::unique_ptr<NatsBus>> NatsBus::open(const NatsBusOptions& options, Cl
   // it is away every call fails fast with kUnavailable (checkConnected) instead of hanging.
   if (s == NATS_OK) s = natsOptions_SetMaxReconnect(opts, -1);
   if (s == NATS_OK) s = natsOptions_SetReconnectWait(opts, 100);
+  if (s == NATS_OK && !options.user.empty()) {
+    s = natsOptions_SetUserInfo(opts, options.user.c_str(), options.password.reveal().c_str());
+  }
+  if (s == NATS_OK && !options.credentialsFile.empty()) {
+    s = natsOptions_SetUserCredentialsFromFiles(opts, options.credentialsFile.c_str(), nullptr);
+  }
+  if (s == NATS_OK && !options.tlsCaFile.empty()) {
+    s = natsOptions_SetSecure(opts, true);
+    if (s == NATS_OK) s = natsOptions_LoadCATrustedCertificates(opts, options.tlsCaFile.c_str());
+  }
+  if (s == NATS_OK && !options.tlsCertFile.empty()) {
+    s = natsOptions_LoadCertificatesChain(opts, options.tlsCertFile.c_str(),
+                                          options.tlsKeyFile.c_str());
+  }
   if (s != NATS_OK) {
     natsOptions_Destroy(opts);
-    return makeError(ErrorCode::kInvalidArgument,
-                     fmt::format("NATS options: {}", natsStatus_GetText(s)), urls);
+    // The last error names the file or setting (a CA file that does not load, …).
+    const char* detail = nats_GetLastError(nullptr);
+    return makeError(
+        ErrorCode::kInvalidArgument,
+        fmt::format("NATS options: {}",
+                    detail != nullptr && *detail != '\0' ? detail : natsStatus_GetText(s)),
+        urls);
   }
   natsConnection* conn = nullptr;
   s = natsConnection_Connect(&conn, opts);

@@ -13,6 +13,7 @@
 #include "bus/nats/nats_names.h"
 #include "core/clock.h"
 #include "core/result.h"
+#include "core/secret.h"
 
 // libnats types, kept out of every includer's namespace.
 struct __natsConnection;
@@ -39,6 +40,14 @@ struct NatsBusOptions {
   // Topic streams keep a message this long; queues have their own copy (sourced), so this only
   // bounds how long a lagging source can still catch up.
   Millis topicMaxAge{7LL * 24 * 3600 * 1000};
+  // Who this client is: a user and password, or a NATS credentials (.creds) file; neither for
+  // a server without authorization.
+  std::string user;
+  Secret password;
+  std::string credentialsFile;
+  // TLS: on with a CA file (which verifies the servers) or `tls://` URLs (the system's CAs);
+  // a client certificate when both cert and key are given.
+  std::string tlsCaFile, tlsCertFile, tlsKeyFile;
 };
 
 // The Bus on NATS JetStream. Per queue: a work-queue stream <PREFIX>_Q_<queue> on subject

@@ -112,6 +112,13 @@ struct BusConfig {
   int64_t maxReceives = 5;
   Millis backoffBase{1'000};
   Millis backoffMax{300'000};
+  // nats: who the client is (a user and password, or a NATS .creds file) and TLS to the
+  // servers (on with tls_ca_file or `tls://` URLs; a client certificate when cert and key are
+  // given). docs/CONFIG.md, "Bus on NATS JetStream".
+  std::string user;
+  Secret password;
+  std::string credentialsFile;
+  std::string tlsCaFile, tlsCertFile, tlsKeyFile;
 };
 
 struct LifecycleRuleConfig {

@@ -757,7 +757,8 @@ void readDocument(Walker& w, const YAML::Node& root, const std::string& file, Co
           if (key == "bus") {
             w.map(v, path,
                   {"backend", "servers", "replicas", "prefix", "visibility_timeout", "max_receives",
-                   "backoff_base", "backoff_max"},
+                   "backoff_base", "backoff_max", "user", "password", "password_file",
+                   "credentials_file", "tls_ca_file", "tls_cert_file", "tls_key_file"},
                   [&](std::string_view k, const YAML::Node& bv, const std::string& p) {
                     if (k == "backend") {
                       w.enumeration(
@@ -775,6 +776,13 @@ void readDocument(Walker& w, const YAML::Node& root, const std::string& file, Co
                       w.duration(bv, p, c.bus.backoffBase, Millis(1), Millis(3'600'000));
                     if (k == "backoff_max")
                       w.duration(bv, p, c.bus.backoffMax, Millis(1), Millis(86'400'000));
+                    if (k == "user") w.string(bv, p, c.bus.user);
+                    if (k == "password") w.secretRef(bv, p, "bus.password_file", c.bus.password);
+                    if (k == "password_file") w.secretFile(bv, p, c.bus.password);
+                    if (k == "credentials_file") w.string(bv, p, c.bus.credentialsFile);
+                    if (k == "tls_ca_file") w.string(bv, p, c.bus.tlsCaFile);
+                    if (k == "tls_cert_file") w.string(bv, p, c.bus.tlsCertFile);
+                    if (k == "tls_key_file") w.string(bv, p, c.bus.tlsKeyFile);
                   });
           }
           if (key == "retention") {

@@ -144,6 +144,69 @@ void validateModules(const std::vector<std::string>& modules, bool fromFlag, Rep
   }
 }
 
+namespace {
+
+// "host:port" of a NATS URL, without its scheme or any user:password@.
+std::string_view natsHostPort(std::string_view url) {
+  for (std::string_view scheme : {"nats://", "tls://"})
+    if (url.rfind(scheme, 0) == 0) url.remove_prefix(scheme.size());
+  if (size_t at = url.rfind('@'); at != std::string_view::npos) url.remove_prefix(at + 1);
+  return url;
+}
+
+bool loopbackHost(std::string_view hostPort) {
+  return hostPort.rfind("127.", 0) == 0 || hostPort.rfind("localhost", 0) == 0 ||
+         hostPort.rfind("[::1]", 0) == 0;
+}
+
+// Who the NATS client is and how it reaches the servers.
+void validateNatsClient(const Config& c, Reporter& report) {
+  const BusConfig& b = c.bus;
+  const bool tls = !b.tlsCaFile.empty();
+  if (b.backend != BusBackend::kNats) {
+    if (!b.user.empty() || !b.password.reveal().empty() || !b.credentialsFile.empty() || tls ||
+        !b.tlsCertFile.empty()) {
+      report.at({"bus", "backend"},
+                "bus: user, password, credentials_file and tls_* are only read by the nats "
+                "backend; set bus.backend: nats or remove them");
+    }
+    return;
+  }
+  if (b.user.empty() != b.password.reveal().empty()) {
+    report.at({"bus", b.user.empty() ? "password" : "user"},
+              "bus.user and bus.password go together");
+  }
+  if (!b.credentialsFile.empty() && !b.user.empty()) {
+    report.at({"bus", "credentials_file"},
+              "bus.credentials_file and bus.user are two ways to log in: choose one");
+  }
+  if (b.tlsCertFile.empty() != b.tlsKeyFile.empty()) {
+    report.at({"bus", b.tlsCertFile.empty() ? "tls_key_file" : "tls_cert_file"},
+              "bus.tls_cert_file and bus.tls_key_file go together (a client certificate)");
+  }
+  const std::pair<const char*, const std::string*> files[] = {
+      {"credentials_file", &b.credentialsFile},
+      {"tls_ca_file", &b.tlsCaFile},
+      {"tls_cert_file", &b.tlsCertFile},
+      {"tls_key_file", &b.tlsKeyFile}};
+  for (const auto& [key, file] : files) {
+    if (!file->empty() && !readable(*file)) {
+      report.at({"bus", key}, fmt::format("bus.{}: cannot read '{}'", key, *file));
+    }
+  }
+  if (c.env != Environment::kProd) return;
+  for (const std::string& url : b.servers) {
+    if (!tls && url.rfind("tls://", 0) != 0 && !loopbackHost(natsHostPort(url))) {
+      report.at({"bus", "servers"},
+                fmt::format("prod requires TLS to a NATS server off this machine ({}): set "
+                            "bus.tls_ca_file or use a tls:// URL",
+                            natsHostPort(url)));
+    }
+  }
+}
+
+}  // namespace
+
 void validate(const Config& c, const ValidationContext& ctx, std::vector<Diagnostic>& out) {
   Reporter report(ctx, out);
   const LoadOptions* opts = ctx.options;
@@ -207,6 +270,7 @@ void validate(const Config& c, const ValidationContext& ctx, std::vector<Diagnos
   if (c.bus.backend == BusBackend::kNats && c.bus.servers.empty()) {
     report.at({"bus", "servers"}, "bus.servers: the nats backend needs at least one nats:// URL");
   }
+  validateNatsClient(c, report);
   if (c.objects.backend == ObjectsBackend::kS3) {
     const S3Config& s3 = c.objects.s3;
     if (s3.endpoint.empty() || s3.bucket.empty() || s3.accessKeyId.empty() ||
