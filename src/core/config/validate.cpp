@@ -154,6 +154,7 @@ std::string_view natsHostPort(std::string_view url) {
   return url;
 }
 
+// "127.…", "localhost…" or "[::1]…": a host (and port) on this machine.
 bool loopbackHost(std::string_view hostPort) {
   return hostPort.rfind("127.", 0) == 0 || hostPort.rfind("localhost", 0) == 0 ||
          hostPort.rfind("[::1]", 0) == 0;
@@ -280,9 +281,7 @@ void validate(const Config& c, const ValidationContext& ctx, std::vector<Diagnos
                 "secret_access_key (a ${ENV_VAR} reference) or secret_access_key_file");
     }
     bool plain = s3.endpoint.rfind("http://", 0) == 0;
-    bool loopback = plain && (s3.endpoint.rfind("http://127.", 0) == 0 ||
-                              s3.endpoint.rfind("http://localhost", 0) == 0 ||
-                              s3.endpoint.rfind("http://[::1]", 0) == 0);
+    bool loopback = plain && loopbackHost(std::string_view(s3.endpoint).substr(7));
     if (c.env == Environment::kProd && plain && !loopback) {
       report.at({"objects", "s3", "endpoint"},
                 "prod requires https for objects.s3.endpoint (signed requests still expose "
