@@ -158,7 +158,7 @@ health:
     await page.getByLabel('Interval').fill('1s');
     await page.getByLabel('Labels').fill('service=web, team=shop');
     await page.getByRole('button', { name: 'Create check' }).click();
-    await page.getByRole('heading', { name: 'shop-cart', level: 1 }).waitFor();
+    await page.getByRole('heading', { name: 'shop-cart', level: 1, exact: true }).waitFor();
     const made = await server.api('/api/v1/checks/shop-cart');
     assert.equal(made.owner, 'api');
     assert.equal(made.port, port);
@@ -177,7 +177,7 @@ health:
     await page.getByRole('link', { name: 'Edit' }).click();
     await page.getByLabel('Failure threshold').fill('4');
     await page.getByRole('button', { name: 'Save' }).click();
-    await page.getByRole('heading', { name: 'shop-cart', level: 1 }).waitFor();
+    await page.getByRole('heading', { name: 'shop-cart', level: 1, exact: true }).waitFor();
     const edited = await server.api('/api/v1/checks/shop-cart');
     assert.equal(edited.failure_threshold, 4);
     assert.equal(edited.paused, true);

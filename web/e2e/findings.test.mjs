@@ -53,7 +53,7 @@ analysis:
     await finding.waitFor();
     await screenshot(page, 'findings-list');
     await finding.getByRole('link').click();
-    await page.getByRole('heading', { name: 'Finding' }).waitFor();
+    await page.getByRole('heading', { name: 'Finding', exact: true }).waitFor();
     const evidence = page.getByRole('table', { name: /Anomalies in this finding/ });
     await evidence.getByText('Check failure').waitFor();
     await evidence.getByText('payments-db').waitFor();
@@ -78,7 +78,7 @@ analysis:
     const link = page.locator('ul.findings-brief a').first();
     await link.waitFor();
     await link.click();
-    await page.getByRole('heading', { name: 'Finding' }).waitFor();
+    await page.getByRole('heading', { name: 'Finding', exact: true }).waitFor();
     await screenshot(page, 'incident-finding');
     await clean(page);
   });
