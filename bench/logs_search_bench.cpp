@@ -5,6 +5,8 @@
 // parse, FTS expression, index search newest first (limit 100), matcher.
 //   build/bench/logs_search_bench                      # 10M lines (builds for a few minutes)
 //   LOGS_SEARCH_LINES=1000000 build/bench/logs_search_bench
+// With PHAROS_BENCH_POSTGRES (a conninfo; bench/logs_shared_index.sh starts a server), the same
+// on the shared index on PostgreSQL (SharedLogIndex) instead of the embedded one.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -16,6 +18,11 @@
 #include "fakes/temp_dir.h"
 #include "logs/log_index.h"
 #include "logs/log_query.h"
+#include "logs/shared_log_index.h"
+
+#ifdef PHAROS_HAVE_POSTGRES
+#include "store/postgres/postgres_store.h"
+#endif
 
 namespace pharos::logs {
 namespace {
@@ -29,6 +36,7 @@ std::size_t lineCount() {
 
 struct Corpus {
   testing::TempDir dir;
+  std::unique_ptr<store::Store> store;  // the shared index's
   std::unique_ptr<LogIndex> index;
   double buildSeconds = 0;
   std::size_t lines = 0;
@@ -38,9 +46,25 @@ Corpus& corpus() {
   static Corpus* c = [] {
     auto* c = new Corpus;
     c->lines = lineCount();
-    auto opened = LogIndex::open(c->dir.file("index.db"), {});
-    if (!opened.ok()) std::abort();
-    c->index = std::move(*opened);
+    const char* conninfo = std::getenv("PHAROS_BENCH_POSTGRES");
+    if (conninfo == nullptr) {
+      auto opened = LogIndex::open(c->dir.file("index.db"), {});
+      if (!opened.ok()) std::abort();
+      c->index = std::move(*opened);
+    } else {
+#ifdef PHAROS_HAVE_POSTGRES
+      store::PostgresStoreOptions o;
+      o.conninfo = Secret(conninfo);
+      auto s = store::PostgresStore::open(std::move(o));
+      if (!s.ok()) std::abort();
+      c->store = std::move(*s);
+      auto opened = SharedLogIndex::open(*c->store, "bench", {});
+      if (!opened.ok()) std::abort();
+      c->index = std::move(*opened);
+#else
+      std::abort();  // built without PostgreSQL
+#endif
+    }
     const char* services[] = {"api", "web", "db", "auth", "queue", "worker", "kernel", "cache"};
     const char* words[] = {"alpha",  "bravo", "carbon", "delta",  "ember", "falcon", "garnet",
                            "harbor", "iris",  "jasper", "kepler", "lumen", "meadow", "nova"};

@@ -277,14 +277,22 @@ net::HttpResponse patterns(const LogRoutesDeps& d, const net::HttpRequest& reque
                                                   queryParam(*params, "service").value_or(""));
   if (!counts.ok()) return errorResponse(counts.error());
   json out = json::array();
+  std::string_view self = d.pipeline.index().node();
   for (const auto& c : *counts) {
     if (out.size() >= *limit) break;
-    out.push_back({{"template_id", std::to_string(c.templateId)},
-                   {"template", d.pipeline.templateText(c.templateId)},
-                   {"service", c.service},
-                   {"count", c.count},
-                   {"first_seen", logs::formatTimestampNs(c.firstSeenNs)},
-                   {"last_seen", logs::formatTimestampNs(c.lastSeenNs)}});
+    // This process's miner has its own templates' latest text (merges included); another
+    // process's, on the shared index, is as that process last wrote it.
+    bool own = c.node.empty() || c.node == self;
+    json p{{"template_id", std::to_string(c.templateId)},
+           {"template", own ? d.pipeline.templateText(c.templateId) : c.text},
+           {"service", c.service},
+           {"count", c.count},
+           {"first_seen", logs::formatTimestampNs(c.firstSeenNs)},
+           {"last_seen", logs::formatTimestampNs(c.lastSeenNs)}};
+    // Each logs process numbers its own templates: on the shared index a template is the
+    // pair.
+    if (!c.node.empty()) p["node"] = c.node;
+    out.push_back(std::move(p));
   }
   return net::HttpResponse::json(200, dumpSafe(json{{"patterns", std::move(out)}}));
 }

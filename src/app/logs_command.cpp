@@ -8,12 +8,14 @@
 
 #include <fmt/format.h>
 
+#include "app/backends.h"
 #include "app/file_filter.h"
 #include "core/config/duration.h"
 #include "logs/log_index.h"
 #include "logs/log_query.h"
 #include "logs/patterns_command.h"
 #include "logs/record_json.h"
+#include "logs/shared_log_index.h"
 
 namespace pharos::app {
 namespace {
@@ -47,8 +49,10 @@ int runPatternsCommand(const cli::Invocation& inv) {
 }
 
 int runLogsCommand(const cli::Invocation& inv, const config::Config& config) {
+  // On PostgreSQL the index is the deployment's shared one, whichever process wrote the lines.
+  const bool shared = config.store.backend == config::StoreBackend::kPostgres;
   std::string path = config.dataDir + "/logs/index.db";
-  if (!std::filesystem::exists(path)) {
+  if (!shared && !std::filesystem::exists(path)) {
     fmt::print(stderr, "logs: no log index in {} (has `pharos serve` ingested anything there?)\n",
                config.dataDir);
     return 1;
@@ -60,7 +64,15 @@ int runLogsCommand(const cli::Invocation& inv, const config::Config& config) {
   }
   logs::LogIndexOptions indexOptions;
   indexOptions.indexedAttributes = config.logs.indexedAttributes;
-  auto index = logs::LogIndex::open(path, indexOptions);
+  store::StorePtr store;
+  auto index = [&]() -> Result<std::unique_ptr<logs::LogIndex>> {
+    if (!shared) return logs::LogIndex::open(path, indexOptions);
+    PHAROS_ASSIGN_OR_RETURN(store,
+                            openConfiguredStore(config, StoreRole::kMain, StoreOpen::kExisting));
+    // No node: a reader writes no rows of its own.
+    PHAROS_ASSIGN_OR_RETURN(auto opened, logs::SharedLogIndex::open(*store, "", indexOptions));
+    return std::unique_ptr<logs::LogIndex>(std::move(opened));
+  }();
   if (!index.ok()) {
     fmt::print(stderr, "logs: {}\n", index.error().toString());
     return 1;

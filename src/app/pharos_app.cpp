@@ -28,6 +28,7 @@
 #include "core/malloc_tuning.h"
 #include "dashboard/dashboard_routes.h"
 #include "health/health_config.h"
+#include "logs/shared_log_index.h"
 #include "objects/local/local_object_store.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -499,9 +500,18 @@ Status PharosApp::startLogs() {
     log_.info("log pipeline on shared backends",
               {{"queue", names.queue}, {"archive", names.archivePrefix}});
   }
+  // On PostgreSQL, processed lines go to the index every process shares, so a search on any
+  // of them finds what every logs process took in.
+  std::unique_ptr<logs::LogIndex> index;
+  if (config_.store.backend == config::StoreBackend::kPostgres) {
+    logs::LogIndexOptions options;
+    options.indexedAttributes = config_.logs.indexedAttributes;
+    PHAROS_ASSIGN_OR_RETURN(index, logs::SharedLogIndex::open(*store_, node_, std::move(options)));
+  }
   PHAROS_ASSIGN_OR_RETURN(
       logs_, logs::LogPipeline::open(config_.dataDir + "/logs", config_.logs, *bus_, *objects_,
-                                     metrics_.get(), clock_, std::move(seal), std::move(names)));
+                                     metrics_.get(), clock_, std::move(seal), std::move(names),
+                                     std::move(index)));
   logs_->start();
   return okStatus();
 }

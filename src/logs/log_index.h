@@ -3,16 +3,13 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "core/result.h"
-#include "core/task_thread.h"
 #include "logs/record.h"
-#include "sqlite/connection.h"
 
 namespace pharos::logs {
 
@@ -57,6 +54,17 @@ struct TemplateCount {
   std::uint64_t count = 0;
   std::int64_t firstSeenNs = 0;
   std::int64_t lastSeenNs = 0;
+  // The logs process whose miner numbered the template, on the shared index (each numbers its
+  // own); empty on the embedded one.
+  std::string node;
+  // The template's text as that process last wrote it (putTemplates), on the shared index.
+  std::string text;
+};
+
+// A template as its miner numbers and writes it, for putTemplates().
+struct TemplateText {
+  std::uint64_t id = 0;
+  std::string text;
 };
 
 struct PartitionInfo {
@@ -67,60 +75,54 @@ struct PartitionInfo {
   std::int64_t blocks = 0;
 };
 
-// The searchable store of processed lines: one SQLite database (WAL, synchronous=NORMAL:
-// the ingest log is the durable copy, and the processed position commits with the blocks, so
-// a lost transaction is processed again). Lines are kept in zstd blocks; an FTS5 table per
-// day partition indexes each block's set of tokens, so a rare term finds its few blocks
-// without scanning; retention drops whole partitions (tables), never row by row.
+// The searchable store of processed lines. Lines are kept in zstd blocks, each indexed by
+// its set of tokens, so a rare term finds its few blocks without scanning; blocks live in day
+// partitions (by receive time) and retention drops whole partitions, never row by row.
 //
-// Thread-safe: one writer (the processor) and many readers (queries) share a mutex-guarded
-// writer connection and a pool of read connections.
+// Two implementations: the embedded one, a SQLite database in the data directory with FTS5
+// (sqlite_log_index.h), and the shared one on PostgreSQL with tsvector/GIN
+// (shared_log_index.h), which every logs process of a deployment writes and every API process
+// searches. Thread-safe: one writer (the processor) and many readers (queries).
 class LogIndex {
  public:
+  // The embedded index at `path` (a SQLite file, created if missing).
   static Result<std::unique_ptr<LogIndex>> open(const std::string& path, LogIndexOptions options);
-  ~LogIndex();
+  virtual ~LogIndex() = default;
 
   // Stores the records (any order) and the processed position, and `state` under `stateKey`
   // if given (the miner's snapshot), in one transaction.
-  Status write(std::span<const Record> records, std::uint64_t processedUpTo,
-               std::string_view stateKey = {}, std::string_view state = {});
-  Result<std::uint64_t> processedUpTo();
-  Result<std::optional<std::string>> state(std::string_view key);
+  virtual Status write(std::span<const Record> records, std::uint64_t processedUpTo,
+                       std::string_view stateKey = {}, std::string_view state = {}) = 0;
+  virtual Result<std::uint64_t> processedUpTo() = 0;
+  virtual Result<std::optional<std::string>> state(std::string_view key) = 0;
 
   // Records in [startNs, endNs] whose block matches the FTS expression and for which `match`
   // is true, newest first.
-  Result<SearchPage> search(const SearchRequest& request,
-                            const std::function<bool(const Record&)>& match);
-  // Per (service, template) counts of lines with timestamps in partitions overlapping the range.
-  Result<std::vector<TemplateCount>> templateCounts(std::int64_t startNs, std::int64_t endNs,
-                                                    std::string_view service);
+  virtual Result<SearchPage> search(const SearchRequest& request,
+                                    const std::function<bool(const Record&)>& match) = 0;
+  // Per (service, template) counts of lines with timestamps in partitions overlapping the
+  // range.
+  virtual Result<std::vector<TemplateCount>> templateCounts(std::int64_t startNs,
+                                                            std::int64_t endNs,
+                                                            std::string_view service) = 0;
 
   // For a follower (`pharos logs tail`): the records of blocks written after `afterBlock`, in
   // write order, at most `maxBlocks` blocks; returns the id of the last block read
   // (`afterBlock` when there was none). lastBlockId() is where to start from now.
-  Result<std::int64_t> blocksAfter(std::int64_t afterBlock, std::size_t maxBlocks,
-                                   const std::function<void(const Record&)>& onRecord);
-  Result<std::int64_t> lastBlockId();
+  virtual Result<std::int64_t> blocksAfter(std::int64_t afterBlock, std::size_t maxBlocks,
+                                           const std::function<void(const Record&)>& onRecord) = 0;
+  virtual Result<std::int64_t> lastBlockId() = 0;
 
-  Result<std::vector<PartitionInfo>> partitions();
+  virtual Result<std::vector<PartitionInfo>> partitions() = 0;
   // Drops every partition whose receive day ended before `cutoffNs`; returns how many.
-  Result<std::size_t> dropPartitionsBefore(std::int64_t cutoffNs);
+  virtual Result<std::size_t> dropPartitionsBefore(std::int64_t cutoffNs) = 0;
 
- private:
-  LogIndex(sqlite::ConnectionPtr writer, std::string path, LogIndexOptions options);
-  Status ensurePartition(const std::string& day);
-  Result<sqlite::ConnectionPtr> borrowReader();
-  void returnReader(sqlite::ConnectionPtr conn);
-
-  std::mutex writeMutex_;
-  sqlite::ConnectionPtr writer_;
-  std::string path_;
-  LogIndexOptions options_;
-  std::vector<std::string> knownPartitions_;  // under writeMutex_
-  std::mutex readersMutex_;
-  std::vector<sqlite::ConnectionPtr> readers_;
-  // Encodes half of each write's blocks beside the writing thread.
-  TaskThread prepareHelper_;
+  // The process whose rows this index writes, on the shared index; empty on the embedded one.
+  virtual std::string_view node() const { return {}; }
+  // The texts of this process's templates, stored with the next write, so the counts of a
+  // shared index can name templates another process's miner numbered. The embedded index,
+  // whose only miner is in this process, keeps none.
+  virtual void putTemplates(std::vector<TemplateText> templates) { (void)templates; }
 };
 
 // "20261205" for a time in that UTC day.

@@ -63,12 +63,10 @@ LogPipeline::~LogPipeline() {
   stop();
 }
 
-Result<std::unique_ptr<LogPipeline>> LogPipeline::open(const std::string& dir,
-                                                       const config::LogsConfig& config,
-                                                       bus::Bus& bus, objects::ObjectStore& objects,
-                                                       metrics::MetricsStore* metrics,
-                                                       const Clock& clock, ArchiveSeal sealArchive,
-                                                       Names names) {
+Result<std::unique_ptr<LogPipeline>> LogPipeline::open(
+    const std::string& dir, const config::LogsConfig& config, bus::Bus& bus,
+    objects::ObjectStore& objects, metrics::MetricsStore* metrics, const Clock& clock,
+    ArchiveSeal sealArchive, Names names, std::unique_ptr<LogIndex> index) {
   PHAROS_TRY(bus::validateName(names.queue, "queue"));
   PHAROS_TRY(objects::validateKey(names.archivePrefix + "x"));
   std::unique_ptr<LogPipeline> p(
@@ -82,9 +80,13 @@ Result<std::unique_ptr<LogPipeline>> LogPipeline::open(const std::string& dir,
         "acknowledged)",
         {{"bytes", p->log_->truncatedBytesAtOpen()}});
   }
-  LogIndexOptions indexOptions;
-  indexOptions.indexedAttributes = config.indexedAttributes;
-  PHAROS_ASSIGN_OR_RETURN(p->index_, LogIndex::open(dir + "/index.db", indexOptions));
+  if (index) {
+    p->index_ = std::move(index);
+  } else {
+    LogIndexOptions indexOptions;
+    indexOptions.indexedAttributes = config.indexedAttributes;
+    PHAROS_ASSIGN_OR_RETURN(p->index_, LogIndex::open(dir + "/index.db", indexOptions));
+  }
   p->indexWriter_ = std::make_unique<TaskThread>([] { lowerThreadPriority(); });
   PHAROS_ASSIGN_OR_RETURN(auto state, p->index_->state(kMinerStateKey));
   if (state) {
@@ -282,6 +284,17 @@ Status LogPipeline::processUpTo(std::uint64_t target) {
     parsed.minerState.clear();
     {
       bool minerChanged = false;
+      const bool shareTemplates = !index_->node().empty();
+      std::vector<TemplateText> newTexts;
+      // Handed to the index however this block ends (templatesShared_ already names them); it
+      // stores them with the next write, ahead of or with the records that name them.
+      struct PutTexts {
+        LogIndex& index;
+        std::vector<TemplateText>& texts;
+        ~PutTexts() {
+          if (!texts.empty()) index.putTemplates(std::move(texts));
+        }
+      } putTexts{*index_, newTexts};
       std::lock_guard lock(minerMutex_);
       for (auto bytes : chunk->batches) {
         auto reader = BatchReader::open(bytes);
@@ -303,6 +316,10 @@ Status LogPipeline::processUpTo(std::uint64_t target) {
           MinedTemplate mined = miner_->add(r.message);
           r.templateId = mined.id;
           minerChanged |= mined.created || mined.changed;
+          if (shareTemplates &&
+              (templatesShared_.insert(mined.id).second || mined.created || mined.changed)) {
+            newTexts.push_back({mined.id, miner_->templateText(mined.id)});
+          }
           derived_.add(r, mined.created);
         }
       }

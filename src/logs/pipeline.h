@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <unordered_set>
 
 #include "bus/bus.h"
 #include "core/clock.h"
@@ -59,15 +60,15 @@ class LogPipeline {
   // function rather than the keyring, so that logs does not depend on crypto.
   using ArchiveSeal = std::function<Result<std::string>(std::string_view compressed)>;
 
-  // `metrics` may be null (no derived metrics), e.g. in tests. With `sealArchive`, archive
+  // `metrics` may be null (no derived metrics), e.g. in tests. `index` is where processed
+  // lines go: the shared index of a deployment (SharedLogIndex), or, when null, the embedded
+  // one in `dir`. With `sealArchive`, archive
   // objects are sealed by it after compression and named `<begin>.zst.sealed` instead of
   // `<begin>.zst`, so a reader knows which need the keyring.
-  static Result<std::unique_ptr<LogPipeline>> open(const std::string& dir,
-                                                   const config::LogsConfig& config, bus::Bus& bus,
-                                                   objects::ObjectStore& objects,
-                                                   metrics::MetricsStore* metrics,
-                                                   const Clock& clock, ArchiveSeal sealArchive = {},
-                                                   Names names = {});
+  static Result<std::unique_ptr<LogPipeline>> open(
+      const std::string& dir, const config::LogsConfig& config, bus::Bus& bus,
+      objects::ObjectStore& objects, metrics::MetricsStore* metrics, const Clock& clock,
+      ArchiveSeal sealArchive = {}, Names names = {}, std::unique_ptr<LogIndex> index = nullptr);
   ~LogPipeline();
 
   // Sees each parsed and mined chunk of records, for consumers such as the analysis
@@ -149,6 +150,8 @@ class LogPipeline {
   std::atomic<std::uint64_t> rejected_[static_cast<int>(RejectReason::kCount)] = {};
   std::atomic<std::uint64_t> archivedSegments_{0}, archivedBytes_{0}, archivedInputBytes_{0};
   std::atomic<std::uint64_t> templates_{0};
+  // On a shared index: the templates whose text this run has handed it (the processor's).
+  std::unordered_set<std::uint64_t> templatesShared_;
 };
 
 }  // namespace pharos::logs

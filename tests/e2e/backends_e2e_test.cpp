@@ -62,9 +62,12 @@ class BackendsE2eTest : public ::testing::Test {
                               "  schedule: '0 3 1 1 *'\n";
   }
 
-  std::unique_ptr<Server> start(const std::string& dataDir) {
+  // All modules, or only `modules` ("api,logs").
+  std::unique_ptr<Server> start(const std::string& dataDir, const std::string& modules = "") {
+    std::vector<std::string> args{"--config", config_};
+    if (!modules.empty()) args.insert(args.end(), {"--modules", modules});
     auto server = std::make_unique<Server>(
-        dataDir, std::vector<std::string>{"--config", config_},
+        dataDir, std::move(args),
         std::vector<std::string>{"PHAROS_TEST_PG=" + pgUrl_, "PHAROS_TEST_S3_SECRET=S3RVER",
                                  std::string("PHAROS_MASTER_KEY=") + kSharedMasterKey});
     EXPECT_NE(server->port(), 0) << server->process().output();
@@ -155,6 +158,74 @@ TEST_F(BackendsE2eTest, AServerKeepsItsStateInPostgresNatsAndS3) {
   auto backups = call(*second, "GET", "/api/v1/backups");
   ASSERT_TRUE(backups);
   EXPECT_EQ(json::parse(backups->body)["data"].size(), 1u) << backups->body;
+}
+
+// Two `api,logs` processes behind a load balancer (issue 11): each takes in lines into its own
+// ingest log and processes them into the index they share on PostgreSQL, so a search on either
+// finds the lines of both, and either lists the patterns of both, each template with the
+// process whose miner numbered it.
+TEST_F(BackendsE2eTest, TwoLogsProcessesShareOneSearch) {
+  auto a = start(dir_.file("data-a"), "api,logs");
+  ASSERT_NE(a->port(), 0);
+  key_ = a->adminKey();
+  ASSERT_FALSE(key_.empty()) << a->process().output();
+  auto b = start(dir_.file("data-b"), "api,logs");
+  ASSERT_NE(b->port(), 0);
+
+  auto lines = [](int from, int to, const std::string& word) {
+    std::string body;
+    for (int i = from; i < to; ++i) {
+      body += R"({"timestamp":"2026-12-01T10:00:)" + std::to_string(10 + i) +
+              R"(Z","service":"shop","level":"error","message":")" + word +
+              " checkout failed for order " + std::to_string(1000 + i) + "\"}\n";
+    }
+    return body;
+  };
+  for (auto [server, body] : {std::pair{a.get(), lines(0, 3, "otter")},
+                              std::pair{b.get(), lines(3, 5, "otter") + lines(5, 6, "badger")}}) {
+    auto r = call(*server, "POST", "/api/v1/logs", body, "application/x-ndjson");
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 202) << r->body;
+  }
+  auto found = [&](Server& server, const std::string& query) {
+    auto r = call(server, "GET", "/api/v1/logs/query?start=0&limit=100&query=" + query);
+    if (!r || r->status != 200) return std::set<std::string>();
+    std::set<std::string> messages;
+    json page = json::parse(r->body);
+    for (const auto& rec : page["records"])
+      messages.insert(rec["message"].get<std::string>());
+    return messages;
+  };
+  auto deadline = std::chrono::steady_clock::now() + seconds(20);
+  while (std::chrono::steady_clock::now() < deadline &&
+         (found(*a, "otter").size() < 5 || found(*b, "badger").size() < 1)) {
+    std::this_thread::sleep_for(milliseconds(100));
+  }
+  for (Server* server : {a.get(), b.get()}) {
+    EXPECT_EQ(found(*server, "otter").size(), 5u);
+    EXPECT_EQ(found(*server, "badger"),
+              (std::set<std::string>{"badger checkout failed for order 1005"}));
+    EXPECT_EQ(found(*server, "otter%20AND%201003").size(), 1u);  // a line b took in
+  }
+
+  // The patterns of both processes, from either: one template each (their miners numbered
+  // alike), each named with its node and its text.
+  auto patterns = call(*a, "GET", "/api/v1/logs/patterns?start=0&service=shop");
+  ASSERT_TRUE(patterns);
+  ASSERT_EQ(patterns->status, 200) << patterns->body;
+  std::map<std::string, std::uint64_t> perNode;
+  json listed = json::parse(patterns->body);
+  for (const auto& p : listed["patterns"]) {
+    ASSERT_TRUE(p.contains("node")) << p.dump();
+    EXPECT_NE(p["template"].get<std::string>().find("checkout failed for order"), std::string::npos)
+        << p.dump();
+    perNode[p["node"].get<std::string>()] += p["count"].get<std::uint64_t>();
+  }
+  ASSERT_EQ(perNode.size(), 2u) << patterns->body;
+  std::multiset<std::uint64_t> counts;
+  for (const auto& [node, count] : perNode)
+    counts.insert(count);
+  EXPECT_EQ(counts, (std::multiset<std::uint64_t>{3, 3})) << patterns->body;
 }
 
 // PostgreSQL restarted while logs come in (issue 11): while it is away, requests that need it

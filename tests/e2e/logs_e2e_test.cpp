@@ -495,8 +495,13 @@ TEST_F(LogsE2eTest, CommandLineQueriesPatternsAndTails) {
       "\n";
   ASSERT_EQ(httpPost(server_->port(), "/api/v1/logs", body, auth())->status, 202);
   ASSERT_EQ(waitFor("quota", 1)["records"].size(), 1u);
-  auto [code, out] = run({PHAROS_BINARY, "logs", "query", "quota level:error", "--since", "1h",
-                          "--data", dir_.file("data")});
+  // On the shared backends the command reads the index on PostgreSQL, so it needs the config
+  // that says so.
+  std::vector<std::string> args{PHAROS_BINARY, "logs", "query",  "quota level:error",
+                                "--since",     "1h",   "--data", dir_.file("data")};
+  std::vector<std::string> env;
+  useSharedBackends(args, env);
+  auto [code, out] = run(args, env);
   EXPECT_EQ(code, 0) << out;
   EXPECT_NE(out.find("disk quota exceeded for user 42"), std::string::npos) << out;
 

@@ -1,0 +1,307 @@
+#include "logs/shared_log_index.h"
+
+#include <algorithm>
+#include <charconv>
+
+#include "core/error.h"
+#include "logs/index_blocks.h"
+#include "logs/record_codec.h"
+#include "logs/tsquery.h"
+
+namespace pharos::logs {
+namespace {
+
+constexpr char kProcessedKey[] = "processed_up_to";
+
+// PostgreSQL only: tsvector, GIN and declarative partitioning have no SQLite counterpart (the
+// embedded index is SqliteLogIndex).
+const store::MigrationSet& schema() {
+  static const store::MigrationSet set{
+      .component = "logs_index",
+      .migrations = {{
+          .version = 1,
+          .description = "shared log index: day-partitioned blocks with tsvector, per-node state",
+          .postgresStatements =
+              {
+                  "CREATE TABLE IF NOT EXISTS log_blocks (day TEXT NOT NULL, id BIGSERIAL NOT "
+                  "NULL, node TEXT NOT NULL, min_ts BIGINT NOT NULL, max_ts BIGINT NOT NULL, n "
+                  "INTEGER NOT NULL, tokens TSVECTOR, data BYTEA NOT NULL, PRIMARY KEY (day, id)) "
+                  "PARTITION BY LIST (day)",
+                  "CREATE INDEX IF NOT EXISTS log_blocks_tokens ON log_blocks USING GIN (tokens)",
+                  "CREATE INDEX IF NOT EXISTS log_blocks_time ON log_blocks (max_ts, min_ts)",
+                  "CREATE INDEX IF NOT EXISTS log_blocks_id ON log_blocks (id)",
+                  // Blocks without a tsvector (too large, see tsquery.h) are read by every
+                  // search: found through this, not by scanning.
+                  "CREATE INDEX IF NOT EXISTS log_blocks_untokened ON log_blocks (max_ts) WHERE "
+                  "tokens IS NULL",
+                  "CREATE TABLE IF NOT EXISTS log_partition_stats (day TEXT NOT NULL, node TEXT "
+                  "NOT NULL, min_ts BIGINT NOT NULL, max_ts BIGINT NOT NULL, records BIGINT NOT "
+                  "NULL, blocks BIGINT NOT NULL, PRIMARY KEY (day, node))",
+                  "CREATE TABLE IF NOT EXISTS log_template_stats (day TEXT NOT NULL, node TEXT NOT "
+                  "NULL, service TEXT NOT NULL, template_id BIGINT NOT NULL, count BIGINT NOT "
+                  "NULL, first_ns BIGINT NOT NULL, last_ns BIGINT NOT NULL, PRIMARY KEY (day, "
+                  "node, service, template_id))",
+                  "CREATE TABLE IF NOT EXISTS log_index_state (node TEXT NOT NULL, key TEXT NOT "
+                  "NULL, value BYTEA NOT NULL, PRIMARY KEY (node, key))",
+                  "CREATE TABLE IF NOT EXISTS log_templates (node TEXT NOT NULL, template_id "
+                  "BIGINT NOT NULL, text TEXT NOT NULL, PRIMARY KEY (node, template_id))",
+              },
+      }},
+  };
+  return set;
+}
+
+// Day names are checked (isDayName) before they become part of a table name.
+std::string partitionTable(const std::string& day) {
+  return "log_blocks_" + day;
+}
+
+}  // namespace
+
+SharedLogIndex::SharedLogIndex(store::Store& store, std::string node, LogIndexOptions options)
+    : store_(store), node_(std::move(node)), options_(std::move(options)) {}
+
+SharedLogIndex::~SharedLogIndex() = default;
+
+Result<std::unique_ptr<SharedLogIndex>> SharedLogIndex::open(store::Store& store, std::string node,
+                                                             LogIndexOptions options) {
+  if (store.dialect() != store::Dialect::kPostgres) {
+    return makeError(ErrorCode::kFailedPrecondition,
+                     "the shared log index needs the store on PostgreSQL");
+  }
+  PHAROS_TRY(store.migrate(schema()));
+  return std::unique_ptr<SharedLogIndex>(
+      new SharedLogIndex(store, std::move(node), std::move(options)));
+}
+
+Status SharedLogIndex::ensurePartition(const std::string& day) {
+  std::lock_guard lock(partitionsMutex_);
+  if (std::find(knownPartitions_.begin(), knownPartitions_.end(), day) != knownPartitions_.end()) {
+    return okStatus();
+  }
+  if (!isDayName(day)) return makeError(ErrorCode::kInternal, "not a day: " + day);
+  auto created = store_.execute("CREATE TABLE IF NOT EXISTS " + partitionTable(day) +
+                                " PARTITION OF log_blocks FOR VALUES IN ('" + day + "')");
+  if (!created.ok()) {
+    // Two processes creating the same day race past IF NOT EXISTS: one of them fails, and
+    // finds the table there.
+    PHAROS_ASSIGN_OR_RETURN(
+        auto rows, store_.query("SELECT 1 FROM pg_tables WHERE tablename = $1 AND schemaname = "
+                                "current_schema()",
+                                {partitionTable(day)}));
+    if (rows.empty()) return created.error();
+  }
+  knownPartitions_.push_back(day);
+  return okStatus();
+}
+
+Status SharedLogIndex::write(std::span<const Record> records, std::uint64_t processedUpTo,
+                             std::string_view stateKey, std::string_view state) {
+  PreparedWrite prepared = prepareWrite(records, options_, prepareHelper_);
+  std::vector<TemplateText> templates;
+  {
+    std::lock_guard lock(templatesMutex_);
+    templates.swap(pendingTemplates_);
+  }
+  std::vector<store::Value> docs;
+  docs.reserve(prepared.blocks.size());
+  for (const auto& b : prepared.blocks) {
+    auto doc = lexemeDocument(b.doc);
+    docs.push_back(doc ? store::Value(std::move(*doc)) : store::Value(nullptr));
+  }
+  auto writeAll = [&](store::Session& s) -> Status {
+    for (std::size_t i = 0; i < prepared.blocks.size(); ++i) {
+      const auto& b = prepared.blocks[i];
+      PHAROS_TRY(s.execute(
+          "INSERT INTO log_blocks (day, node, min_ts, max_ts, n, tokens, data) VALUES ($1, $2, "
+          "$3, $4, $5, array_to_tsvector(array_remove(string_to_array($6::text, ' '), '')), $7)",
+          {b.day, node_, b.lo, b.hi, b.count, docs[i], store::Blob{b.data}}));
+    }
+    for (const auto& [day, dw] : prepared.days) {
+      PHAROS_TRY(s.execute(
+          "INSERT INTO log_partition_stats VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (day, "
+          "node) DO UPDATE SET min_ts = least(log_partition_stats.min_ts, excluded.min_ts), "
+          "max_ts = greatest(log_partition_stats.max_ts, excluded.max_ts), records = "
+          "log_partition_stats.records + excluded.records, blocks = log_partition_stats.blocks + "
+          "excluded.blocks",
+          {day, node_, dw.records.front()->timestampNs, dw.records.back()->timestampNs,
+           static_cast<std::int64_t>(dw.records.size()), dw.blocks}));
+      for (const auto& [key, st] : dw.templates) {
+        PHAROS_TRY(s.execute(
+            "INSERT INTO log_template_stats VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT "
+            "(day, node, service, template_id) DO UPDATE SET count = log_template_stats.count + "
+            "excluded.count, first_ns = least(log_template_stats.first_ns, excluded.first_ns), "
+            "last_ns = greatest(log_template_stats.last_ns, excluded.last_ns)",
+            {day, node_, std::string(key.service), static_cast<std::int64_t>(key.id),
+             static_cast<std::int64_t>(st.count), st.first, st.last}));
+      }
+    }
+    for (const auto& t : templates) {
+      PHAROS_TRY(s.execute(
+          "INSERT INTO log_templates VALUES ($1, $2, $3) ON CONFLICT (node, template_id) DO "
+          "UPDATE SET text = excluded.text",
+          {node_, static_cast<std::int64_t>(t.id), t.text}));
+    }
+    auto put = [&](std::string_view key, std::string value) {
+      return s.execute(
+          "INSERT INTO log_index_state VALUES ($1, $2, $3) ON CONFLICT (node, key) DO UPDATE "
+          "SET value = excluded.value",
+          {node_, std::string(key), store::Blob{std::move(value)}});
+    };
+    PHAROS_TRY(put(kProcessedKey, std::to_string(processedUpTo)));
+    if (!stateKey.empty()) PHAROS_TRY(put(stateKey, std::string(state)));
+    return okStatus();
+  };
+  Status written = okStatus();
+  // A second attempt when the first fails: retention in another process may have dropped a
+  // partition this one still knew, and it is made again.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (attempt > 0) {
+      std::lock_guard lock(partitionsMutex_);
+      knownPartitions_.clear();
+    }
+    written = okStatus();
+    for (const auto& [day, dw] : prepared.days) {
+      written = ensurePartition(day);
+      if (!written.ok()) break;
+    }
+    if (written.ok()) written = store_.transaction(writeAll);
+    if (written.ok()) break;
+  }
+  if (!written.ok()) {
+    // Kept for the next write, ahead of any put meanwhile (which are newer).
+    std::lock_guard lock(templatesMutex_);
+    templates.insert(templates.end(), std::make_move_iterator(pendingTemplates_.begin()),
+                     std::make_move_iterator(pendingTemplates_.end()));
+    pendingTemplates_ = std::move(templates);
+  }
+  return written;
+}
+
+void SharedLogIndex::putTemplates(std::vector<TemplateText> templates) {
+  std::lock_guard lock(templatesMutex_);
+  for (auto& t : templates)
+    pendingTemplates_.push_back(std::move(t));
+}
+
+Result<std::optional<std::string>> SharedLogIndex::state(std::string_view key) {
+  PHAROS_ASSIGN_OR_RETURN(
+      auto rows, store_.query("SELECT value FROM log_index_state WHERE node = $1 AND key = $2",
+                              {node_, std::string(key)}));
+  if (rows.empty()) return std::optional<std::string>();
+  return std::optional<std::string>(rows[0].blob(0));
+}
+
+Result<std::uint64_t> SharedLogIndex::processedUpTo() {
+  PHAROS_ASSIGN_OR_RETURN(auto value, state(kProcessedKey));
+  if (!value) return std::uint64_t{0};
+  std::uint64_t position = 0;
+  auto [end, ec] = std::from_chars(value->data(), value->data() + value->size(), position);
+  if (ec != std::errc() || end != value->data() + value->size()) {
+    return makeError(ErrorCode::kInternal, "log index: unreadable processed position");
+  }
+  return position;
+}
+
+Result<SearchPage> SharedLogIndex::search(const SearchRequest& request,
+                                          const std::function<bool(const Record&)>& match) {
+  std::string sql = "SELECT day, id, max_ts FROM log_blocks WHERE max_ts >= $1 AND min_ts <= $2";
+  std::optional<std::string> tsquery;
+  if (!request.ftsExpression.empty()) tsquery = tsqueryFromFts(request.ftsExpression);
+  if (tsquery) sql += " AND (tokens @@ $3::tsquery OR tokens IS NULL)";
+  PHAROS_ASSIGN_OR_RETURN(auto rows,
+                          tsquery ? store_.query(sql, {request.startNs, request.endNs, *tsquery})
+                                  : store_.query(sql, {request.startNs, request.endNs}));
+  std::vector<std::string> days;
+  std::vector<BlockCandidate> candidates;
+  candidates.reserve(rows.size());
+  for (const auto& row : rows) {
+    if (days.empty() || days.back() != row.text(0)) days.push_back(row.text(0));
+    candidates.push_back({row.integer(2), row.integer(1), days.size() - 1, row.integer(1)});
+  }
+  auto fetch = [&](const BlockCandidate& cand) -> Result<std::optional<std::string>> {
+    PHAROS_ASSIGN_OR_RETURN(auto data,
+                            store_.query("SELECT data FROM log_blocks WHERE day = $1 AND id = $2",
+                                         {days[cand.part], cand.local}));
+    if (data.empty()) return std::optional<std::string>();
+    return std::optional<std::string>(data[0].blob(0));
+  };
+  return collectPage(std::move(candidates), request, match, fetch);
+}
+
+Result<std::vector<TemplateCount>> SharedLogIndex::templateCounts(std::int64_t startNs,
+                                                                  std::int64_t endNs,
+                                                                  std::string_view service) {
+  PHAROS_ASSIGN_OR_RETURN(
+      auto rows,
+      store_.query("SELECT s.template_id, s.service, sum(s.count), min(s.first_ns), "
+                   "max(s.last_ns), s.node, coalesce(min(t.text), '') FROM log_template_stats s "
+                   "LEFT JOIN log_templates t ON t.node = s.node AND t.template_id = "
+                   "s.template_id WHERE s.last_ns >= $1 AND s.first_ns <= $2 AND ($3 = '' OR "
+                   "s.service = $3) GROUP BY s.node, s.template_id, s.service ORDER BY "
+                   "sum(s.count) DESC, s.node, s.template_id LIMIT 10000",
+                   {startNs, endNs, std::string(service)}));
+  std::vector<TemplateCount> out;
+  out.reserve(rows.size());
+  for (const auto& r : rows) {
+    out.push_back({static_cast<std::uint64_t>(r.integer(0)), r.text(1),
+                   static_cast<std::uint64_t>(r.integer(2)), r.integer(3), r.integer(4), r.text(5),
+                   r.text(6)});
+  }
+  return out;
+}
+
+Result<std::int64_t> SharedLogIndex::lastBlockId() {
+  PHAROS_ASSIGN_OR_RETURN(auto rows, store_.query("SELECT coalesce(max(id), 0) FROM log_blocks"));
+  return rows[0].integer(0);
+}
+
+Result<std::int64_t> SharedLogIndex::blocksAfter(
+    std::int64_t afterBlock, std::size_t maxBlocks,
+    const std::function<void(const Record&)>& onRecord) {
+  PHAROS_ASSIGN_OR_RETURN(
+      auto rows, store_.query("SELECT id, data FROM log_blocks WHERE id > $1 ORDER BY id LIMIT $2",
+                              {afterBlock, static_cast<std::int64_t>(maxBlocks)}));
+  std::int64_t last = afterBlock;
+  std::vector<Record> decoded;
+  for (const auto& row : rows) {
+    PHAROS_TRY(decodeRecordBlock(row.blob(1), decoded));
+    for (const auto& r : decoded)
+      onRecord(r);
+    last = row.integer(0);
+  }
+  return last;
+}
+
+Result<std::vector<PartitionInfo>> SharedLogIndex::partitions() {
+  PHAROS_ASSIGN_OR_RETURN(
+      auto rows, store_.query("SELECT day, min(min_ts), max(max_ts), sum(records), sum(blocks) "
+                              "FROM log_partition_stats GROUP BY day ORDER BY day"));
+  std::vector<PartitionInfo> out;
+  out.reserve(rows.size());
+  for (const auto& r : rows)
+    out.push_back({r.text(0), r.integer(1), r.integer(2), r.integer(3), r.integer(4)});
+  return out;
+}
+
+Result<std::size_t> SharedLogIndex::dropPartitionsBefore(std::int64_t cutoffNs) {
+  PHAROS_ASSIGN_OR_RETURN(auto parts, partitions());
+  std::size_t dropped = 0;
+  for (const auto& p : parts) {
+    if (!isDayName(p.day) || dayStartNs(p.day) + kNsPerDay > cutoffNs) continue;
+    // Any logs process may sweep: dropping what is already gone is no error.
+    PHAROS_TRY(store_.transaction([&](store::Session& s) -> Status {
+      PHAROS_TRY(s.execute("DROP TABLE IF EXISTS " + partitionTable(p.day)));
+      PHAROS_TRY(s.execute("DELETE FROM log_partition_stats WHERE day = $1", {p.day}));
+      PHAROS_TRY(s.execute("DELETE FROM log_template_stats WHERE day = $1", {p.day}));
+      return okStatus();
+    }));
+    std::lock_guard lock(partitionsMutex_);
+    knownPartitions_.erase(std::remove(knownPartitions_.begin(), knownPartitions_.end(), p.day),
+                           knownPartitions_.end());
+    ++dropped;
+  }
+  return dropped;
+}
+
+}  // namespace pharos::logs
