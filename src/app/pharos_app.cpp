@@ -124,6 +124,7 @@ void PharosApp::declareServices() {
         [this](MonoTime) {
           healthPruner_.reset();
           beatReader_.reset();
+          if (membership_ && membership_->sharding()) membership_->sharding()->setOnGained({});
           if (health_) health_->stop();
           health_.reset();
           checkClient_.reset();
@@ -425,6 +426,18 @@ Status PharosApp::startHealth() {
       std::make_unique<net::OutboundClient>(*outboundPolicy_, net::OutboundClient::Options{1});
   health_ = std::make_unique<health::HealthEngine>(o, *checkClient_, *outboundPolicy_,
                                                    *checkResults_, clock_);
+  if (sharding != nullptr) {
+    // A gained check goes on from the state its previous owner left (its last transition),
+    // rather than from unknown: no "unknown -> up" in its history at each takeover.
+    sharding->setOnGained([this](const std::vector<std::string>& gained) {
+      std::map<std::string, health::CheckStatus> statuses;
+      for (const std::string& check : gained) {
+        auto status = checkResults_->lastStatus(check);
+        if (status.ok() && *status) statuses.emplace(check, **status);
+      }
+      if (!statuses.empty()) health_->continueStatuses(statuses);
+    });
+  }
   checks_->onChange([this, sharding](std::vector<health::SharedCheck> all) {
     if (sharding != nullptr) {
       std::vector<std::string> names;

@@ -20,32 +20,66 @@ Status CheckSharding::refresh() {
   for (const store::Member& m : *live)
     nodes.push_back(m.node);
 
-  std::lock_guard lock(mutex_);
-  const std::int64_t now = toUnixMillis(clock_.now());
-  const std::int64_t joined = toUnixMillis(renewed->joinedAt);
-  registeredUntilMs_ = toUnixMillis(renewed->expiresAt);
+  std::vector<std::string> gained;
   bool changed = false;
-  if (joined != joinedAtMs_) {
-    // A new registration (the first, or after an expiry): whatever was claimed before may
-    // be running elsewhere by now, so every claim waits the takeover delay again.
-    claimedFromMs_.clear();
-    joinedAtMs_ = joined;
-    changed = true;
+  {
+    std::lock_guard lock(mutex_);
+    const std::int64_t joined = toUnixMillis(renewed->joinedAt);
+    registeredUntilMs_ = toUnixMillis(renewed->expiresAt);
+    if (joined != joinedAtMs_) {
+      // A new registration (the first, or after an expiry): whatever was claimed before may
+      // be running elsewhere by now, so every claim waits the takeover delay again.
+      claimedFromMs_.clear();
+      joinedAtMs_ = joined;
+      changed = true;
+    }
+    if (nodes != ring_.members()) {
+      log_.info("health members changed", {{"members", fmt::format("{}", fmt::join(nodes, ","))}});
+      ring_ = HashRing(std::move(nodes));
+      changed = true;
+    }
+    // Owners move only with the members or the checks (setChecks), not every renewal.
+    if (changed) gained = wouldGain();
   }
-  if (nodes != ring_.members()) {
-    log_.info("health members changed", {{"members", fmt::format("{}", fmt::join(nodes, ","))}});
-    ring_ = HashRing(std::move(nodes));
-    changed = true;
+  // Told before the gains may run here, so their state is looked up before their first run.
+  announce(gained);
+  if (changed) {
+    std::lock_guard lock(mutex_);
+    reassign(toUnixMillis(clock_.now()));
   }
-  // Owners move only with the members or the checks (setChecks), not every renewal.
-  if (changed) reassign(now);
   return okStatus();
 }
 
 void CheckSharding::setChecks(const std::vector<std::string>& names) {
+  std::vector<std::string> gained;
+  {
+    std::lock_guard lock(mutex_);
+    checks_ = names;
+    gained = wouldGain();
+  }
+  announce(gained);
   std::lock_guard lock(mutex_);
-  checks_ = names;
   reassign(toUnixMillis(clock_.now()));
+}
+
+std::vector<std::string> CheckSharding::wouldGain() const {
+  std::vector<std::string> gained;
+  for (const std::string& check : checks_) {
+    if (ring_.owner(check) == options_.node && !claimedFromMs_.contains(check))
+      gained.push_back(check);
+  }
+  return gained;
+}
+
+void CheckSharding::setOnGained(std::function<void(const std::vector<std::string>&)> onGained) {
+  std::lock_guard lock(gainedMutex_);
+  onGained_ = std::move(onGained);
+}
+
+void CheckSharding::announce(const std::vector<std::string>& gained) {
+  if (gained.empty()) return;
+  std::lock_guard lock(gainedMutex_);
+  if (onGained_) onGained_(gained);
 }
 
 void CheckSharding::reassign(std::int64_t nowMs) {

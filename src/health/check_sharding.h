@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -53,6 +54,11 @@ class CheckSharding {
   // The checks there are (names), so that a member's gains are dated when the ring changes
   // rather than when each check's next slot asks.
   void setChecks(const std::vector<std::string>& names);
+  // Called with the checks this member gains, from refresh() or setChecks() (on their thread,
+  // outside this object's lock), before they may start here: the time to look up where their
+  // state stood (HealthEngine::continueStatuses). An empty function removes
+  // it, waiting for a call in progress.
+  void setOnGained(std::function<void(const std::vector<std::string>& checks)> onGained);
   // Whether this process runs `check` now (HealthEngine::Options::runsHere).
   bool runsHere(std::string_view check);
   // Gives this member's checks away at once (a clean stop).
@@ -69,6 +75,9 @@ class CheckSharding {
  private:
   // Under mutex_: claims what the ring gives this member and drops what it gave away.
   void reassign(std::int64_t nowMs);
+  // Under mutex_: what reassign() would newly claim.
+  std::vector<std::string> wouldGain() const;
+  void announce(const std::vector<std::string>& gained);
   bool registeredAt(std::int64_t nowMs) const { return nowMs < registeredUntilMs_; }
 
   store::MemberTable& members_;
@@ -83,6 +92,10 @@ class CheckSharding {
   std::unordered_map<std::string, std::int64_t> claimedFromMs_;
   std::int64_t registeredUntilMs_ = 0;
   std::int64_t joinedAtMs_ = -1;  // of the registration the claims were made under
+  // Set and called under its own lock, so that once setOnGained({}) returns, the previous
+  // callback runs no more and what it uses may go.
+  std::mutex gainedMutex_;
+  std::function<void(const std::vector<std::string>&)> onGained_;  // under gainedMutex_
 };
 
 }  // namespace pharos::health

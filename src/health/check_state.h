@@ -27,6 +27,14 @@ class CheckState {
   CheckStatus status() const { return status_; }
   int consecutiveFailures() const { return failures_; }
   int consecutiveSuccesses() const { return successes_; }
+  // Continues from a status another process recorded (it ran the check until now), as if
+  // its thresholds' worth of runs had just led there: no transition to repeat it, and the
+  // same runs as ever to leave it.
+  void assume(CheckStatus status) {
+    status_ = status;
+    failures_ = status == CheckStatus::kDown ? failureThreshold_ : 0;
+    successes_ = status == CheckStatus::kUp ? successThreshold_ : 0;
+  }
   void setThresholds(int failureThreshold, int successThreshold) {
     failureThreshold_ = failureThreshold;
     successThreshold_ = successThreshold;

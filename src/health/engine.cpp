@@ -188,6 +188,10 @@ void HealthEngine::setChecks(std::vector<SharedCheck> checks) {
         e = std::make_shared<Entry>();
       }
       e->state.setThresholds(spec.failureThreshold, spec.successThreshold);
+      if (auto c = continuing_.find(spec.name);
+          c != continuing_.end() && e->state.status() == CheckStatus::kUnknown) {
+        e->state.assume(c->second);
+      }
       e->series = std::make_shared<const CheckSeries>(spec);
       e->generation = nextGeneration_++;
       e->running = false;
@@ -208,8 +212,22 @@ void HealthEngine::setChecks(std::vector<SharedCheck> checks) {
     }
     entries_ = std::move(next);
     stats_.checks = entries_.size();
+    continuing_.clear();
   }
   asio::post(loop_->ioc, [this] { onTimer(); });
+}
+
+void HealthEngine::continueStatuses(const std::map<std::string, CheckStatus>& statuses) {
+  std::lock_guard lock(mutex_);
+  for (const auto& [name, status] : statuses) {
+    auto it = entries_.find(name);
+    if (it == entries_.end()) {
+      continuing_[name] = status;
+      continue;
+    }
+    Entry& e = *it->second;
+    if (!e.here || e.state.status() == CheckStatus::kUnknown) e.state.assume(status);
+  }
 }
 
 void HealthEngine::setMaintenance(std::shared_ptr<const MaintenanceCalendar> calendar) {

@@ -121,6 +121,13 @@ class HealthEngine {
   // Beats no later than the last one known change nothing. kNotFound as heartbeat().
   Status beatElsewhere(const std::string& check, WallTime at);
 
+  // With several health processes: where the state of checks this process has just gained
+  // stood (the last transition their previous owner recorded), so that it goes on from there
+  // instead of from unknown. Applies to a check whose latest slot ran elsewhere or that has
+  // no state yet, and to checks defined by the next setChecks (a start gains checks before it
+  // defines them).
+  void continueStatuses(const std::map<std::string, CheckStatus>& statuses);
+
   std::vector<CheckView> checks() const;
   std::optional<CheckView> check(const std::string& name) const;
   EngineStats stats() const;
@@ -174,6 +181,7 @@ class HealthEngine {
   };
   std::deque<Waiting> waiting_;
   std::shared_ptr<const MaintenanceCalendar> maintenance_;
+  std::map<std::string, CheckStatus, std::less<>> continuing_;  // for the next setChecks
   std::uint64_t nextGeneration_ = 1;
   int inFlight_ = 0;
   bool stopping_ = false;

@@ -11,6 +11,10 @@
 namespace pharos::health {
 namespace {
 
+CheckStatus parseStatus(const std::string& s) {
+  return s == "up" ? CheckStatus::kUp : s == "down" ? CheckStatus::kDown : CheckStatus::kUnknown;
+}
+
 constexpr std::string_view kUp = "pharos_check_up";
 constexpr std::string_view kDuration = "pharos_check_duration_seconds";
 constexpr std::string_view kHttpStatus = "pharos_check_http_status";
@@ -181,15 +185,22 @@ Result<std::vector<TransitionRow>> ResultRecorder::transitions(const std::string
           "health_transitions WHERE check_name = $1 AND at_ms >= $2 AND at_ms < $3 "
           "ORDER BY at_ms DESC LIMIT $4",
           {check, toUnixMillis(from), toUnixMillis(to), static_cast<std::int64_t>(limit)}));
-  auto parse = [](const std::string& s) {
-    return s == "up" ? CheckStatus::kUp : s == "down" ? CheckStatus::kDown : CheckStatus::kUnknown;
-  };
   std::vector<TransitionRow> out;
   for (const store::Row& row : rows) {
-    out.push_back(TransitionRow{check, fromUnixMillis(row.integer(0)), parse(row.text(1)),
-                                parse(row.text(2)), row.text(3), row.integer(4) != 0});
+    out.push_back(TransitionRow{check, fromUnixMillis(row.integer(0)), parseStatus(row.text(1)),
+                                parseStatus(row.text(2)), row.text(3), row.integer(4) != 0});
   }
   return out;
+}
+
+Result<std::optional<CheckStatus>> ResultRecorder::lastStatus(const std::string& check) {
+  PHAROS_ASSIGN_OR_RETURN(
+      store::Rows rows,
+      store_.query("SELECT to_status FROM health_transitions WHERE check_name = $1 ORDER BY "
+                   "at_ms DESC LIMIT 1",
+                   {check}));
+  if (rows.empty()) return std::optional<CheckStatus>();
+  return std::optional<CheckStatus>(parseStatus(rows[0].text(0)));
 }
 
 Result<std::int64_t> ResultRecorder::prune(WallTime before) {

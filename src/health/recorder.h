@@ -92,6 +92,9 @@ class ResultRecorder {
                                            std::size_t limit);
   Result<std::vector<TransitionRow>> transitions(const std::string& check, WallTime from,
                                                  WallTime to, std::size_t limit);
+  // The status the newest transition of `check` led to, whichever process recorded it;
+  // nullopt when it has none.
+  Result<std::optional<CheckStatus>> lastStatus(const std::string& check);
   // Deletes failures and transitions older than `before`; returns the rows deleted.
   Result<std::int64_t> prune(WallTime before);
 

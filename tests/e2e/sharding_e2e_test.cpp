@@ -99,6 +99,20 @@ class ShardingE2eTest : public ::testing::Test {
     return server;
   }
 
+  // One number from the test's database (libpq, as the fixture's server is reached).
+  long long count(const std::string& sql) {
+    PGconn* conn = PQconnectdb(pgUrl_.c_str());
+    PGresult* r = PQexec(conn, sql.c_str());
+    long long n = -1;
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+      n = std::atoll(PQgetvalue(r, 0, 0));
+    else
+      ADD_FAILURE() << sql << ": " << PQerrorMessage(conn);
+    PQclear(r);
+    PQfinish(conn);
+    return n;
+  }
+
   static json shard(Server& s) {
     s.process().running();  // keeps its log pipe drained
     auto r = httpGet(s.port(), "/readyz");
@@ -153,6 +167,9 @@ TEST_F(ShardingE2eTest, SlowTwoHealthProcessesShareAThousandChecksAndOneTakesOve
 
   // A dies without leaving; B alone must pick up A's checks.
   auto killedAt = Clock::now();
+  auto killedAtMs =
+      std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   ASSERT_EQ(a->process().signalAndWait(SIGKILL, seconds(5)), 128 + SIGKILL);
   auto until = killedAt + milliseconds(kIntervalMs + kLeaseMs + 3'000);
   while (Clock::now() < until) {
@@ -198,6 +215,16 @@ TEST_F(ShardingE2eTest, SlowTwoHealthProcessesShareAThousandChecksAndOneTakesOve
   EXPECT_EQ(runBoth, 0) << "checks with two runs in one slot";
   EXPECT_EQ(missed, 0) << "checks that ran nowhere while both processes ran";
   EXPECT_EQ(late, 0) << "checks not taken over within one interval plus the lease";
+
+  // B went on from the state A's checks were in (up): no transition from "unknown" since the
+  // kill. (Results reach the store within a flush interval. Before it, a first run of a check
+  // nobody had run yet is one, as it is on a single process.)
+  std::this_thread::sleep_for(milliseconds(1'500));
+  b->process().running();
+  EXPECT_EQ(count("SELECT count(*) FROM health_transitions WHERE from_status = 'unknown' AND "
+                  "at_ms >= " +
+                  std::to_string(killedAtMs)),
+            0);
 }
 
 // Heartbeat checks with two `api,health` processes: a beat may reach either (a proxy picks),

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <string>
@@ -118,12 +119,23 @@ TEST_F(CheckShardingTest, TwoShareWithoutOverlapThroughJoinsDeathsAndRejoins) {
 
   // A dies (kill -9: no leave). B takes A's checks once A's registration expires (10 s after
   // its last renewal, so at least 8 s from now), at once since B is alone then: within
-  // memberTtl + refreshInterval of A's last renewal.
+  // memberTtl + refreshInterval of A's last renewal. B hears of exactly those, once.
+  std::vector<std::string> aHad;
+  for (const std::string& check : names_)
+    if (a.sharding->runsHere(check)) aHad.push_back(check);
+  std::vector<std::string> gained;
+  b.sharding->setOnGained([&](const std::vector<std::string>& checks) {
+    gained.insert(gained.end(), checks.begin(), checks.end());
+  });
   a.alive = false;
   int nowhere = run(Millis(7'900));
   EXPECT_GT(nowhere, 0) << "A's checks moved before its registration expired";
   ASSERT_EQ(run(Millis(4'100)), 0);
   EXPECT_EQ(b.sharding->view().owned, static_cast<size_t>(kChecks));
+  std::sort(gained.begin(), gained.end());
+  std::sort(aHad.begin(), aHad.end());
+  EXPECT_EQ(gained, aHad);
+  b.sharding->setOnGained({});
 
   // A comes back (a paused process waking up, or a restart): it waits out the delay while B
   // lets go of A's share, then they split again.

@@ -454,6 +454,39 @@ TEST_F(EngineTest, SlotsOwnedByAnotherProcessAreNeitherProbedNorRecorded) {
   EXPECT_FALSE(up("mine").empty());
 }
 
+// A check gained from another process goes on from the state that process left (its last
+// transition, HealthEngine::continueStatuses): no "unknown -> up" at each takeover, a down
+// check is down from its first run here, and coming back up takes the usual runs.
+TEST_F(EngineTest, AGainedCheckGoesOnFromItsPreviousOwnersState) {
+  Target good, bad;
+  bad.status = 500;
+  std::atomic<bool> gained{false};
+  HealthEngine::Options options;
+  options.runsHere = [&](std::string_view) { return gained.load(); };
+  start({httpCheck("was-up", good.url()), httpCheck("was-down", bad.url())}, options);
+  ASSERT_TRUE(waitFor([&] { return engine_->stats().slotsElsewhere >= 2; }, 3s));
+
+  engine_->continueStatuses({{"was-up", CheckStatus::kUp}, {"was-down", CheckStatus::kDown}});
+  gained = true;
+  ASSERT_TRUE(waitView(
+      "was-down", [](const CheckView& v) { return v.lastRun.has_value(); }, 3s));
+  EXPECT_EQ(view("was-down").status, CheckStatus::kDown);
+  // The threshold's failures, then one here.
+  EXPECT_EQ(view("was-down").consecutiveFailures, view("was-down").spec->failureThreshold + 1);
+  // A check defined after its gain (a start gains before it defines) goes on too.
+  engine_->continueStatuses({{"defined-later", CheckStatus::kDown}});
+  engine_->setChecks(std::vector<CheckSpec>{httpCheck("was-up", good.url()),
+                                            httpCheck("was-down", bad.url()),
+                                            httpCheck("defined-later", good.url(), 10s)});
+  EXPECT_EQ(view("defined-later").status, CheckStatus::kDown);
+  ASSERT_TRUE(waitView(
+      "was-up", [](const CheckView& v) { return v.lastRun.has_value(); }, 3s));
+  EXPECT_EQ(view("was-up").status, CheckStatus::kUp);
+  stopEngine();
+  EXPECT_TRUE(transitions("was-up").empty());
+  EXPECT_TRUE(transitions("was-down").empty());
+}
+
 TEST_F(EngineTest, PausedChecksRecordNothing) {
   Target target;
   CheckSpec http = httpCheck("paused-http", target.url());
