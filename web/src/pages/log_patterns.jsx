@@ -117,7 +117,7 @@ export function LogPatterns({ route }) {
                     const values = series.get(`${p.service}\u0000${p.template_id}`);
                     const query = `template_id:${quoteValue(p.template_id)}${p.service ? ` service:${quoteValue(p.service)}` : ''}`;
                     return (
-                      <tr key={`${p.service}/${p.template_id}`}>
+                      <tr key={`${p.node ?? ''}/${p.service}/${p.template_id}`}>
                         <th scope="row" class="pattern-template">
                           <a href={href('/logs', { q: query, ...searchRange })} title={`Search the lines of template ${p.template_id}`}>
                             <code>{p.template}</code>
