@@ -1,17 +1,20 @@
 // Log queries from HTTP clients: parsing never crashes or hangs, a parsed query renders to
 // text that parses back to the same text, the matcher, the FTS planner and the stats stage
-// never crash on what parses.
+// never crash on what parses, and the FTS expression always has a well-formed tsquery (the
+// shared index's) when it is UTF-8.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 #include <string_view>
 
+#include "core/text.h"
 #include "logs/query_fts.h"
 #include "logs/query_matcher.h"
 #include "logs/query_parser.h"
 #include "logs/query_render.h"
 #include "logs/query_stats.h"
+#include "logs/tsquery.h"
 
 namespace {
 
@@ -50,7 +53,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (pharos::logs::QueryMatcher(*again).matches(fixedRecord()) != first) std::abort();
   pharos::logs::Record empty;
   (void)matcher.matches(empty);
-  (void)pharos::logs::ftsExpression(*query);
+  std::string fts = pharos::logs::ftsExpression(*query);
+  auto tsquery = pharos::logs::tsqueryFromFts(fts);
+  if (pharos::isValidUtf8(fts) && !tsquery) std::abort();
+  if (tsquery) {
+    std::size_t quotes = 0;
+    int depth = 0;
+    for (char c : *tsquery) {
+      if (c == '\'') ++quotes;
+      if (c == '"') std::abort();
+      if (quotes % 2 == 0) {
+        depth += c == '(' ? 1 : c == ')' ? -1 : 0;
+        if (depth < 0) std::abort();
+      }
+    }
+    if (quotes % 2 != 0 || depth != 0) std::abort();
+  }
   pharos::logs::StatsAccumulator stats(*query);
   stats.add(fixedRecord());
   stats.add(empty);
