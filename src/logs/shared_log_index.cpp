@@ -45,6 +45,20 @@ const store::MigrationSet& schema() {
                   "NULL, value BYTEA NOT NULL, PRIMARY KEY (node, key))",
                   "CREATE TABLE IF NOT EXISTS log_templates (node TEXT NOT NULL, template_id "
                   "BIGINT NOT NULL, text TEXT NOT NULL, PRIMARY KEY (node, template_id))",
+                  // The blocks a search reads: those whose tsvector matches, and those without
+                  // one. The planner costs a sequential scan by the heap's pages and cannot see
+                  // that testing a row means reading its tsvector from TOAST, so it picks one
+                  // (or the time index) over the GIN index even where the index is ten times
+                  // faster (1 ms against 10 ms over 300 blocks, measured); hence the function,
+                  // whose SET holds for its own planning, and `+ 0`, which keeps the time
+                  // index out of the first half.
+                  "CREATE OR REPLACE FUNCTION log_block_hits(q tsquery, lo bigint, hi bigint) "
+                  "RETURNS TABLE (block_day text, block_id bigint, block_max_ts bigint) "
+                  "LANGUAGE sql STABLE SET enable_seqscan = off AS $$ "
+                  "SELECT b.day, b.id, b.max_ts FROM log_blocks b WHERE b.tokens @@ q AND "
+                  "b.max_ts + 0 >= lo AND b.min_ts + 0 <= hi UNION ALL "
+                  "SELECT b.day, b.id, b.max_ts FROM log_blocks b WHERE b.tokens IS NULL AND "
+                  "b.max_ts >= lo AND b.min_ts <= hi $$",
               },
       }},
   };
@@ -205,13 +219,16 @@ Result<std::uint64_t> SharedLogIndex::processedUpTo() {
 
 Result<SearchPage> SharedLogIndex::search(const SearchRequest& request,
                                           const std::function<bool(const Record&)>& match) {
-  std::string sql = "SELECT day, id, max_ts FROM log_blocks WHERE max_ts >= $1 AND min_ts <= $2";
   std::optional<std::string> tsquery;
   if (!request.ftsExpression.empty()) tsquery = tsqueryFromFts(request.ftsExpression);
-  if (tsquery) sql += " AND (tokens @@ $3::tsquery OR tokens IS NULL)";
-  PHAROS_ASSIGN_OR_RETURN(auto rows,
-                          tsquery ? store_.query(sql, {request.startNs, request.endNs, *tsquery})
-                                  : store_.query(sql, {request.startNs, request.endNs}));
+  PHAROS_ASSIGN_OR_RETURN(
+      auto rows, tsquery
+                     ? store_.query("SELECT block_day, block_id, block_max_ts FROM "
+                                    "log_block_hits($3::tsquery, $1, $2)",
+                                    {request.startNs, request.endNs, *tsquery})
+                     : store_.query("SELECT day, id, max_ts FROM log_blocks WHERE max_ts >= $1 AND "
+                                    "min_ts <= $2",
+                                    {request.startNs, request.endNs}));
   std::vector<std::string> days;
   std::vector<BlockCandidate> candidates;
   candidates.reserve(rows.size());
