@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { eventually, tcpListener, foreignRequests, launchBrowser, login, openPage, screenshot, startPharos } from './harness.mjs';
+import { eventually, tcpListener, foreignRequests, launchBrowser, login, openPage, screenshot, startPharos, switchToDarkTheme } from './harness.mjs';
 
 // A webhook receiver that keeps every body it gets.
 function webhook() {
@@ -232,7 +232,7 @@ notify:
     const viewer = await server.api('/api/v1/keys', { method: 'POST', body: { name: 'looker', role: 'viewer' } });
     const page = await openPage(browser, server, { width: 390, height: 844 });
     await login(page, viewer.token);
-    await page.getByRole('button', { name: /^Theme/ }).click();
+    await switchToDarkTheme(page);
     await page.goto(server.url + '/ui/#/alerts');
     await page.getByRole('row', { name: /ShopDown/ }).getByText('firing', { exact: true }).waitFor();
     assert.equal(await page.getByRole('link', { name: /^Silence ShopDown/ }).count(), 0);

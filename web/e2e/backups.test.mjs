@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eventually, foreignRequests, launchBrowser, login, openPage, screenshot, startPharos } from './harness.mjs';
+import { eventually, foreignRequests, launchBrowser, login, openPage, screenshot, startPharos, switchToDarkTheme } from './harness.mjs';
 
 async function clean(page) {
   assert.deepEqual(foreignRequests(page), []);
@@ -81,7 +81,7 @@ backup:
     await eventually(async () => (await server.api(`/api/v1/backups/jobs/${job.id}`)).state === 'succeeded', 15000, 'the second backup');
     const page = await openPage(browser, server, { width: 390, height: 844 });
     await login(page);
-    await page.getByRole('button', { name: /^Theme/ }).click();
+    await switchToDarkTheme(page);
     assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
     await page.goto(server.url + '/ui/#/backups');
     await page.getByRole('table', { name: 'Backups, newest first' }).waitFor();

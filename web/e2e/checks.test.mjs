@@ -5,7 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { eventually, tcpListener, foreignRequests, launchBrowser, login, openPage, screenshot, startPharos } from './harness.mjs';
+import { eventually, tcpListener, foreignRequests, launchBrowser, login, openPage, screenshot, startPharos, switchToDarkTheme } from './harness.mjs';
 
 // A port nothing listens on: open one, note it, close it.
 async function closedPort() {
@@ -278,7 +278,7 @@ health:
   test('phone width and dark theme', async () => {
     const page = await openPage(browser, server, { width: 390, height: 844 });
     await login(page);
-    await page.getByRole('button', { name: /^Theme/ }).click();
+    await switchToDarkTheme(page);
     for (const [hash, name, ready] of [
       ['#/checks', 'checks-phone-dark', '[data-check="db-primary"]'],
       ['#/checks?view=list', 'checks-list-phone-dark', 'table.checks tbody tr'],

@@ -140,6 +140,13 @@ export async function login(page, key = page.server.key) {
   await page.getByRole('navigation', { name: 'Main' }).waitFor();
 }
 
+// The toggle applies the theme in an effect, which may run after click() returns on a loaded
+// machine: wait until the document says dark before anything depends on it.
+export async function switchToDarkTheme(page) {
+  await page.getByRole('button', { name: /^Theme/ }).click();
+  await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark', null, { timeout: 10000 });
+}
+
 export async function screenshot(page, name) {
   mkdirSync(OUT, { recursive: true });
   await page.screenshot({ path: join(OUT, `${name}.png`), fullPage: true });

@@ -3,7 +3,7 @@
 // other host. Screenshots go to $PHAROS_E2E_OUT.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { eventually, tcpListener, foreignRequests, launchBrowser, login, openPage, screenshot, startPharos } from './harness.mjs';
+import { eventually, tcpListener, foreignRequests, launchBrowser, login, openPage, screenshot, startPharos, switchToDarkTheme } from './harness.mjs';
 
 describe('dashboard frame', () => {
   let server;
@@ -83,11 +83,7 @@ status_pages:
   test('dark theme, phone width, keyboard', async () => {
     const page = await openPage(browser, server, { width: 390, height: 844 });
     await login(page);
-    await page.getByRole('button', { name: /^Theme/ }).click();
-    // The click's handler may run after click() returns on a loaded machine: wait for it.
-    await page
-      .waitForFunction(() => document.documentElement.dataset.theme === 'dark', null, { timeout: 5000 })
-      .catch(() => {});
+    await switchToDarkTheme(page);
     assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 1, `the page is ${overflow}px wider than a phone`);
