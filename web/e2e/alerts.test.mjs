@@ -80,10 +80,11 @@ notify:
     await screenshot(page, 'alerts-firing');
 
     await page.getByRole('link', { name: 'History' }).click();
-    const change = page.getByRole('row', { name: /ShopDown/ }).first();
+    // In the history table: until the tab renders, the firing alert's own row matches too.
+    const change = page.getByRole('table', { name: /Alert state changes/ }).getByRole('row', { name: /ShopDown/ }).first();
     await change.getByText('firing', { exact: true }).waitFor();
     await page.getByLabel('Rule').selectOption('ShopDown');
-    assert.match(page.url(), /tab=history&rule=ShopDown/);
+    await eventually(() => /tab=history&rule=ShopDown/.test(page.url()), 5000, 'the rule in the URL');
     await change.waitFor();
     await screenshot(page, 'alerts-history');
 
@@ -208,6 +209,7 @@ notify:
     assert.equal(who.role, 'viewer');
     await screenshot(page, 'admin-token');
     await page.getByRole('button', { name: 'I have copied it' }).click();
+    await page.getByLabel('Token', { exact: true }).waitFor({ state: 'detached' });
     assert.equal(await page.getByLabel('Token', { exact: true }).count(), 0);
     assert.equal(await page.locator(`text=${token}`).count(), 0);
 
@@ -222,8 +224,8 @@ notify:
     assert.equal(refused.status, 401);
 
     const audit = page.getByRole('table').filter({ has: page.locator('caption', { hasText: 'Audit log' }) });
-    await eventually(async () => (await audit.getByText('POST /api/v1/keys').count()) > 0, 5000, 'the key creation in the audit log');
-    await audit.getByText(/^DELETE \/api\/v1\/keys\//).first().waitFor({ timeout: 5000 });
+    await eventually(async () => (await audit.getByText('POST /api/v1/keys').count()) > 0, 15000, 'the key creation in the audit log');
+    await audit.getByText(/^DELETE \/api\/v1\/keys\//).first().waitFor({ timeout: 15000 });
     await screenshot(page, 'admin');
     await clean(page);
   });
@@ -249,7 +251,8 @@ notify:
     await screenshot(page, 'incident-phone-dark');
 
     await page.goto(server.url + '/ui/#/silences?status=expired');
-    await page.getByRole('row', { name: /ShopDown/ }).waitFor();
+    // In the silences table: until the page renders, the incident's alert row matches too.
+    await page.getByRole('table', { name: 'expired silences' }).getByRole('row', { name: /ShopDown/ }).waitFor();
     assert.equal(await page.getByRole('button', { name: /Expire/ }).count(), 0);
     await screenshot(page, 'silences-phone-dark');
 

@@ -63,7 +63,7 @@ analysis:
     await page.getByRole('link', { name: 'Findings', exact: true }).first().click();
     await page.getByRole('link', { name: 'Anomalies', exact: true }).click();
     await page.getByRole('link', { name: 'Check failure' }).click();
-    assert.match(page.url(), /view=anomalies&kind=check_failure/);
+    await eventually(() => /view=anomalies&kind=check_failure/.test(page.url()), 5000, 'the kind in the URL');
     await page.getByRole('table', { name: /Anomalies, newest first/ }).getByText('payments-db').first().waitFor();
     await screenshot(page, 'anomalies-list');
     await clean(page);

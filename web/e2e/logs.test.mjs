@@ -114,9 +114,9 @@ describe('logs and metrics pages', () => {
 
     await page.getByLabel('Query').fill('service:batch');
     await page.getByLabel('Query').press('Enter');
-    await eventually(async () => (await page.locator('table.logs tbody tr.log-row').count()) === 100, 5000, 'the first page');
+    await eventually(async () => (await page.locator('table.logs tbody tr.log-row').count()) === 100, 15000, 'the first page');
     await page.getByRole('button', { name: 'Load more' }).click();
-    await eventually(async () => (await page.locator('table.logs tbody tr.log-row').count()) === 150, 5000, 'the second page');
+    await eventually(async () => (await page.locator('table.logs tbody tr.log-row').count()) === 150, 15000, 'the second page');
     // Newest first, and no line twice.
     const messages = await page.locator('table.logs tbody .log-message').allTextContents();
     assert.equal(new Set(messages).size, 150);
@@ -167,7 +167,7 @@ describe('logs and metrics pages', () => {
     await screenshot(page, 'logs-patterns');
     await template.click();
     await eventually(() => /^template_id:\d+ service:batch$/.test(hashParam(page, 'q') ?? ''), 5000, 'a template search');
-    await eventually(async () => (await page.locator('table.logs tbody tr.log-row').count()) === 100, 5000, 'template lines');
+    await eventually(async () => (await page.locator('table.logs tbody tr.log-row').count()) === 100, 15000, 'template lines');
     assert.match(await page.locator('table.logs tbody .log-message').first().textContent(), /^processed item \d+ of 150$/);
     clean(page);
     await page.context().close();
@@ -177,7 +177,7 @@ describe('logs and metrics pages', () => {
     const page = await open('/logs/tail?q=' + encodeURIComponent('service:tailsvc'));
     await page.getByTestId('tail-state').filter({ hasText: 'Live' }).waitFor();
     const tails = async () => Number((await server.api('/metrics')).match(/^pharos_logs_tail_subscribers (\d+)/m)?.[1]);
-    await eventually(async () => (await tails()) === 1, 5000, 'the tail subscribed');
+    await eventually(async () => (await tails()) === 1, 15000, 'the tail subscribed');
     await ingest([{ service: 'tailsvc', level: 'warn', message: 'tailed line one' }, { service: 'other', message: 'not this one' }]);
     await page.locator('table.logs .log-message', { hasText: 'tailed line one' }).waitFor();
     assert.equal(await page.locator('table.logs .log-message', { hasText: 'not this one' }).count(), 0);
@@ -201,12 +201,12 @@ describe('logs and metrics pages', () => {
     await page.getByLabel('Query').press('Enter');
     await page.getByTestId('tail-state').filter({ hasText: 'Live' }).waitFor();
     // The server notices a gone client when it next sends it a line; a new tail is open.
-    await eventually(async () => (await tails()) >= 1, 5000, 'the tail open again');
+    await eventually(async () => (await tails()) >= 1, 15000, 'the tail open again');
 
     // Leaving the page aborts the stream: the browser cancels the request, and the server
     // drops the subscriber once it next has a line for it. (Behind the harness's dev
     // server, which does not pass a client's abort on, only the browser side is visible.)
-    const cancelled = page.waitForEvent('requestfailed', { predicate: (r) => r.url().includes('/api/v1/logs/tail'), timeout: 5000 });
+    const cancelled = page.waitForEvent('requestfailed', { predicate: (r) => r.url().includes('/api/v1/logs/tail'), timeout: 15000 });
     await page.getByRole('link', { name: 'Search' }).click();
     assert.match((await cancelled).failure()?.errorText ?? '', /ABORTED/);
     if (!process.env.PHAROS_E2E_DIST) {
@@ -228,8 +228,11 @@ describe('logs and metrics pages', () => {
     assert.equal(await instant.count(), 1);
     assert.match(await instant.locator('th').textContent(), /^pharos_uptime_seconds\{.*job="pharos"/);
     assert.ok(Number(await instant.locator('td').textContent()) > 0);
-    // The metric-name list comes from the API.
-    const names = await page.locator('#metric-names option').evaluateAll((o) => o.map((x) => x.value));
+    // The metric-name list comes from the API (its own call, which may answer after the chart's).
+    const names = await eventually(async () => {
+      const all = await page.locator('#metric-names option').evaluateAll((o) => o.map((x) => x.value));
+      return all.length > 0 && all;
+    }, 10000, 'the metric names');
     assert.ok(names.includes('pharos_uptime_seconds'), names.join());
     await screenshot(page, 'metrics');
 
@@ -241,7 +244,7 @@ describe('logs and metrics pages', () => {
     const labels = await eventually(async () => {
       const all = (await page.locator('.u-legend .u-series .u-label').allTextContents()).slice(1);
       return all.some((l) => l.includes('level=')) && all;
-    }, 5000, 'the example chart');
+    }, 15000, 'the example chart');
     const summary = await page.getByTestId('metrics-summary').textContent();
     assert.ok(labels.length >= 4, labels.join());
     assert.match(summary, new RegExp(`^${labels.length} series`));
@@ -262,6 +265,8 @@ describe('logs and metrics pages', () => {
     assert.equal((await alert.textContent()).trim(), expected.error);
     assert.equal(await page.locator('.metrics-result canvas').count(), 0);
     await screenshot(page, 'metrics-error');
+    // Both queries are refused; the page shows the first refusal without waiting for the other.
+    await eventually(() => page.problems.filter((p) => /status of 400/.test(p)).length >= 2, 10000, 'both refusals logged');
     clean(page, 2);
     await page.context().close();
   });
