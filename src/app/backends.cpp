@@ -104,6 +104,10 @@ std::string describeStore(const config::Config& config, StoreRole role) {
   return "postgres";
 }
 
+bool logIndexIsShared(const config::Config& config) {
+  return config.store.backend == config::StoreBackend::kPostgres;
+}
+
 Result<bus::BusPtr> openConfiguredBus(const config::Config& config, Clock& clock) {
   if (config.bus.backend == config::BusBackend::kEmbedded) {
     PHAROS_ASSIGN_OR_RETURN(auto opened, bus::EmbeddedBus::open(config.dataDir + "/bus.db", clock));

@@ -33,6 +33,11 @@ Result<store::StorePtr> openConfiguredStore(const config::Config& config, StoreR
 // user@host:port/db" (never a password).
 std::string describeStore(const config::Config& config, StoreRole role);
 
+// Whether processed log lines go to the index every process shares, in the store (on
+// PostgreSQL), or to the data directory's own (DATA/logs/index.db): `pharos serve` writes and
+// `pharos logs` reads the same one.
+bool logIndexIsShared(const config::Config& config);
+
 // The bus the config names (bus.backend): DATA/bus.db or NATS JetStream. `clock` must be the
 // system clock for NATS, whose timers run on the server.
 Result<bus::BusPtr> openConfiguredBus(const config::Config& config, Clock& clock);

@@ -49,8 +49,8 @@ int runPatternsCommand(const cli::Invocation& inv) {
 }
 
 int runLogsCommand(const cli::Invocation& inv, const config::Config& config) {
-  // On PostgreSQL the index is the deployment's shared one, whichever process wrote the lines.
-  const bool shared = config.store.backend == config::StoreBackend::kPostgres;
+  // A shared index holds every process's lines, whichever process wrote them.
+  const bool shared = logIndexIsShared(config);
   std::string path = config.dataDir + "/logs/index.db";
   if (!shared && !std::filesystem::exists(path)) {
     fmt::print(stderr, "logs: no log index in {} (has `pharos serve` ingested anything there?)\n",

@@ -430,12 +430,14 @@ Status PharosApp::startHealth() {
     // A gained check goes on from the state its previous owner left (its last transition),
     // rather than from unknown: no "unknown -> up" in its history at each takeover.
     sharding->setOnGained([this](const std::vector<std::string>& gained) {
-      std::map<std::string, health::CheckStatus> statuses;
-      for (const std::string& check : gained) {
-        auto status = checkResults_->lastStatus(check);
-        if (status.ok() && *status) statuses.emplace(check, **status);
+      auto statuses = checkResults_->lastStatuses(gained);
+      if (!statuses.ok()) {
+        // The checks still run; they start from unknown, as a new check does.
+        log_.warn("cannot read gained checks' last states",
+                  {{"error", statuses.error().toString()}});
+        return;
       }
-      if (!statuses.empty()) health_->continueStatuses(statuses);
+      if (!statuses->empty()) health_->continueStatuses(*statuses);
     });
   }
   checks_->onChange([this, sharding](std::vector<health::SharedCheck> all) {
@@ -516,7 +518,7 @@ Status PharosApp::startLogs() {
   // On PostgreSQL, processed lines go to the index every process shares, so a search on any
   // of them finds what every logs process took in.
   std::unique_ptr<logs::LogIndex> index;
-  if (config_.store.backend == config::StoreBackend::kPostgres) {
+  if (logIndexIsShared(config_)) {
     logs::LogIndexOptions options;
     options.indexedAttributes = config_.logs.indexedAttributes;
     PHAROS_ASSIGN_OR_RETURN(index, logs::SharedLogIndex::open(*store_, node_, std::move(options)));

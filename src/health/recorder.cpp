@@ -1,5 +1,6 @@
 #include "health/recorder.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -193,14 +194,30 @@ Result<std::vector<TransitionRow>> ResultRecorder::transitions(const std::string
   return out;
 }
 
-Result<std::optional<CheckStatus>> ResultRecorder::lastStatus(const std::string& check) {
-  PHAROS_ASSIGN_OR_RETURN(
-      store::Rows rows,
-      store_.query("SELECT to_status FROM health_transitions WHERE check_name = $1 ORDER BY "
-                   "at_ms DESC LIMIT 1",
-                   {check}));
-  if (rows.empty()) return std::optional<CheckStatus>();
-  return std::optional<CheckStatus>(parseStatus(rows[0].text(0)));
+Result<std::map<std::string, CheckStatus>> ResultRecorder::lastStatuses(
+    std::span<const std::string> checks) {
+  // Bounded by both dialects' limits on bound parameters (SQLite 32,766, PostgreSQL 65,535).
+  constexpr std::size_t kChecksPerQuery = 500;
+  std::map<std::string, CheckStatus> out;
+  for (std::size_t first = 0; first < checks.size(); first += kChecksPerQuery) {
+    const std::size_t count = std::min(kChecksPerQuery, checks.size() - first);
+    std::string sql =
+        "SELECT t.check_name, t.to_status FROM health_transitions t WHERE t.check_name IN (";
+    std::vector<store::Value> params;
+    params.reserve(count);
+    for (std::size_t i = 0; i < count; ++i) {
+      sql += (i == 0 ? "$" : ", $") + std::to_string(i + 1);
+      params.emplace_back(checks[first + i]);
+    }
+    // (check_name, at_ms) is the primary key: one newest row per check, found by the key.
+    sql +=
+        ") AND t.at_ms = (SELECT MAX(at_ms) FROM health_transitions WHERE check_name = "
+        "t.check_name)";
+    PHAROS_ASSIGN_OR_RETURN(store::Rows rows, store_.query(sql, params));
+    for (const store::Row& row : rows)
+      out.emplace(row.text(0), parseStatus(row.text(1)));
+  }
+  return out;
 }
 
 Result<std::int64_t> ResultRecorder::prune(WallTime before) {

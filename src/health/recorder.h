@@ -2,9 +2,11 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -92,9 +94,10 @@ class ResultRecorder {
                                            std::size_t limit);
   Result<std::vector<TransitionRow>> transitions(const std::string& check, WallTime from,
                                                  WallTime to, std::size_t limit);
-  // The status the newest transition of `check` led to, whichever process recorded it;
-  // nullopt when it has none.
-  Result<std::optional<CheckStatus>> lastStatus(const std::string& check);
+  // The status the newest transition of each of `checks` led to, whichever process recorded
+  // it; a check with none is not in the map. A few queries for any number of checks: a
+  // process that gains a thousand checks at a takeover asks once, not a thousand times.
+  Result<std::map<std::string, CheckStatus>> lastStatuses(std::span<const std::string> checks);
   // Deletes failures and transitions older than `before`; returns the rows deleted.
   Result<std::int64_t> prune(WallTime before);
 

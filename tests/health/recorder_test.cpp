@@ -164,6 +164,42 @@ TEST_F(RecorderTest, FailuresAndTransitionsAreQueryableAndPublished) {
   EXPECT_EQ(nlohmann::json::parse(events[1])["to"], "up");
 }
 
+TEST_F(RecorderTest, LastStatusesGiveEachChecksNewestTransitionInFewQueries) {
+  // 1,203 checks: more than one query's worth. Check i went up and, for odd i, down later;
+  // every third has no transition at all.
+  std::vector<std::string> checks;
+  for (int i = 0; i < 1203; ++i) {
+    const std::string name = "c" + std::to_string(i);
+    checks.push_back(name);
+    if (i % 3 == 0) continue;
+    RecordedResult up = result(name, kNow - 5000, true);
+    up.transition = CheckState::Transition{CheckStatus::kUnknown, CheckStatus::kUp};
+    stores_.recorder().add(up);
+    if (i % 2 == 1) {
+      RecordedResult down = result(name, kNow - 1000 - i, false, "gone");
+      down.transition = CheckState::Transition{CheckStatus::kUp, CheckStatus::kDown};
+      stores_.recorder().add(down);
+    }
+  }
+  flush();
+  checks.push_back("never-defined");
+  auto statuses = stores_.recorder().lastStatuses(checks);
+  ASSERT_TRUE(statuses.ok()) << statuses.error().toString();
+  EXPECT_EQ(statuses->size(), 802u);
+  for (int i = 0; i < 1203; ++i) {
+    auto found = statuses->find("c" + std::to_string(i));
+    if (i % 3 == 0) {
+      EXPECT_EQ(found, statuses->end()) << i;
+    } else {
+      ASSERT_NE(found, statuses->end()) << i;
+      EXPECT_EQ(found->second, i % 2 == 1 ? CheckStatus::kDown : CheckStatus::kUp) << i;
+    }
+  }
+  auto none = stores_.recorder().lastStatuses({});
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+}
+
 TEST_F(RecorderTest, PruneDeletesRowsOlderThanTheCutoff) {
   for (int i = 0; i < 4; ++i) {
     RecordedResult r = result("db", kNow - 4 * 3'600'000LL + i * 3'600'000LL, false, "x");
