@@ -147,21 +147,27 @@ def metric(port, key, name):
     return float(m.group(1)) if m else 0.0
 
 
-def start_pharos(work):
+def start_pharos(work, config=None, args=(), env=None, key=None):
+    """Starts `pharos serve` with its data in WORK/data; returns (process, HTTP port, syslog
+    port, API key). By default on its embedded backends with a config written here, reading the
+    admin key it prints at first start. CONFIG: a config file to use instead; ARGS: more
+    arguments; ENV: the process's environment; KEY: an API key it already accepts (a bootstrap
+    key, or one of a shared store), so none is read from its output."""
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
     http_port, syslog_port = free_port(), free_port()
-    conf = os.path.join(work, "pharos.yaml")
-    with open(conf, "w") as f:
-        f.write("log:\n  level: warn\nmetrics:\n  self_scrape_interval: 0s\n"
-                "logs:\n  segment_bytes: 33554432\n  max_body_bytes: 67108864\n")
+    if config is None:
+        config = os.path.join(work, "pharos.yaml")
+        with open(config, "w") as f:
+            f.write("log:\n  level: warn\nmetrics:\n  self_scrape_interval: 0s\n"
+                    "logs:\n  segment_bytes: 33554432\n  max_body_bytes: 67108864\n")
     log = open(os.path.join(work, "pharos.log"), "w")
-    p = subprocess.Popen([PHAROS, "serve", "--config", conf, "--data", os.path.join(work, "data"),
+    p = subprocess.Popen([PHAROS, "serve", "--config", config, "--data", os.path.join(work, "data"),
                           "--listen", f"127.0.0.1:{http_port}", "--syslog",
-                          f"127.0.0.1:{syslog_port}"], stdout=log, stderr=subprocess.STDOUT)
+                          f"127.0.0.1:{syslog_port}", *args], stdout=log, stderr=subprocess.STDOUT,
+                         env=env)
     wait_port(http_port)
-    key = None
-    for _ in range(100):
+    for _ in range(0 if key else 100):
         text = open(os.path.join(work, "pharos.log")).read()
         m = re.search(r"phk_[0-9a-z]+_[0-9a-f]+", text)
         if m:
@@ -182,7 +188,9 @@ def wait_metric(port, key, name, target, timeout=1800):
     sys.exit(f"{name} did not reach {target}")
 
 
-def post_batches(port, key, bodies):
+def post_batches(port, key, bodies, stats=None, retry_after_scale=0.1):
+    """POSTs each body, again after a 429 or 503 (waiting Retry-After times RETRY_AFTER_SCALE);
+    STATS, when given, counts those answers ("429", "503") and the retries ("retries")."""
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     for body in bodies:
         while True:
@@ -194,7 +202,10 @@ def post_batches(port, key, bodies):
             if r.status == 202:
                 break
             if r.status in (429, 503):
-                time.sleep(float(r.getheader("Retry-After", "1")) / 10)
+                if stats is not None:
+                    stats[str(r.status)] = stats.get(str(r.status), 0) + 1
+                    stats["retries"] = stats.get("retries", 0) + 1
+                time.sleep(float(r.getheader("Retry-After", "1")) * retry_after_scale)
                 continue
             sys.exit(f"POST answered {r.status}")
     c.close()
