@@ -1,11 +1,14 @@
 // Native NDJSON and Elasticsearch bulk bodies: never crash, never hang, accepted entries read
-// back, and the bulk response is valid for every item.
+// back, and the bulk response is valid for every item. decodeNative's fast NDJSON path and
+// the line-by-line reference agree on every body: same result, same batch bytes.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "logs/decode_support.h"
 #include "logs/ingest_decoders.h"
 
 namespace {
@@ -24,6 +27,48 @@ std::size_t readBack(pharos::logs::BatchEncoder& encoder) {
   }
 }
 
+// What a native decode shows its caller; a refused body's encoder is discarded, so its bytes
+// do not count.
+struct NativeOutcome {
+  bool ok = false;
+  std::string error;
+  std::size_t accepted = 0, rejected = 0;
+  std::vector<std::string> errors;
+  std::uint64_t invalidUtf8 = 0, nulBytes = 0, truncated = 0;
+  std::string bytes;
+  bool operator==(const NativeOutcome&) const = default;
+};
+
+using NativeDecoder = pharos::Result<pharos::logs::DecodeResult> (*)(
+    std::string_view, pharos::logs::BatchEncoder&, const pharos::logs::DecodeLimits&);
+
+NativeOutcome decodeWith(NativeDecoder decode, std::string_view body,
+                         const pharos::logs::DecodeLimits& limits) {
+  pharos::logs::BatchEncoder encoder(pharos::logs::Source::kNative, 1, 4096);
+  auto result = decode(body, encoder, limits);
+  NativeOutcome o;
+  o.ok = result.ok();
+  if (!o.ok) {
+    o.error = result.error().toString();
+    return o;
+  }
+  o.accepted = result->accepted;
+  o.rejected = result->rejected;
+  o.errors = result->errors;
+  o.invalidUtf8 = encoder.sanitised().invalidUtf8;
+  o.nulBytes = encoder.sanitised().nulBytes;
+  o.truncated = encoder.sanitised().truncated;
+  o.bytes = std::move(encoder).finish();
+  return o;
+}
+
+void nativePathsAgree(std::string_view body, const pharos::logs::DecodeLimits& limits) {
+  if (decodeWith(&pharos::logs::decodeNative, body, limits) !=
+      decodeWith(&pharos::logs::decodeNativeLineByLine, body, limits)) {
+    std::abort();
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -36,6 +81,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto result = pharos::logs::decodeNative(body, encoder, limits);
     const std::size_t n = readBack(encoder);
     if (result.ok() && n != result->accepted) std::abort();
+  }
+  nativePathsAgree(body, limits);
+  {
+    // A limit most bodies reach, to check both paths refuse at the same line.
+    pharos::logs::DecodeLimits few = limits;
+    few.maxEntries = 2;
+    nativePathsAgree(body, few);
   }
   {
     pharos::logs::BatchEncoder encoder(pharos::logs::Source::kElastic, 1, 4096);

@@ -4,6 +4,7 @@
 #include "logs/timestamp_parse.h"
 
 #include <array>
+#include <bit>
 #include <charconv>
 #include <cstdlib>
 #include <limits>
@@ -11,20 +12,51 @@
 namespace pharos::logs {
 namespace {
 
-template <std::size_t N>
-std::size_t rankIn(std::string_view key, const std::array<std::string_view, N>& names) {
-  for (std::size_t rank = 0; rank < N; ++rank) {
-    if (key == names[rank]) return rank;
-  }
-  return std::string_view::npos;
-}
+// The conventional fields of a JSON log line and their names, best name first (rank 0); see
+// decodeNative.
+enum Field : std::uint8_t { kTime, kMessage, kLevel, kService, kFieldCount };
+struct ConventionalName {
+  std::string_view name;
+  Field field;
+  std::uint8_t rank;
+};
+constexpr std::array<ConventionalName, 15> kConventionalNames = {{
+    {"timestamp", kTime, 0},
+    {"@timestamp", kTime, 1},
+    {"time", kTime, 2},
+    {"ts", kTime, 3},
+    {"date", kTime, 4},
+    {"message", kMessage, 0},
+    {"msg", kMessage, 1},
+    {"log", kMessage, 2},
+    {"level", kLevel, 0},
+    {"severity", kLevel, 1},
+    {"lvl", kLevel, 2},
+    {"log.level", kLevel, 3},
+    {"service", kService, 0},
+    {"service.name", kService, 1},
+    {"app", kService, 2},
+}};
 
-// The conventional fields of a JSON log line, best name first; see decodeNative.
-constexpr std::array<std::string_view, 5> kTimeKeys = {"timestamp", "@timestamp", "time", "ts",
-                                                       "date"};
-constexpr std::array<std::string_view, 3> kMessageKeys = {"message", "msg", "log"};
-constexpr std::array<std::string_view, 4> kLevelKeys = {"level", "severity", "lvl", "log.level"};
-constexpr std::array<std::string_view, 3> kServiceKeys = {"service", "service.name", "app"};
+// For each key length, the kConventionalNames of that length, a bit for each.
+constexpr std::array<std::uint16_t, 13> kNamesByLength = [] {
+  std::array<std::uint16_t, 13> byLength{};
+  for (std::size_t i = 0; i < kConventionalNames.size(); ++i)
+    byLength[kConventionalNames[i].name.size()] |= static_cast<std::uint16_t>(1u << i);
+  return byLength;
+}();
+
+// The conventional name `key` is, or null. Every key of every line comes here and most are
+// not conventional, so the length picks the few candidates before any bytes are compared.
+const ConventionalName* conventionalName(std::string_view key) {
+  if (key.size() >= kNamesByLength.size()) return nullptr;
+  for (unsigned bits = kNamesByLength[key.size()]; bits != 0; bits &= bits - 1) {
+    const ConventionalName& c =
+        kConventionalNames[static_cast<std::size_t>(std::countr_zero(bits))];
+    if (c.name[0] == key[0] && c.name == key) return &c;
+  }
+  return nullptr;
+}
 
 constexpr int kMaxFlattenDepth = 16;
 
@@ -32,8 +64,9 @@ void appendJsonText(simdjson::dom::element value, std::string& out) {
   out.append(simdjson::minify(value));
 }
 
-// Adds `value` under the key text(keyStart..) as attributes: objects flattened with dots up
-// to kMaxFlattenDepth (deeper ones as JSON text), arrays as JSON text, scalars as text.
+// Adds `value` under `key` as attributes: objects flattened with dots up to kMaxFlattenDepth
+// (deeper ones as JSON text), arrays as JSON text, scalars as text. Keys and strings as they
+// are in the document are borrowed from it, not copied.
 void flatten(simdjson::dom::element value, TextRange key, EntryScratch& s, int depth);
 
 void flattenObject(simdjson::dom::object object, TextRange key, EntryScratch& s, int depth) {
@@ -43,11 +76,13 @@ void flattenObject(simdjson::dom::object object, TextRange key, EntryScratch& s,
     return;
   }
   for (auto field : object) {
-    const std::size_t start = t.size();
-    if (key.size > 0) {
-      t.append(std::string_view(t).substr(key.offset, key.size));
-      t.push_back('.');
+    if (key.size == 0) {
+      flatten(field.value, EntryScratch::borrow(field.key), s, depth + 1);
+      continue;
     }
+    const std::size_t start = t.size();
+    t.append(s.view(key));
+    t.push_back('.');
     t.append(field.key);
     flatten(field.value, s.since(start), s, depth + 1);
   }
@@ -62,14 +97,12 @@ void flatten(simdjson::dom::element value, TextRange key, EntryScratch& s, int d
     flattenObject(object, key, s, depth);
     return;
   }
+  if (value.type() == element_type::STRING) {
+    s.addAttribute(key, EntryScratch::borrow(value.get_string().value_unsafe()));
+    return;
+  }
   const std::size_t start = t.size();
   switch (value.type()) {
-    case element_type::STRING: {
-      std::string_view text;
-      text = value.get_string().value_unsafe();
-      t.append(text);
-      break;
-    }
     case element_type::INT64: {
       std::int64_t v = 0;
       v = value.get_int64().value_unsafe();
@@ -97,6 +130,8 @@ void flatten(simdjson::dom::element value, TextRange key, EntryScratch& s, int d
     case element_type::NULL_VALUE:
       t.append("null");
       break;
+    case element_type::STRING:  // borrowed above
+      break;
     case element_type::ARRAY:
     case element_type::OBJECT:
       appendJsonText(value, t);
@@ -110,11 +145,14 @@ void flatten(simdjson::dom::element value, TextRange key, EntryScratch& s, int d
 std::span<const AttributeView> EntryScratch::attributes(std::span<const std::size_t> skip,
                                                         std::span<const AttributeView> extra) {
   views_.clear();
+  views_.reserve(ranges_.size() + extra.size());
+  auto nextSkip = skip.begin();
   for (std::size_t i = 0; i < ranges_.size(); ++i) {
-    bool skipped = false;
-    for (std::size_t k : skip)
-      skipped = skipped || k == i;
-    if (!skipped) views_.push_back({view(ranges_[i].first), view(ranges_[i].second)});
+    if (nextSkip != skip.end() && *nextSkip == i) {
+      ++nextSkip;
+      continue;
+    }
+    views_.push_back({view(ranges_[i].first), view(ranges_[i].second)});
   }
   views_.insert(views_.end(), extra.begin(), extra.end());
   return views_;
@@ -204,42 +242,35 @@ void addJsonObjectEntry(simdjson::dom::object object, EntryScratch& scratch, Bat
                         std::span<const AttributeView> extra) {
   scratch.clear();
   flattenObject(object, TextRange{}, scratch, 0);
-  enum Field { kTime, kMessage, kLevel, kService, kFieldCount };
+  constexpr std::size_t kNone = std::string_view::npos;
   std::array<std::size_t, kFieldCount> index, rank;
-  index.fill(std::string_view::npos);
-  rank.fill(std::string_view::npos);
+  index.fill(kNone);
+  rank.fill(kNone);
   std::int64_t timestampNs = 0;
   for (std::size_t i = 0; i < scratch.attributeCount(); ++i) {
-    const std::string_view key = scratch.key(i);
-    if (key.empty() || key.size() > 12) continue;  // no conventional name is longer
-    std::size_t r = rankIn(key, kTimeKeys);
-    if (r != std::string_view::npos) {
-      if (r < rank[kTime]) {
-        if (auto ns = parseTimestampNs(scratch.value(i))) {
-          rank[kTime] = r;
-          index[kTime] = i;
-          timestampNs = *ns;
-        }
-      }
-      continue;
+    const ConventionalName* name = conventionalName(scratch.key(i));
+    if (name == nullptr || name->rank >= rank[name->field]) continue;
+    if (name->field == kTime) {
+      // A time that does not parse stays an attribute and leaves the field to a later name.
+      auto ns = parseTimestampNs(scratch.value(i));
+      if (!ns) continue;
+      timestampNs = *ns;
     }
-    auto consider = [&](Field field, std::size_t r) {
-      if (r < rank[field]) {
-        rank[field] = r;
-        index[field] = i;
-      }
-    };
-    consider(kMessage, rankIn(key, kMessageKeys));
-    consider(kLevel, rankIn(key, kLevelKeys));
-    consider(kService, rankIn(key, kServiceKeys));
+    rank[name->field] = name->rank;
+    index[name->field] = i;
   }
+  // The fields taken leave the attributes; attributes() wants their indexes ascending.
   std::array<std::size_t, kFieldCount> skip{};
   std::size_t skipCount = 0;
   for (std::size_t i : index) {
-    if (i != std::string_view::npos) skip[skipCount++] = i;
+    if (i == kNone) continue;
+    std::size_t k = skipCount++;
+    for (; k > 0 && skip[k - 1] > i; --k)
+      skip[k] = skip[k - 1];
+    skip[k] = i;
   }
   auto text = [&](Field f) {
-    return index[f] == std::string_view::npos ? std::string_view{} : scratch.value(index[f]);
+    return index[f] == kNone ? std::string_view{} : scratch.value(index[f]);
   };
   EntryView entry;
   entry.timestampNs = timestampNs;

@@ -22,14 +22,17 @@
 namespace pharos::logs {
 
 // A slice of EntryScratch::text(): offsets, because the text may grow (and move) while the
-// entry is being built.
+// entry is being built. Or, when `external` is set, `size` bytes there: a string that outlives
+// the entry (a parsed JSON document's), borrowed rather than copied.
 struct TextRange {
   std::size_t offset = 0;
   std::size_t size = 0;
+  const char* external = nullptr;
 };
 
 // The owned strings of one entry being decoded (flattened keys, numbers as text, JSON text),
-// reused from entry to entry so the hot path does not allocate once it is warm.
+// reused from entry to entry so the hot path does not allocate once it is warm, and its
+// attributes as pairs of ranges, owned or borrowed.
 class EntryScratch {
  public:
   void clear() {
@@ -54,7 +57,10 @@ class EntryScratch {
     return r;
   }
   TextRange since(std::size_t start) const { return {start, text_.size() - start}; }
+  // A range for `s` without a copy: `s` must outlive the entry.
+  static TextRange borrow(std::string_view s) { return {0, s.size(), s.data()}; }
   std::string_view view(TextRange r) const {
+    if (r.external != nullptr) return {r.external, r.size};
     return std::string_view(text_).substr(r.offset, r.size);
   }
 
@@ -67,8 +73,8 @@ class EntryScratch {
   std::string_view key(std::size_t i) const { return view(ranges_[i].first); }
   std::string_view value(std::size_t i) const { return view(ranges_[i].second); }
 
-  // Views of the attributes, skipping the indexes in `skip` (fields taken as time, message,
-  // level or service). Valid until the next change to the scratch.
+  // Views of the attributes, skipping the indexes in `skip`, ascending (fields taken as time,
+  // message, level or service). Valid until the next change to the scratch.
   // `extra` views are appended as they are.
   std::span<const AttributeView> attributes(std::span<const std::size_t> skip = {},
                                             std::span<const AttributeView> extra = {});
@@ -99,6 +105,16 @@ void noteRejected(DecodeResult& result, std::string reason);
 // the key conventions.
 void addJsonObjectEntry(simdjson::dom::object object, EntryScratch& scratch, BatchEncoder& out,
                         std::span<const AttributeView> extra = {});
+
+// decodeNative's two ways through an NDJSON body, exposed for the tests and the fuzzer that
+// check they agree. Line by line, every line parsed on its own: the reference, and what
+// decodeNative does from the first line its fast path cannot take.
+Result<DecodeResult> decodeNativeLineByLine(std::string_view body, BatchEncoder& out,
+                                            const DecodeLimits& limits);
+// The fast path alone (simdjson parse_many over many lines at once): nullopt when it cannot
+// take every line of the body (a bad or odd line; `out` then holds the lines before it).
+std::optional<Result<DecodeResult>> decodeNativeStream(std::string_view body, BatchEncoder& out,
+                                                       const DecodeLimits& limits);
 
 // "line 3: <simdjson's message>" style description of a simdjson error.
 std::string jsonErrorText(simdjson::error_code error);

@@ -1,5 +1,6 @@
 #include "logs/log_batch.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "core/error.h"
@@ -39,6 +40,53 @@ std::size_t utf8SequenceLength(std::string_view s, std::size_t i) {
   return n;
 }
 
+// Whether the 8 (or 4) bytes in `w` are all ASCII and none is NUL: a byte with its top bit set
+// is not ASCII, and (w - 0x01..) & ~w has a top bit set exactly when some byte of w is zero
+// (given that no byte is >= 0x80).
+template <typename Word>
+bool plainWord(Word w) {
+  constexpr auto kOnes = static_cast<Word>(0x0101010101010101),
+                 kTops = static_cast<Word>(0x8080808080808080);
+  return ((w | ((w - kOnes) & ~w)) & kTops) == 0;
+}
+
+template <typename Word>
+Word load(const char* p) {
+  Word w;
+  std::memcpy(&w, p, sizeof w);
+  return w;
+}
+
+// Whether `s` can be stored as it is: ASCII without NUL, the usual case. A word at a time, the
+// last word overlapping the one before rather than a byte loop for the tail.
+bool plainAscii(std::string_view s) {
+  const char* p = s.data();
+  const std::size_t n = s.size();
+  if (n >= 8) {
+    for (std::size_t i = 0; i + 8 < n; i += 8) {
+      if (!plainWord(load<std::uint64_t>(p + i))) return false;
+    }
+    return plainWord(load<std::uint64_t>(p + n - 8));
+  }
+  if (n >= 4) return plainWord(load<std::uint32_t>(p)) && plainWord(load<std::uint32_t>(p + n - 4));
+  for (std::size_t i = 0; i < n; ++i) {
+    auto c = static_cast<unsigned char>(p[i]);
+    if (c == 0 || c >= 0x80) return false;
+  }
+  return true;
+}
+
+constexpr std::size_t kMaxVarintBytes = 10;
+
+// LEB128, as pharos::putVarint writes it, to raw memory with room for kMaxVarintBytes; returns
+// the end of what it wrote.
+char* writeVarint(char* p, std::uint64_t v) {
+  for (; v >= 0x80; v >>= 7)
+    *p++ = static_cast<char>((v & 0x7F) | 0x80);
+  *p++ = static_cast<char>(v);
+  return p;
+}
+
 bool getString(std::string_view& in, std::string_view& out) {
   std::uint64_t length = 0;
   if (!getVarint(in, length) || length > in.size()) return false;
@@ -69,18 +117,33 @@ std::string_view sourceName(Source source) {
 
 BatchEncoder::BatchEncoder(Source source, std::int64_t receivedAtNs, std::size_t maxLineBytes)
     : maxLineBytes_(maxLineBytes) {
-  bytes_.push_back(kVersion);
-  bytes_.push_back(static_cast<char>(source));
-  putVarint(bytes_, zigzag(receivedAtNs));
+  const char header[] = {kVersion, static_cast<char>(source)};
+  put(std::string_view(header, sizeof header));
+  appendVarint(zigzag(receivedAtNs));
+}
+
+void BatchEncoder::grow(std::size_t n) {
+  bytes_.resize(std::max(size_ + n, 2 * bytes_.size()));
+}
+
+void BatchEncoder::put(std::string_view s) {
+  if (s.empty()) return;  // an empty view's data() may be null, which memcpy must not get
+  std::memcpy(room(s.size()), s.data(), s.size());
+  size_ += s.size();
+}
+
+void BatchEncoder::appendVarint(std::uint64_t v) {
+  char* const start = room(kMaxVarintBytes);
+  size_ += static_cast<std::size_t>(writeVarint(start, v) - start);
 }
 
 void BatchEncoder::add(const EntryView& entry) {
-  putVarint(bytes_, zigzag(entry.timestampNs));
+  appendVarint(zigzag(entry.timestampNs));
   // Names are short by nature; a 1 KiB service or level is garbage, cut like a long line.
   putString(entry.service, 1024);
   putString(entry.level, 64);
   putString(entry.message, maxLineBytes_);
-  putVarint(bytes_, entry.attributes.size());
+  appendVarint(entry.attributes.size());
   for (const auto& a : entry.attributes) {
     putString(a.key, 1024);
     putString(a.value, maxLineBytes_);
@@ -88,19 +151,20 @@ void BatchEncoder::add(const EntryView& entry) {
   ++count_;
 }
 
-// Appends length + bytes; the fast path (plain ASCII without NUL, the usual line) is one
-// scan and one copy. Anything else is rebuilt character by character.
+// Appends length + bytes. The usual string (plain ASCII without NUL, within the limit) is one
+// scan and one copy; putSanitised() rebuilds any other character by character.
 void BatchEncoder::putString(std::string_view s, std::size_t limit) {
-  bool clean = s.size() <= limit;
-  for (std::size_t i = 0; clean && i < s.size(); ++i) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c == 0 || c >= 0x80) clean = false;
-  }
-  if (clean) {
-    putVarint(bytes_, s.size());
-    bytes_.append(s);
+  if (s.size() > limit || !plainAscii(s)) {
+    putSanitised(s, limit);
     return;
   }
+  char* const start = room(kMaxVarintBytes + s.size());
+  char* p = writeVarint(start, s.size());
+  if (!s.empty()) std::memcpy(p, s.data(), s.size());  // an empty view's data() may be null
+  size_ += static_cast<std::size_t>(p - start) + s.size();
+}
+
+void BatchEncoder::putSanitised(std::string_view s, std::size_t limit) {
   std::string fixed;
   fixed.reserve(std::min(s.size(), limit));
   for (std::size_t i = 0; i < s.size();) {
@@ -126,11 +190,12 @@ void BatchEncoder::putString(std::string_view s, std::size_t limit) {
     fixed.append(piece);
     i += step;
   }
-  putVarint(bytes_, fixed.size());
-  bytes_.append(fixed);
+  appendVarint(fixed.size());
+  put(fixed);
 }
 
 std::string BatchEncoder::finish() && {
+  bytes_.resize(size_);
   return std::move(bytes_);
 }
 

@@ -58,17 +58,32 @@ class BatchEncoder {
   BatchEncoder(Source source, std::int64_t receivedAtNs, std::size_t maxLineBytes);
 
   void add(const EntryView& entry);
+  // Room for `bytes` more bytes, so a decoder that can guess its output size (about its body's)
+  // spares the copies of growing the batch bit by bit.
+  void reserve(std::size_t bytes) { room(bytes); }
   std::size_t count() const { return count_; }
   bool empty() const { return count_ == 0; }
   // The encoded batch; the encoder is spent afterwards.
   std::string finish() &&;
   const SanitiseCounts& sanitised() const { return sanitised_; }
-  std::size_t sizeBytes() const { return bytes_.size(); }
+  std::size_t sizeBytes() const { return size_; }
 
  private:
+  // Where the next `n` bytes go, growing the buffer when it has less room. The buffer is kept
+  // longer than what is written, so the appends of the hot path are stores and a memcpy, not
+  // std::string calls that each check the capacity again.
+  char* room(std::size_t n) {
+    if (bytes_.size() - size_ < n) grow(n);
+    return bytes_.data() + size_;
+  }
+  void grow(std::size_t n);
+  void put(std::string_view s);
+  void appendVarint(std::uint64_t v);
   void putString(std::string_view s, std::size_t limit);
+  void putSanitised(std::string_view s, std::size_t limit);
 
-  std::string bytes_;
+  std::string bytes_;  // [0, size_) is the batch so far, the rest room for more
+  std::size_t size_ = 0;
   std::size_t count_ = 0;
   std::size_t maxLineBytes_;
   SanitiseCounts sanitised_;
