@@ -245,13 +245,8 @@ class Backends:
 
     def stop(self):
         for p in (self.s3, self.nats):
-            if p is not None and p.poll() is None:
-                p.terminate()
-                try:
-                    p.wait(15)
-                except subprocess.TimeoutExpired:
-                    p.kill()
-                    p.wait()
+            if p is not None:
+                stop_process(p, 15)
         if self.pg_started:
             subprocess.run([os.path.join(ROOT, "tests/tools/test-postgres.sh"), "stop",
                             self.pg_dir], stdout=subprocess.DEVNULL)
@@ -296,11 +291,12 @@ def wait_ready(port, timeout=60):
     raise RuntimeError(f"pharos on {port} not ready in {timeout} s")
 
 
-def stop_process(p):
+def stop_process(p, timeout=30):
+    """SIGTERM, then SIGKILL after TIMEOUT seconds."""
     if p.poll() is None:
         p.terminate()
         try:
-            p.wait(30)
+            p.wait(timeout)
         except subprocess.TimeoutExpired:
             p.kill()
             p.wait()
