@@ -310,8 +310,12 @@ std::uint64_t dataDirUsage(const std::string& dir, store::Store& metricsDb) {
   }
   if (metricsDb.dialect() == store::Dialect::kPostgres) {
     // The samples live in the database, not here: count its tables (with indexes and TOAST).
+    // metric_chunks is partitioned by time, and a partitioned table has no storage of its own:
+    // its partitions count (pg_partition_tree has none for a table not yet partitioned).
     auto used = metricsDb.query(
-        "SELECT COALESCE(pg_total_relation_size('metric_chunks'), 0) + "
+        "SELECT COALESCE((SELECT sum(pg_total_relation_size(relid)) FROM "
+        "pg_partition_tree('metric_chunks')), 0)::bigint + "
+        "COALESCE(pg_total_relation_size('metric_chunks'), 0) + "
         "COALESCE(pg_total_relation_size('metric_series'), 0)");
     if (used.ok() && !used->empty()) total += static_cast<std::uint64_t>(used->at(0).integer(0));
     return total;

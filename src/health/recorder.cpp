@@ -50,10 +50,16 @@ Result<std::unique_ptr<ResultRecorder>> ResultRecorder::open(store::Store& store
                                                              metrics::MetricsStore& metrics,
                                                              bus::Bus* bus) {
   PHAROS_TRY(store.migrate(migrations()));
+  if (store.dialect() == store::Dialect::kPostgres) {
+    PHAROS_TRY(store.migrate(failurePartitionMigrations()));
+  }
   // Consumers (alarms) subscribe their own queues to kStateTopic; with none, a publish goes
   // nowhere, which is right: the transitions table is the record.
   return std::unique_ptr<ResultRecorder>(new ResultRecorder(store, metrics, bus));
 }
+
+ResultRecorder::ResultRecorder(store::Store& store, metrics::MetricsStore& metrics, bus::Bus* bus)
+    : store_(store), failureDays_(store, failurePartitionScheme()), metrics_(metrics), bus_(bus) {}
 
 void ResultRecorder::add(RecordedResult result) {
   std::lock_guard lock(mutex_);
@@ -115,7 +121,11 @@ Status ResultRecorder::writeRows(const std::vector<RecordedResult>& batch) {
   for (const RecordedResult& r : batch)
     any = any || !r.result.ok || r.transition;
   if (!any) return okStatus();
-  return store_.transaction([&](store::Session& s) -> Status {
+  std::vector<store::PartitionKey> days;
+  for (const RecordedResult& r : batch) {
+    if (!r.result.ok) days.push_back(failureDays_.keyOf(0, toUnixMillis(r.at)));
+  }
+  return failureDays_.write(days, [&](store::Session& s) -> Status {
     for (const RecordedResult& r : batch) {
       std::int64_t at = toUnixMillis(r.at);
       std::int64_t maintenance = r.maintenance ? 1 : 0;
@@ -222,6 +232,8 @@ Result<std::map<std::string, CheckStatus>> ResultRecorder::lastStatuses(
 
 Result<std::int64_t> ResultRecorder::prune(WallTime before) {
   std::int64_t cutoff = toUnixMillis(before);
+  PHAROS_TRY(failureDays_.dropDaysEndingBy(0, cutoff, false));
+  // What is left before the cutoff is in the day it falls in: the only partition scanned.
   PHAROS_ASSIGN_OR_RETURN(std::int64_t a,
                           store_.execute("DELETE FROM health_failures WHERE at_ms < $1", {cutoff}));
   PHAROS_ASSIGN_OR_RETURN(

@@ -17,6 +17,7 @@
 #include "health/check_state.h"
 #include "health/probe.h"
 #include "metrics/metrics_store.h"
+#include "store/day_partitions.h"
 #include "store/store.h"
 
 namespace pharos::bus {
@@ -98,19 +99,22 @@ class ResultRecorder {
   // it; a check with none is not in the map. A few queries for any number of checks: a
   // process that gains a thousand checks at a takeover asks once, not a thousand times.
   Result<std::map<std::string, CheckStatus>> lastStatuses(std::span<const std::string> checks);
-  // Deletes failures and transitions older than `before`; returns the rows deleted.
+  // Deletes failures and transitions older than `before`; returns the rows deleted. On
+  // PostgreSQL the failures of whole days before it go by dropping their partitions, and
+  // are not counted.
   Result<std::int64_t> prune(WallTime before);
 
   std::uint64_t recorded() const;
 
  private:
-  ResultRecorder(store::Store& store, metrics::MetricsStore& metrics, bus::Bus* bus)
-      : store_(store), metrics_(metrics), bus_(bus) {}
+  ResultRecorder(store::Store& store, metrics::MetricsStore& metrics, bus::Bus* bus);
   Status writeSamples(const std::vector<RecordedResult>& batch);  // under flushMutex_
   Status writeRows(const std::vector<RecordedResult>& batch);
   void publish(const std::vector<RecordedResult>& batch);
 
   store::Store& store_;
+  // health_failures' day partitions on PostgreSQL (schema.h); inert on SQLite.
+  store::DayPartitions failureDays_;
   metrics::MetricsStore& metrics_;
   bus::Bus* bus_;
   mutable std::mutex mutex_;

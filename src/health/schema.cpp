@@ -4,6 +4,38 @@ namespace pharos::health {
 
 using store::ColumnType;
 
+store::Table failuresTable() {
+  return store::Table{"health_failures",
+                      {{"check_name", ColumnType::kText, false},
+                       {"at_ms", ColumnType::kInteger, false},
+                       {"reason", ColumnType::kText, false},
+                       {"maintenance", ColumnType::kInteger, false, "0"}},
+                      {"check_name", "at_ms"},
+                      // Retention deletes by age.
+                      {{"health_failures_by_at", {"at_ms"}}}};
+}
+
+const store::PartitionScheme& failurePartitionScheme() {
+  static const store::PartitionScheme scheme{.parent = "health_failures", .millisColumn = "at_ms"};
+  return scheme;
+}
+
+const store::MigrationSet& failurePartitionMigrations() {
+  static const store::MigrationSet set{
+      .component = "health_partitions",
+      .migrations = {{
+          .version = 1,
+          .description = "failures partitioned by day of at_ms",
+          .postgresSteps =
+              [](store::Session& session) {
+                return store::partitionExistingTable(session, failuresTable(),
+                                                     failurePartitionScheme());
+              },
+      }},
+  };
+  return set;
+}
+
 const store::MigrationSet& migrations() {
   static const store::MigrationSet set{
       "health",
@@ -18,14 +50,7 @@ const store::MigrationSet& migrations() {
                           {"updated_at_ms", ColumnType::kInteger, false}},
                          {"name"},
                          {}},
-            store::Table{"health_failures",
-                         {{"check_name", ColumnType::kText, false},
-                          {"at_ms", ColumnType::kInteger, false},
-                          {"reason", ColumnType::kText, false},
-                          {"maintenance", ColumnType::kInteger, false, "0"}},
-                         {"check_name", "at_ms"},
-                         // Retention deletes by age.
-                         {{"health_failures_by_at", {"at_ms"}}}},
+            failuresTable(),
             store::Table{"health_transitions",
                          {{"check_name", ColumnType::kText, false},
                           {"at_ms", ColumnType::kInteger, false},

@@ -65,15 +65,24 @@ const store::MigrationSet& schema() {
   return set;
 }
 
-// Day names are checked (isDayName) before they become part of a table name.
-std::string partitionTable(const std::string& day) {
-  return "log_blocks_" + day;
+// LIST by the day's name; partitions are log_blocks_YYYYMMDD.
+store::PartitionScheme blockPartitionScheme() {
+  return store::PartitionScheme{.parent = "log_blocks", .dayNameColumn = "day"};
+}
+
+Result<store::PartitionKey> partitionKey(const std::string& day) {
+  std::optional<std::int64_t> number = store::parseDayName(day);
+  if (!number) return makeError(ErrorCode::kInternal, "not a day: " + day);
+  return store::PartitionKey{0, *number};
 }
 
 }  // namespace
 
 SharedLogIndex::SharedLogIndex(store::Store& store, std::string node, LogIndexOptions options)
-    : store_(store), node_(std::move(node)), options_(std::move(options)) {}
+    : store_(store),
+      node_(std::move(node)),
+      options_(std::move(options)),
+      partitions_(store, blockPartitionScheme()) {}
 
 SharedLogIndex::~SharedLogIndex() = default;
 
@@ -86,27 +95,6 @@ Result<std::unique_ptr<SharedLogIndex>> SharedLogIndex::open(store::Store& store
   PHAROS_TRY(store.migrate(schema()));
   return std::unique_ptr<SharedLogIndex>(
       new SharedLogIndex(store, std::move(node), std::move(options)));
-}
-
-Status SharedLogIndex::ensurePartition(const std::string& day) {
-  std::lock_guard lock(partitionsMutex_);
-  if (std::find(knownPartitions_.begin(), knownPartitions_.end(), day) != knownPartitions_.end()) {
-    return okStatus();
-  }
-  if (!isDayName(day)) return makeError(ErrorCode::kInternal, "not a day: " + day);
-  auto created = store_.execute("CREATE TABLE IF NOT EXISTS " + partitionTable(day) +
-                                " PARTITION OF log_blocks FOR VALUES IN ('" + day + "')");
-  if (!created.ok()) {
-    // Two processes creating the same day race past IF NOT EXISTS: one of them fails, and
-    // finds the table there.
-    PHAROS_ASSIGN_OR_RETURN(
-        auto rows, store_.query("SELECT 1 FROM pg_tables WHERE tablename = $1 AND schemaname = "
-                                "current_schema()",
-                                {partitionTable(day)}));
-    if (rows.empty()) return created.error();
-  }
-  knownPartitions_.push_back(day);
-  return okStatus();
 }
 
 Status SharedLogIndex::write(std::span<const Record> records, std::uint64_t processedUpTo,
@@ -166,22 +154,17 @@ Status SharedLogIndex::write(std::span<const Record> records, std::uint64_t proc
     if (!stateKey.empty()) PHAROS_TRY(put(stateKey, std::string(state)));
     return okStatus();
   };
+  std::vector<store::PartitionKey> days;
   Status written = okStatus();
-  // A second attempt when the first fails: retention in another process may have dropped a
-  // partition this one still knew, and it is made again.
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    if (attempt > 0) {
-      std::lock_guard lock(partitionsMutex_);
-      knownPartitions_.clear();
+  for (const auto& [day, dw] : prepared.days) {
+    auto key = partitionKey(day);
+    if (!key.ok()) {
+      written = key.error();
+      break;
     }
-    written = okStatus();
-    for (const auto& [day, dw] : prepared.days) {
-      written = ensurePartition(day);
-      if (!written.ok()) break;
-    }
-    if (written.ok()) written = store_.transaction(writeAll);
-    if (written.ok()) break;
+    days.push_back(*key);
   }
+  if (written.ok()) written = partitions_.write(days, writeAll);
   if (!written.ok()) {
     // Kept for the next write, ahead of any put meanwhile (which are newer).
     std::lock_guard lock(templatesMutex_);
@@ -306,16 +289,14 @@ Result<std::size_t> SharedLogIndex::dropPartitionsBefore(std::int64_t cutoffNs) 
   std::size_t dropped = 0;
   for (const auto& p : parts) {
     if (!isDayName(p.day) || dayStartNs(p.day) + kNsPerDay > cutoffNs) continue;
+    PHAROS_ASSIGN_OR_RETURN(store::PartitionKey key, partitionKey(p.day));
     // Any logs process may sweep: dropping what is already gone is no error.
     PHAROS_TRY(store_.transaction([&](store::Session& s) -> Status {
-      PHAROS_TRY(s.execute("DROP TABLE IF EXISTS " + partitionTable(p.day)));
+      PHAROS_TRY(partitions_.drop(s, key));
       PHAROS_TRY(s.execute("DELETE FROM log_partition_stats WHERE day = $1", {p.day}));
       PHAROS_TRY(s.execute("DELETE FROM log_template_stats WHERE day = $1", {p.day}));
       return okStatus();
     }));
-    std::lock_guard lock(partitionsMutex_);
-    knownPartitions_.erase(std::remove(knownPartitions_.begin(), knownPartitions_.end(), p.day),
-                           knownPartitions_.end());
     ++dropped;
   }
   return dropped;

@@ -7,6 +7,7 @@
 
 #include "core/task_thread.h"
 #include "logs/log_index.h"
+#include "store/day_partitions.h"
 #include "store/store.h"
 
 namespace pharos::logs {
@@ -45,13 +46,11 @@ class SharedLogIndex final : public LogIndex {
 
  private:
   SharedLogIndex(store::Store& store, std::string node, LogIndexOptions options);
-  Status ensurePartition(const std::string& day);
 
   store::Store& store_;
   const std::string node_;
   const LogIndexOptions options_;
-  std::mutex partitionsMutex_;
-  std::vector<std::string> knownPartitions_;  // under partitionsMutex_
+  store::DayPartitions partitions_;  // log_blocks', made before a write needs them
   std::mutex templatesMutex_;
   std::vector<TemplateText> pendingTemplates_;  // under templatesMutex_, until a write stores them
   // Encodes half of each write's blocks beside the writing thread.

@@ -8,6 +8,20 @@ namespace pharos::metrics {
 
 using store::ColumnType;
 
+store::Table chunksTable() {
+  // The primary key serves reads (one series, one resolution, a time range); the index
+  // serves retention and the disk budget (oldest first).
+  return store::Table{"metric_chunks",
+                      {{"series_id", ColumnType::kInteger, false},
+                       {"resolution", ColumnType::kInteger, false},
+                       {"min_t", ColumnType::kInteger, false},
+                       {"max_t", ColumnType::kInteger, false},
+                       {"samples", ColumnType::kInteger, false},
+                       {"data", ColumnType::kBlob, false}},
+                      {"series_id", "resolution", "min_t"},
+                      {{"metric_chunks_by_age", {"resolution", "min_t"}}}};
+}
+
 const store::MigrationSet& migrations() {
   static const store::MigrationSet set{
       "metrics",
@@ -20,17 +34,7 @@ const store::MigrationSet& migrations() {
                           {"created_at_ms", ColumnType::kInteger, false}},
                          {"id"},
                          {}},
-            // The primary key serves reads (one series, one resolution, a time range);
-            // the index serves retention and the disk budget (oldest first).
-            store::Table{"metric_chunks",
-                         {{"series_id", ColumnType::kInteger, false},
-                          {"resolution", ColumnType::kInteger, false},
-                          {"min_t", ColumnType::kInteger, false},
-                          {"max_t", ColumnType::kInteger, false},
-                          {"samples", ColumnType::kInteger, false},
-                          {"data", ColumnType::kBlob, false}},
-                         {"series_id", "resolution", "min_t"},
-                         {{"metric_chunks_by_age", {"resolution", "min_t"}}}},
+            chunksTable(),
         },
         {}}}};
   return set;
@@ -109,8 +113,11 @@ Result<std::vector<StoredChunk>> readChunks(store::Store& store, std::uint32_t r
 
 Result<std::int64_t> deleteChunksBefore(store::Store& store, std::int64_t resolution,
                                         std::int64_t cutoff) {
-  return store.execute("DELETE FROM metric_chunks WHERE resolution = $1 AND max_t < $2",
-                       {resolution, cutoff});
+  // min_t < cutoff is implied by max_t < cutoff; spelled out, it bounds the by-age index's
+  // range and, on PostgreSQL, prunes the partitions of newer days.
+  return store.execute(
+      "DELETE FROM metric_chunks WHERE resolution = $1 AND min_t < $2 AND max_t < $2",
+      {resolution, cutoff});
 }
 
 Result<std::vector<StoredRawChunk>> readExpiringRawChunks(store::Store& store,

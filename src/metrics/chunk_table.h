@@ -16,6 +16,8 @@ namespace pharos::metrics {
 // hundred bytes of compressed samples, so the row overhead stays a small share of the bytes
 // per sample.
 const store::MigrationSet& migrations();
+// The chunks' table as version 1 made it (PostgreSQL partitions it after: chunk_partitions.h).
+store::Table chunksTable();
 
 // Resolution 0 is raw samples (XOR chunks); 60000 and 3600000 are rollup chunks.
 inline constexpr std::int64_t kRawResolution = 0;

@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "core/log.h"
+#include "metrics/chunk_partitions.h"
 #include "metrics/chunk_table.h"
 #include "metrics/rollup_builder.h"
 #include "metrics/rollup_chunk.h"
@@ -79,7 +80,10 @@ struct MetricsStore::MemSeries {
 };
 
 MetricsStore::MetricsStore(store::Store& store, MetricsOptions options, const Clock& clock)
-    : store_(store), options_(std::move(options)), clock_(clock) {}
+    : store_(store),
+      partitions_(store, chunkPartitionScheme()),
+      options_(std::move(options)),
+      clock_(clock) {}
 
 MetricsStore::~MetricsStore() = default;
 
@@ -87,6 +91,8 @@ Result<std::unique_ptr<MetricsStore>> MetricsStore::open(store::Store& store,
                                                          MetricsOptions options,
                                                          const Clock& clock) {
   PHAROS_TRY(store.migrate(migrations()));
+  if (store.dialect() == store::Dialect::kPostgres)
+    PHAROS_TRY(store.migrate(chunkPartitionMigrations()));
   std::unique_ptr<MetricsStore> self(new MetricsStore(store, std::move(options), clock));
   PHAROS_ASSIGN_OR_RETURN(self->wal_, Wal::open(self->options_.walDir));
   PHAROS_TRY(self->load());
@@ -408,8 +414,16 @@ Status MetricsStore::persistSealed(std::int64_t now) {
     }
   }
   if (pending.empty()) return okStatus();
+  std::vector<store::PartitionKey> days;
+  for (const auto& p : pending) {
+    for (const auto& c : p.chunks) {
+      days.push_back(partitions_.keyOf(kRawResolution, c.minT));
+      days.push_back(partitions_.keyOf(kHourMs, c.minT));
+    }
+  }
   std::uint64_t chunks = 0;
-  PHAROS_TRY(store_.transaction([&](store::Session& session) -> Status {
+  PHAROS_TRY(partitions_.write(days, [&](store::Session& session) -> Status {
+    chunks = 0;
     for (const auto& p : pending) {
       if (p.newSeries) PHAROS_TRY(insertSeries(session, p.series->ref, p.series->labels, now));
       for (const auto& c : p.chunks) {
@@ -472,7 +486,10 @@ Result<std::int64_t> MetricsStore::downsampleRaw(std::int64_t endBefore, std::in
     PHAROS_ASSIGN_OR_RETURN(std::vector<StoredRawChunk> chunks,
                             readExpiringRawChunks(store_, endBefore, startAtMost, kBudgetBatch));
     if (chunks.empty()) return replaced;
-    PHAROS_TRY(store_.transaction([&](store::Session& session) -> Status {
+    std::vector<store::PartitionKey> days;
+    for (const StoredRawChunk& c : chunks)
+      days.push_back(partitions_.keyOf(kMinuteMs, c.minT));
+    PHAROS_TRY(partitions_.write(days, [&](store::Session& session) -> Status {
       std::optional<Sample> before;
       for (std::size_t i = 0; i < chunks.size(); ++i) {
         const StoredRawChunk& c = chunks[i];
@@ -492,17 +509,21 @@ Result<std::int64_t> MetricsStore::downsampleRaw(std::int64_t endBefore, std::in
 
 Status MetricsStore::applyRetention(std::int64_t now) {
   constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::min();
-  PHAROS_ASSIGN_OR_RETURN(std::int64_t downsampled,
-                          downsampleRaw(now - options_.rawRetention.count(), kNever));
+  const std::int64_t rawCutoff = now - options_.rawRetention.count();
+  PHAROS_ASSIGN_OR_RETURN(std::int64_t downsampled, downsampleRaw(rawCutoff, kNever));
   if (downsampled > 0) {
     log().info("raw chunks past retention kept as 1-minute rollups", {{"chunks", downsampled}});
   }
+  PHAROS_TRY(dropEmptyRawDays(partitions_, rawCutoff, options_.chunkWindowMs));
   for (auto [resolution, keep] : {std::pair{kMinuteMs, options_.minuteRetention},
                                   std::pair{kHourMs, options_.hourRetention}}) {
-    PHAROS_ASSIGN_OR_RETURN(std::int64_t deleted,
-                            deleteChunksBefore(store_, resolution, now - keep.count()));
-    if (deleted > 0) {
-      log().info("retention deleted chunks", {{"chunks", deleted}, {"resolution_ms", resolution}});
+    PHAROS_ASSIGN_OR_RETURN(
+        ChunkExpiry expired,
+        expireChunks(store_, partitions_, resolution, now - keep.count(), options_.chunkWindowMs));
+    if (expired.chunksDeleted > 0 || expired.partitionsDropped > 0) {
+      log().info("retention deleted chunks", {{"chunks", expired.chunksDeleted},
+                                              {"partitions_dropped", expired.partitionsDropped},
+                                              {"resolution_ms", resolution}});
     }
   }
   return okStatus();

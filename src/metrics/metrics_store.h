@@ -22,6 +22,7 @@
 #include "metrics/wal.h"
 #include "metrics/wal_records.h"
 #include "promql/queryable.h"
+#include "store/day_partitions.h"
 #include "store/store.h"
 
 namespace pharos::metrics {
@@ -179,6 +180,8 @@ class MetricsStore final : public promql::Queryable {
   Status enforceDiskBudget();
 
   store::Store& store_;
+  // metric_chunks' day partitions on PostgreSQL (chunk_partitions.h); inert on SQLite.
+  store::DayPartitions partitions_;
   MetricsOptions options_;
   const Clock& clock_;
   std::unique_ptr<Wal> wal_;

@@ -74,6 +74,7 @@ Status applyMigrations(Store& store, const MigrationSet& set) {
       if (store.dialect() == Dialect::kPostgres) {
         for (const std::string& sql : m.postgresStatements)
           PHAROS_TRY(s.execute(sql));
+        if (m.postgresSteps) PHAROS_TRY(m.postgresSteps(s));
       }
       int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
                         std::chrono::system_clock::now().time_since_epoch())

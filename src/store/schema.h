@@ -1,9 +1,14 @@
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "core/result.h"
+
 namespace pharos::store {
+
+class Session;
 
 enum class Dialect { kSqlite, kPostgres };
 enum class ColumnType { kInteger, kReal, kText, kBlob };
@@ -40,6 +45,9 @@ struct Migration {
   // Run after `statements`, on PostgreSQL only: what SQLite's dynamic typing never needed,
   // such as a TEXT column that holds BLOBs becoming BYTEA.
   std::vector<std::string> postgresStatements;
+  // Run last, on PostgreSQL only, in the migration's transaction: a step SQL alone cannot
+  // spell, such as making one partition per day that existing rows fall in.
+  std::function<Status(Session&)> postgresSteps;
 };
 
 // The ordered migrations of one component ("auth", "health", …), versions 1, 2, 3, …
