@@ -29,6 +29,10 @@ Result<std::string> zstdInflate(std::string_view data, size_t maxBytes) {
                        "the decompressed body exceeds " + std::to_string(maxBytes) + " bytes");
     }
     out.append(buffer, o.pos);
+    // A frame ended with the input: done. Checked before the next call, which would find no
+    // input and ask for another frame's header (a body of a multiple of 64 KiB filled the
+    // buffer exactly, and was refused as truncated).
+    if (hint == 0 && in.pos == in.size) break;
     // All input read and the output not full: the decoder has given all it can.
     if (in.pos == in.size && o.pos < o.size) {
       if (hint != 0) return makeError(ErrorCode::kInvalidArgument, "the zstd body is truncated");

@@ -24,6 +24,20 @@ TEST(ZstdInflateTest, RoundTripsOneAndSeveralFrames) {
   EXPECT_EQ(*two, "hello world");
 }
 
+TEST(ZstdInflateTest, BodiesThatFillTheOutputBufferExactlyAreWhole) {
+  for (std::size_t size : {std::size_t{64} << 10, std::size_t{128} << 10, std::size_t{1} << 20}) {
+    std::string text(size, 'x');
+    for (std::size_t i = 0; i < text.size(); i += 5)
+      text[i] = static_cast<char>('a' + i % 23);
+    auto one = zstdInflate(compress(text), 4 << 20);
+    ASSERT_TRUE(one.ok()) << size << ": " << one.error().toString();
+    EXPECT_EQ(*one, text);
+    auto two = zstdInflate(compress(text) + compress(text), 4 << 20);
+    ASSERT_TRUE(two.ok()) << size << ": " << two.error().toString();
+    EXPECT_EQ(*two, text + text);
+  }
+}
+
 TEST(ZstdInflateTest, StopsABombAtTheLimit) {
   std::string zeros(50 << 20, '\0');
   std::string bomb = compress(zeros, 19);
