@@ -1,7 +1,6 @@
 #include "logs/pipeline.h"
 
 #include <unistd.h>
-#include <zstd.h>
 
 #include <charconv>
 #include <future>
@@ -11,6 +10,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "core/thread_priority.h"
+#include "logs/archive_codec.h"
 #include "logs/line_parser.h"
 #include "logs/template_miner.h"
 
@@ -26,12 +26,16 @@ logging::Logger& log() {
   return logger;
 }
 
-// archive/logs/<begin, 20 digits>.zst, and .zst.sealed when the object is an envelope
-// (crypto.encrypt_archive): the name says whether a reader needs the keyring.
-std::string archiveKey(std::string_view prefix, std::uint64_t begin, bool sealed) {
+// archive/logs/<begin, 20 digits>.pla for a templated object, .zst for a whole one (the first
+// format, and the fallback), each with .sealed after it when the object is an envelope
+// (crypto.encrypt_archive): the name says which decoder and whether the keyring is needed.
+enum class ArchiveFormat { kTemplated, kWhole };
+std::string archiveKey(std::string_view prefix, std::uint64_t begin, ArchiveFormat format,
+                       bool sealed) {
   std::string digits = std::to_string(begin);
   return std::string(prefix) + std::string(20 - std::min<std::size_t>(20, digits.size()), '0') +
-         digits + (sealed ? ".zst.sealed" : ".zst");
+         digits + (format == ArchiveFormat::kTemplated ? ".pla" : ".zst") +
+         (sealed ? ".sealed" : "");
 }
 
 std::int64_t nowNs(const Clock& clock) {
@@ -352,24 +356,43 @@ bool LogPipeline::waitProcessed(Millis timeout) {
          processed_ >= target;
 }
 
+Result<bool> LogPipeline::archived(std::uint64_t begin) const {
+  // Under any of its names: the seal switch may have changed since (a restart), an older
+  // version wrote whole objects, and a segment is archived once.
+  for (ArchiveFormat format : {ArchiveFormat::kTemplated, ArchiveFormat::kWhole}) {
+    for (bool sealed : {static_cast<bool>(sealArchive_), !sealArchive_}) {
+      auto info = objects_.stat(archiveKey(names_.archivePrefix, begin, format, sealed));
+      if (info.ok()) return true;
+      if (info.error().code != ErrorCode::kNotFound) return std::move(info).error();
+    }
+  }
+  return false;
+}
+
 Status LogPipeline::archiveSealed() {
   for (const auto& seg : log_->sealedSegments()) {
     bool seal = static_cast<bool>(sealArchive_);
-    std::string key = archiveKey(names_.archivePrefix, seg.begin, seal);
-    // Archived under either name: the switch may have changed since (a restart), and a
-    // segment is archived once.
-    if (!objects_.stat(key).ok() &&
-        !objects_.stat(archiveKey(names_.archivePrefix, seg.begin, !seal)).ok()) {
+    PHAROS_ASSIGN_OR_RETURN(bool done, archived(seg.begin));
+    if (!done) {
       auto chunk = log_->read(seg.begin, static_cast<std::size_t>(seg.end - seg.begin));
       if (!chunk.ok()) return chunk.error();
-      // The segment file as written (every record with its framing), compressed whole.
-      std::string compressed(ZSTD_compressBound(chunk->bytes.size()), '\0');
-      std::size_t n = ZSTD_compress(compressed.data(), compressed.size(), chunk->bytes.data(),
-                                    chunk->bytes.size(), static_cast<int>(config_.archiveLevel));
-      if (ZSTD_isError(n)) {
-        return makeError(ErrorCode::kInternal, std::string("zstd: ") + ZSTD_getErrorName(n));
+      // The segment file as written (every record with its framing), templated, and stored so
+      // only once it decodes back to the segment; else compressed whole, as before.
+      PHAROS_ASSIGN_OR_RETURN(
+          CheckedArchive archive,
+          encodeCheckedArchive(chunk->bytes, static_cast<int>(config_.archiveLevel)));
+      if (archive.mismatch) {
+        archiveFallbacks_.fetch_add(1, std::memory_order_relaxed);
+        log().warn("a templated archive object did not decode to its segment; stored it whole",
+                   {{"segment", seg.begin}, {"error", archive.fallbackReason}});
+      } else if (!archive.templated) {
+        log().info("archived a segment whole",
+                   {{"segment", seg.begin}, {"reason", archive.fallbackReason}});
       }
-      compressed.resize(n);
+      std::string compressed = std::move(archive.object);
+      std::string key =
+          archiveKey(names_.archivePrefix, seg.begin,
+                     archive.templated ? ArchiveFormat::kTemplated : ArchiveFormat::kWhole, seal);
       if (seal) {
         auto sealed = sealArchive_(compressed);
         if (!sealed.ok()) return std::move(sealed).error().withContext(key);
@@ -456,6 +479,9 @@ void LogPipeline::writeStats(PrometheusText& out) const {
           static_cast<double>(archivedBytes_.load()));
   counter("pharos_logs_archived_input_bytes_total", "Ingest-log bytes the raw archive compressed.",
           static_cast<double>(archivedInputBytes_.load()));
+  counter("pharos_logs_archive_fallbacks_total",
+          "Segments archived whole because their templated object did not decode to them.",
+          static_cast<double>(archiveFallbacks_.load()));
 }
 
 }  // namespace pharos::logs

@@ -49,9 +49,9 @@ struct LogPipelineNames {
 // encoded batches; ingest() returns once a batch is durable in the ingest log, and only then
 // is the client acknowledged. A `logs.batch` message on the bus names the new end; the
 // processor thread consumes those, parses, mines templates, indexes for search, derives
-// metrics and feeds live tails. A maintenance thread turns sealed segments into zstd objects
-// under archive/logs/ (the raw archive), deletes segments both archived and processed, and
-// drops index partitions past retention.
+// metrics and feeds live tails. A maintenance thread turns sealed segments into objects
+// under archive/logs/ (the raw archive, archive_codec.h), deletes segments both archived and
+// processed, and drops index partitions past retention.
 class LogPipeline {
  public:
   using Names = LogPipelineNames;
@@ -63,8 +63,9 @@ class LogPipeline {
   // `metrics` may be null (no derived metrics), e.g. in tests. `index` is where processed
   // lines go: the shared index of a deployment (SharedLogIndex), or, when null, the embedded
   // one in `dir`. With `sealArchive`, archive
-  // objects are sealed by it after compression and named `<begin>.zst.sealed` instead of
-  // `<begin>.zst`, so a reader knows which need the keyring.
+  // objects are sealed by it after compression and named `<begin>.pla.sealed` instead of
+  // `<begin>.pla` (`.zst.sealed` and `.zst` for whole objects), so a reader knows which need
+  // the keyring.
   static Result<std::unique_ptr<LogPipeline>> open(
       const std::string& dir, const config::LogsConfig& config, bus::Bus& bus,
       objects::ObjectStore& objects, metrics::MetricsStore* metrics, const Clock& clock,
@@ -116,6 +117,8 @@ class LogPipeline {
   struct ParsedChunk;
   Status processUpTo(std::uint64_t target);
   void maintenanceLoop();
+  // Whether the segment starting at `begin` has an archive object, under any of its names.
+  Result<bool> archived(std::uint64_t begin) const;
   Status archiveSealed();
 
   config::LogsConfig config_;
@@ -149,6 +152,7 @@ class LogPipeline {
   std::atomic<std::uint64_t> sanitisedUtf8_{0}, sanitisedNul_{0}, truncated_{0};
   std::atomic<std::uint64_t> rejected_[static_cast<int>(RejectReason::kCount)] = {};
   std::atomic<std::uint64_t> archivedSegments_{0}, archivedBytes_{0}, archivedInputBytes_{0};
+  std::atomic<std::uint64_t> archiveFallbacks_{0};
   std::atomic<std::uint64_t> templates_{0};
   // On a shared index: the templates whose text this run has handed it (the processor's).
   std::unordered_set<std::uint64_t> templatesShared_;

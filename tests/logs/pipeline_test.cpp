@@ -2,19 +2,23 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
 #include <span>
+#include <sstream>
 #include <thread>
-
-#include <zstd.h>
 
 #include "bus/embedded/embedded_bus.h"
 #include "crypto/keyring.h"
 #include "crypto/master_key.h"
 #include "fakes/temp_dir.h"
 #include "fakes/test_store.h"
+#include "logs/archive_codec.h"
 #include "logs/template_miner.h"
 #include "objects/local/local_object_store.h"
 
@@ -183,44 +187,59 @@ TEST(PipelineNamesTest, ANodeGetsItsOwnQueueAndArchivePrefix) {
   EXPECT_EQ(node.archivePrefix, "archive/logs/0a1b2c3d4e5f/");
 }
 
-// The zstd frame `compressed` decompressed, or "" if it is not one.
-std::string unzstd(const std::string& compressed) {
-  unsigned long long size = ZSTD_getFrameContentSize(compressed.data(), compressed.size());
-  if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN) return {};
-  std::string out(size, '\0');
-  std::size_t n = ZSTD_decompress(out.data(), out.size(), compressed.data(), compressed.size());
-  if (ZSTD_isError(n)) return {};
-  out.resize(n);
-  return out;
+// The archive key's "<begin, 20 digits>" and the rest: "00000000000001048620", ".pla".
+std::pair<std::string, std::string> splitKey(const std::string& key) {
+  std::size_t slash = key.rfind('/');
+  return {key.substr(slash + 1, 20), key.substr(slash + 21)};
 }
 
 class ArchiveSealTest : public PipelineTest {
  protected:
-  // Archives 30,000 lines in 1 MiB segments; the objects under archive/logs/ with their bytes,
-  // once there are some or after `polls` tenths of a second (maintenance runs every 2 s).
-  std::map<std::string, std::string> archive(LogPipeline::ArchiveSeal seal, int polls = 100) {
+  // Ingests 30,000 lines into 1 MiB segments before the pipeline starts, keeping a copy of each
+  // sealed segment file ("<begin, 20 digits>" -> bytes) in segments_; then runs it. The objects
+  // under archive/logs/ with their bytes, once every sealed segment has one or after `polls`
+  // tenths of a second (maintenance runs every 2 s). `before` runs before the start.
+  std::map<std::string, std::string> archive(LogPipeline::ArchiveSeal seal, int polls = 100,
+                                             const std::function<void()>& before = {}) {
     config::LogsConfig config;
     config.segmentBytes = 1 << 20;
     auto p = LogPipeline::open(dir_.file("logs"), config, *bus_, *objects_, nullptr, clock_,
                                std::move(seal));
     EXPECT_TRUE(p.ok()) << p.error().toString();
     if (!p.ok()) return {};
-    (*p)->start();
     for (int i = 0; i < 30; ++i)
       EXPECT_TRUE(ingestLines(**p, "archive me please with some padding text", 1000).ok());
+    std::vector<std::filesystem::path> files;
+    for (const auto& entry : std::filesystem::directory_iterator(dir_.file("logs/ingest")))
+      files.push_back(entry.path());
+    std::sort(files.begin(), files.end());
+    files.pop_back();  // the open segment
+    for (const auto& path : files) {
+      std::ifstream in(path, std::ios::binary);
+      std::stringstream bytes;
+      bytes << in.rdbuf();
+      segments_[path.stem().string()] = bytes.str();
+    }
+    EXPECT_FALSE(segments_.empty());
+    if (before) before();
+    (*p)->start();
     EXPECT_TRUE((*p)->waitProcessed(Millis(20'000)));
     std::map<std::string, std::string> out;
-    for (int i = 0; i < polls && out.empty(); ++i) {
+    for (int i = 0; i < polls && out.size() < segments_.size(); ++i) {
       std::this_thread::sleep_for(Millis(100));
       auto list = objects_->list("archive/logs/");
       EXPECT_TRUE(list.ok());
       if (!list.ok()) break;
+      out.clear();
       for (const auto& info : *list) {
         auto bytes = objects_->get(info.key);
         EXPECT_TRUE(bytes.ok()) << info.key;
         if (bytes.ok()) out[info.key] = std::move(*bytes);
       }
     }
+    PrometheusText stats;
+    (*p)->writeStats(stats);
+    stats_ = std::move(stats).str();
     (*p)->stop();
     return out;
   }
@@ -233,37 +252,73 @@ class ArchiveSealTest : public PipelineTest {
   }
 
   std::unique_ptr<store::Store> store_;
+  std::map<std::string, std::string> segments_;
+  std::string stats_;
 };
 
-TEST_F(ArchiveSealTest, SealedObjectsAreArchiveEnvelopesOfTheZstdSegment) {
+TEST_F(ArchiveSealTest, SealedObjectsAreArchiveEnvelopesOfTheTemplatedSegment) {
   crypto::KeyringPtr keys = keyring();
   auto objects = archive([&](std::string_view compressed) {
     return keys->seal(crypto::Purpose::kArchive, compressed);
   });
-  ASSERT_FALSE(objects.empty());
+  ASSERT_EQ(objects.size(), segments_.size());
   for (const auto& [key, bytes] : objects) {
-    EXPECT_TRUE(key.ends_with(".zst.sealed")) << key;
+    auto [begin, suffix] = splitKey(key);
+    EXPECT_EQ(suffix, ".pla.sealed") << key;
     EXPECT_EQ(bytes.find("archive me please"), std::string::npos) << key << " holds plaintext";
-    EXPECT_TRUE(unzstd(bytes).empty()) << key << " is a zstd frame, not an envelope";
+    EXPECT_FALSE(decodeArchive(bytes).ok()) << key << " is an archive object, not an envelope";
     auto opened = keys->open(crypto::Purpose::kArchive, bytes);
     ASSERT_TRUE(opened.ok()) << key << ": " << opened.error().toString();
-    // The envelope holds the segment's zstd frame: the ingested lines, framed as written.
-    std::string segment = unzstd(*opened);
-    EXPECT_NE(segment.find("archive me please with some padding text line 999"), std::string::npos)
-        << key;
+    // The envelope holds the templated object of the segment file.
+    auto segment = decodeArchive(*opened);
+    ASSERT_TRUE(segment.ok()) << key << ": " << segment.error().toString();
+    EXPECT_TRUE(*segment == segments_[begin]) << key;
     // Bound to its purpose: the secrets key does not open it.
     EXPECT_FALSE(keys->open(crypto::Purpose::kSecrets, bytes).ok());
   }
 }
 
-TEST_F(ArchiveSealTest, WithoutASealObjectsAreZstdAsBefore) {
+TEST_F(ArchiveSealTest, WithoutASealObjectsAreTemplatedAndDecodeToTheSegment) {
   auto objects = archive({});
-  ASSERT_FALSE(objects.empty());
+  ASSERT_EQ(objects.size(), segments_.size());
   for (const auto& [key, bytes] : objects) {
-    EXPECT_TRUE(key.ends_with(".zst")) << key;
-    EXPECT_NE(unzstd(bytes).find("archive me please with some padding text line 999"),
-              std::string::npos)
-        << key;
+    auto [begin, suffix] = splitKey(key);
+    EXPECT_EQ(suffix, ".pla") << key;
+    EXPECT_EQ(bytes.substr(0, 4), "PHLA") << key;
+    auto segment = decodeArchive(bytes);
+    ASSERT_TRUE(segment.ok()) << key << ": " << segment.error().toString();
+    EXPECT_TRUE(*segment == segments_[begin]) << key;
+    // Smaller than the segment compressed whole, as the first format stored it.
+    auto whole = encodeWholeArchive(segments_[begin], 6);
+    ASSERT_TRUE(whole.ok());
+    EXPECT_LT(bytes.size(), whole->size()) << key;
+  }
+  EXPECT_NE(stats_.find("pharos_logs_archive_fallbacks_total 0"), std::string::npos) << stats_;
+}
+
+// After an upgrade, or a change of crypto.encrypt_archive, a segment that already has an
+// object under another of its names is not archived again.
+TEST_F(ArchiveSealTest, ASegmentArchivedUnderAnyOfItsNamesIsNotArchivedAgain) {
+  for (const char* suffix : {".zst", ".zst.sealed", ".pla.sealed"}) {
+    SCOPED_TRACE(suffix);
+    std::filesystem::remove_all(dir_.file("logs"));
+    auto before = objects_->list("archive/logs/");
+    ASSERT_TRUE(before.ok());
+    for (const auto& info : *before)
+      ASSERT_TRUE(objects_->remove(info.key).ok());
+    segments_.clear();
+    std::set<std::string> written;
+    auto objects = archive({}, 60, [&] {
+      for (const auto& [begin, bytes] : segments_) {
+        std::string key = "archive/logs/" + begin + suffix;
+        ASSERT_TRUE(objects_->put(key, "archived before").ok());
+        written.insert(key);
+      }
+    });
+    std::set<std::string> keys;
+    for (const auto& [key, bytes] : objects)
+      keys.insert(key);
+    EXPECT_EQ(keys, written);
   }
 }
 
