@@ -6,6 +6,7 @@
 
 #include "analysis/anomalies_command.h"
 #include "app/alerting.h"
+#include "app/archive_command.h"
 #include "app/backup_command.h"
 #include "app/build_info.h"
 #include "app/crypto_keys_command.h"
@@ -172,6 +173,18 @@ int main(int argc, char** argv) {
       LoadOutcome out = load(inv);
       if (!out.ok()) return printDiagnostics(out);
       return pharos::app::runLogsCommand(inv, out.config);
+    }
+    case pharos::cli::Command::kLogsArchiveCat: {
+      // Loaded only for a sealed object: the others need no config.
+      auto loadConfig = [&inv]() -> std::optional<pharos::config::Config> {
+        LoadOutcome out = load(inv);
+        if (!out.ok()) {
+          printDiagnostics(out);
+          return std::nullopt;
+        }
+        return std::move(out.config);
+      };
+      return pharos::app::runArchiveCatCommand(inv, loadConfig, masterKeyFromEnvironment());
     }
   }
   return 2;

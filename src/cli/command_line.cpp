@@ -43,7 +43,7 @@ ParseOutcome parseCommandLine(int argc, const char* const* argv) {
   Common serveCommon, checkCommon, versionCommon, createCommon, listCommon, revokeCommon,
       patternsCommon, anomaliesCommon, queryCommon, tailCommon, initMasterCommon,
       rotateMasterCommon, rotateDataCommon, dataListCommon, backupCreateCommon, backupListCommon,
-      backupVerifyCommon, backupRestoreCommon;
+      backupVerifyCommon, backupRestoreCommon, archiveCatCommon;
   Invocation keyArgs;
   std::string listen, syslog, modules, checkFile, keyRole, keyName, keyId;
   Invocation logArgs;
@@ -157,8 +157,8 @@ ParseOutcome parseCommandLine(int argc, const char* const* argv) {
   anomalies->add_option("FILE", logArgs.inputFile, "The CSV file, or - for standard input")
       ->required();
 
-  CLI::App* logsCmd =
-      app.add_subcommand("logs", "Search and follow the logs in the data directory");
+  CLI::App* logsCmd = app.add_subcommand(
+      "logs", "Search and follow the logs in the data directory, read back the raw archive");
   logsCmd->require_subcommand(1);
   CLI::App* logsQuery =
       logsCmd->add_subcommand("query", "Search logs, newest first (docs/LOGQUERY.md)");
@@ -174,6 +174,25 @@ ParseOutcome parseCommandLine(int argc, const char* const* argv) {
   logsTail->add_option("QUERY", logArgs.logQuery, "Only lines matching this query");
   logsTail->add_option("--output", logArgs.logOutput, "text or json (one object per line)")
       ->check(CLI::IsMember({"text", "json"}));
+  CLI::App* logsArchive =
+      logsCmd->add_subcommand("archive", "Read the raw log archive (objects under archive/logs/)");
+  logsArchive->require_subcommand(1);
+  CLI::App* archiveCat = logsArchive->add_subcommand(
+      "cat",
+      "Print the lines of archive objects, in the order given (a .sealed one needs the "
+      "keyring of the data directory that wrote it: --config or --data, and the master key)");
+  addCommon(*archiveCat, archiveCatCommon);
+  archiveCat
+      ->add_option("OBJECT", logArgs.archiveObjects,
+                   "Object files (<begin>.pla, .zst, either with .sealed), copied from the "
+                   "bucket or in DATA/objects/archive/logs")
+      ->required();
+  archiveCat
+      ->add_option("--format", logArgs.archiveFormat,
+                   "raw: each message as it came, one per line (default); json: one object "
+                   "per line with timestamp, received, source, service, level, message and "
+                   "attributes (lossless: a message may hold newlines)")
+      ->check(CLI::IsMember({"raw", "json"}));
 
   try {
     app.parse(argc, argv);
@@ -259,6 +278,11 @@ ParseOutcome parseCommandLine(int argc, const char* const* argv) {
     inv.command = Command::kAnomalies;
     common = &anomaliesCommon;
     inv.inputFile = logArgs.inputFile;
+  } else if (archiveCat->parsed()) {
+    inv.command = Command::kLogsArchiveCat;
+    common = &archiveCatCommon;
+    inv.archiveObjects = logArgs.archiveObjects;
+    inv.archiveFormat = logArgs.archiveFormat;
   } else if (patterns->parsed() || logsQuery->parsed() || logsTail->parsed()) {
     inv.inputFile = logArgs.inputFile;
     inv.patternsFormat = logArgs.patternsFormat;

@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/config/loader.h"
 
@@ -26,6 +27,7 @@ enum class Command {
   kBackupList,
   kBackupVerify,
   kBackupRestore,
+  kLogsArchiveCat,
 };
 
 // What the user asked for, before anything is loaded or started.
@@ -46,6 +48,9 @@ struct Invocation {
   std::string logSince = "1h";
   int logLimit = 100;
   std::string logOutput = "text";
+  // `logs archive cat OBJECT... --format raw|json`: archive object files, in the order given.
+  std::vector<std::string> archiveObjects;
+  std::string archiveFormat = "raw";
   // `keys init-master FILE` (the file to create) and `keys rotate-master --new-key-file FILE`.
   std::string keyFile;
   // `keys rotate-data PURPOSE`: secrets, backups or archive (checked by the crypto module).

@@ -37,4 +37,18 @@ nlohmann::json recordToJson(const Record& r) {
   return out;
 }
 
+nlohmann::json entryToJson(const EntryView& entry, Source source, std::int64_t receivedAtNs) {
+  nlohmann::json out{{"received", formatTimestampNs(receivedAtNs)},
+                     {"source", sourceName(source)},
+                     {"service", entry.service},
+                     {"level", entry.level},
+                     {"message", entry.message}};
+  if (entry.timestampNs != 0) out["timestamp"] = formatTimestampNs(entry.timestampNs);
+  nlohmann::json attributes = nlohmann::json::object();
+  for (const AttributeView& a : entry.attributes)
+    attributes[std::string(a.key)] = a.value;
+  out["attributes"] = std::move(attributes);
+  return out;
+}
+
 }  // namespace pharos::logs

@@ -92,6 +92,22 @@ TEST(CommandLineTest, KeysListAndRevoke) {
   EXPECT_NE(parse({"keys", "list", "--role", "admin"}).exitCode, 0);  // create's only
 }
 
+TEST(CommandLineTest, LogsArchiveCatTakesObjectsInOrderAndAFormat) {
+  ParseOutcome out = parse(
+      {"logs", "archive", "cat", "b.pla", "a.zst.sealed", "--format", "json", "--data", "/d"});
+  ASSERT_TRUE(out.invocation);
+  const Invocation& inv = *out.invocation;
+  EXPECT_EQ(inv.command, Command::kLogsArchiveCat);
+  EXPECT_EQ(inv.archiveObjects, (std::vector<std::string>{"b.pla", "a.zst.sealed"}));
+  EXPECT_EQ(inv.archiveFormat, "json");
+  EXPECT_EQ(inv.load.dataDir, "/d");
+  EXPECT_EQ(parse({"logs", "archive", "cat", "x.pla"}).invocation->archiveFormat, "raw");
+
+  EXPECT_NE(parse({"logs", "archive", "cat"}).exitCode, 0);  // an object is required
+  EXPECT_NE(parse({"logs", "archive", "cat", "x.pla", "--format", "csv"}).exitCode, 0);
+  EXPECT_NE(parse({"logs", "archive"}).exitCode, 0);
+}
+
 TEST(CommandLineTest, HelpExitsZero) {
   ParseOutcome out = parse({"serve", "--help"});
   EXPECT_FALSE(out.invocation);

@@ -1,11 +1,7 @@
 // The log pipeline through the real binary, auth on: every ingest protocol (byte-exact
 // Fluent Bit requests, logger and rsyslog over syslog), search, patterns, the live tail, the
 // CLI, bad input, and kill -9 with nothing acknowledged lost.
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -24,6 +20,7 @@
 #include "fakes/http_client.h"
 #include "fakes/temp_dir.h"
 #include "pharos_server.h"
+#include "tcp_client.h"
 
 namespace pharos::testing {
 namespace {
@@ -47,27 +44,6 @@ std::optional<Response> sendRaw(uint16_t port, const std::string& bytes) {
   Client c(port);
   if (!c.connected() || !c.send(bytes)) return std::nullopt;
   return c.read();
-}
-
-// Sends bytes to a TCP port and closes (syslog).
-bool sendTcp(uint16_t port, const std::string& bytes) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return false;
-  }
-  std::size_t sent = 0;
-  while (sent < bytes.size()) {
-    ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) break;
-    sent += static_cast<std::size_t>(n);
-  }
-  ::close(fd);
-  return sent == bytes.size();
 }
 
 class LogsE2eTest : public ::testing::Test {

@@ -1,6 +1,7 @@
 #include "objects/local/object_file.h"
 
 #include <gtest/gtest.h>
+#include <zstd.h>
 
 #include <string>
 
@@ -98,6 +99,48 @@ TEST(ObjectFileTest, UncompressedSizesMustAgree) {
   auto decoded = decodeHeader(encoded(h));
   ASSERT_FALSE(decoded.ok());
   EXPECT_EQ(decoded.error().code, ErrorCode::kDataLoss);
+}
+
+// A whole object file as a local store writes it: header, then the stored bytes.
+std::string objectFile(std::string_view original, bool compress) {
+  std::string stored(original);
+  if (compress) {
+    stored.resize(ZSTD_compressBound(original.size()));
+    stored.resize(ZSTD_compress(stored.data(), stored.size(), original.data(), original.size(), 3));
+  }
+  ObjectHeader h;
+  h.flags = compress ? kFlagCompressed : 0;
+  h.originalSize = original.size();
+  h.storedSize = stored.size();
+  h.checksum = crc32c(stored);
+  return encoded(h) + stored;
+}
+
+TEST(ObjectFileTest, AWholeFileDecodesToItsObjectCompressedOrNot) {
+  const std::string original(5000, 'x');
+  for (bool compress : {false, true}) {
+    std::string file = objectFile(original, compress);
+    EXPECT_TRUE(hasObjectFileMagic(file));
+    EXPECT_EQ(file.size() < original.size(), compress);
+    auto decoded = decodeObjectFile(file);
+    ASSERT_TRUE(decoded.ok()) << decoded.error().toString();
+    EXPECT_EQ(*decoded, original);
+  }
+  EXPECT_FALSE(hasObjectFileMagic("PHO"));
+  EXPECT_FALSE(hasObjectFileMagic(original));
+}
+
+TEST(ObjectFileTest, AWholeFileThatWasCutOrChangedIsDataLoss) {
+  for (bool compress : {false, true}) {
+    std::string file = objectFile(std::string(5000, 'x'), compress);
+    std::string flipped = file;
+    flipped.back() ^= 0x01;
+    for (const std::string& bad : {file.substr(0, file.size() - 1), file + "!", flipped}) {
+      auto decoded = decodeObjectFile(bad);
+      ASSERT_FALSE(decoded.ok());
+      EXPECT_EQ(decoded.error().code, ErrorCode::kDataLoss) << decoded.error().toString();
+    }
+  }
 }
 
 }  // namespace

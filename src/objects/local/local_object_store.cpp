@@ -342,12 +342,8 @@ Result<LocalObjectStore::OpenObject> LocalObjectStore::openObject(std::string_vi
     return error;
   }
   object.header = *header;
-  if (object.header.storedSize > object.fileSize ||
-      object.fileSize - object.header.storedSize != local::kHeaderSize) {
-    return dataLoss(fmt::format("object file is {} bytes but its header says {}: truncated or "
-                                "appended to",
-                                object.fileSize, object.header.storedSize + local::kHeaderSize),
-                    key);
+  if (Status size = local::checkFileSize(object.header, object.fileSize); !size.ok()) {
+    return std::move(size).error().withContext(keyContext(key));
   }
   return object;
 }
@@ -362,28 +358,8 @@ Result<std::string> LocalObjectStore::readPayload(OpenObject& object, std::strin
     return dataLoss(
         fmt::format("object file ended after {} of {} stored bytes", got, stored.size()), key);
   }
-  uint32_t actual = crc32c(stored);
-  if (actual != header.checksum) {
-    return dataLoss(fmt::format("object checksum mismatch: stored {:08x}, computed {:08x}",
-                                header.checksum, actual),
-                    key);
-  }
-  if (!header.compressed()) return stored;
-
-  unsigned long long frameSize = ZSTD_getFrameContentSize(stored.data(), stored.size());
-  if (frameSize != header.originalSize) {
-    return dataLoss(fmt::format("compressed object's frame holds {} bytes, its header says {}",
-                                frameSize, header.originalSize),
-                    key);
-  }
-  std::string original;
-  PHAROS_TRY(allocate(original, header.originalSize, key));
-  size_t n = ZSTD_decompress(original.data(), original.size(), stored.data(), stored.size());
-  if (ZSTD_isError(n) || n != original.size()) {
-    return dataLoss(fmt::format("cannot decompress object: {}",
-                                ZSTD_isError(n) ? ZSTD_getErrorName(n) : "short output"),
-                    key);
-  }
+  Result<std::string> original = local::decodeStoredBytes(header, std::move(stored));
+  if (!original.ok()) return std::move(original).error().withContext(keyContext(key));
   return original;
 }
 

@@ -1,8 +1,10 @@
 #include "objects/local/object_file.h"
 
 #include <cstring>
+#include <exception>
 
 #include <fmt/format.h>
+#include <zstd.h>
 
 #include "core/crc32c.h"
 
@@ -91,6 +93,56 @@ Result<ObjectHeader> decodeHeader(std::string_view bytes) {
                     header.originalSize, header.storedSize));
   }
   return header;
+}
+
+Status checkFileSize(const ObjectHeader& header, uint64_t fileSize) {
+  if (header.storedSize > fileSize || fileSize - header.storedSize != kHeaderSize) {
+    return dataLoss(
+        fmt::format("object file is {} bytes but its header says {}: truncated or "
+                    "appended to",
+                    fileSize, header.storedSize + kHeaderSize));
+  }
+  return okStatus();
+}
+
+Result<std::string> decodeStoredBytes(const ObjectHeader& header, std::string stored) {
+  uint32_t actual = crc32c(stored);
+  if (actual != header.checksum) {
+    return dataLoss(fmt::format("object checksum mismatch: stored {:08x}, computed {:08x}",
+                                header.checksum, actual));
+  }
+  if (!header.compressed()) return stored;
+
+  unsigned long long frameSize = ZSTD_getFrameContentSize(stored.data(), stored.size());
+  if (frameSize != header.originalSize) {
+    return dataLoss(fmt::format("compressed object's frame holds {} bytes, its header says {}",
+                                frameSize, header.originalSize));
+  }
+  std::string original;
+  // A corrupt or hostile header can claim any size; fail that as an error, not std::bad_alloc.
+  try {
+    original.resize(header.originalSize);
+  } catch (const std::exception&) {
+    return makeError(
+        ErrorCode::kResourceExhausted,
+        fmt::format("cannot allocate {} bytes to read the object", header.originalSize));
+  }
+  size_t n = ZSTD_decompress(original.data(), original.size(), stored.data(), stored.size());
+  if (ZSTD_isError(n) || n != original.size()) {
+    return dataLoss(fmt::format("cannot decompress object: {}",
+                                ZSTD_isError(n) ? ZSTD_getErrorName(n) : "short output"));
+  }
+  return original;
+}
+
+bool hasObjectFileMagic(std::string_view bytes) {
+  return bytes.size() >= sizeof(kMagic) && std::memcmp(bytes.data(), kMagic, sizeof(kMagic)) == 0;
+}
+
+Result<std::string> decodeObjectFile(std::string_view file) {
+  PHAROS_ASSIGN_OR_RETURN(ObjectHeader header, decodeHeader(file));
+  PHAROS_TRY(checkFileSize(header, file.size()));
+  return decodeStoredBytes(header, std::string(file.substr(kHeaderSize)));
 }
 
 }  // namespace pharos::objects::local

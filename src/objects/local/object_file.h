@@ -3,6 +3,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "core/result.h"
@@ -43,5 +44,21 @@ std::array<char, kHeaderSize> encodeHeader(const ObjectHeader& header);
 // inconsistent sizes); kFailedPrecondition when a newer Pharos wrote it (version or flags
 // this build does not know). The message says which; the caller adds the key as context.
 Result<ObjectHeader> decodeHeader(std::string_view bytes);
+
+// Whether a file of `fileSize` bytes is exactly the header and the stored bytes it announces;
+// kDataLoss ("truncated or appended to") otherwise.
+Status checkFileSize(const ObjectHeader& header, uint64_t fileSize);
+
+// The bytes put() was given, from the stored bytes after `header`: their checksum checked and,
+// for a compressed object, the zstd frame decompressed. kDataLoss when they do not match the
+// header; kResourceExhausted when its original size cannot be allocated.
+Result<std::string> decodeStoredBytes(const ObjectHeader& header, std::string stored);
+
+// Whether `bytes` begin with an object file's magic (nothing else is checked).
+bool hasObjectFileMagic(std::string_view bytes);
+
+// The object in a whole object file read without its store (a file copied out of
+// DATA/objects): decodeHeader, checkFileSize and decodeStoredBytes.
+Result<std::string> decodeObjectFile(std::string_view file);
 
 }  // namespace pharos::objects::local
