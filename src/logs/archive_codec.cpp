@@ -391,8 +391,9 @@ void putFramedHeader(char* header, std::string_view payload) {
 enum class Inflated { kOk, kCorrupt, kTooLarge };
 
 // One zstd frame, all of `in`, decompressed into `out`: at most `limit` bytes, never holding
-// much more than the frame really gives, whatever its header claims. (Not net::zstdInflate: it
-// refuses a frame whose content is a multiple of its 64 KiB buffer.)
+// much more than the frame really gives, whatever its header claims. Not net::zstdInflate,
+// which takes any number of frames and copies through a 64 KiB buffer: a column is exactly one
+// frame of a declared size, decoded in place into the string that keeps it.
 Inflated inflate(std::string_view in, std::size_t limit, std::string& out) {
   std::unique_ptr<ZSTD_DCtx, std::size_t (*)(ZSTD_DCtx*)> ctx(ZSTD_createDCtx(), ZSTD_freeDCtx);
   // A window past 8 MiB is refused: levels 1-19 use at most that, and a hostile frame could
