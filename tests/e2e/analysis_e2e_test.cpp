@@ -112,7 +112,9 @@ TEST_F(AnalysisE2eTest, ACheckFailureBecomesAFindingOnItsIncident) {
   EXPECT_EQ(failure["service"], "web");
   ASSERT_TRUE(failure.contains("examples")) << failure.dump();
 
-  json findings = getJson("/api/v1/findings");
+  // The finding is written after the anomaly it comes from: wait for it as for the anomaly.
+  json findings = waitFor("/api/v1/findings", seconds(20),
+                          [](const json& j) { return j.contains("data") && !j["data"].empty(); });
   ASSERT_EQ(findings["data"].size(), 1u) << findings.dump();
   const json& finding = findings["data"][0];
   EXPECT_NE(finding["summary"].get<std::string>().find("web-login"), std::string::npos)
