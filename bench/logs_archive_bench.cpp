@@ -40,7 +40,14 @@ using pharos::logs::Source;
 
 constexpr std::size_t kSegmentBytes = 32u << 20;
 constexpr std::size_t kMaxLineBytes = 256u << 10;
-constexpr int kLevel = 6;
+// logs.archive_level's default; PHAROS_ARCHIVE_LEVEL tries another.
+int archiveLevel() {
+  static const int level = [] {
+    const char* v = std::getenv("PHAROS_ARCHIVE_LEVEL");
+    return v != nullptr ? std::atoi(v) : 6;
+  }();
+  return level;
+}
 
 struct Segment {
   std::string bytes;
@@ -150,8 +157,8 @@ bool templated(const std::string& format) {
 }
 
 std::string encode(const std::string& format, const Segment& s) {
-  auto object = templated(format) ? pharos::logs::encodeArchive(s.bytes, kLevel)
-                                  : pharos::logs::encodeWholeArchive(s.bytes, kLevel);
+  auto object = templated(format) ? pharos::logs::encodeArchive(s.bytes, archiveLevel())
+                                  : pharos::logs::encodeWholeArchive(s.bytes, archiveLevel());
   if (!object.ok()) {
     std::fprintf(stderr, "%s\n", object.error().toString().c_str());
     std::abort();
@@ -247,7 +254,7 @@ void BM_Archive(benchmark::State& state, const std::string& kind) {
   const Segment& s = segmentOf(kind);
   std::string object;
   for (auto _ : state) {
-    auto checked = pharos::logs::encodeCheckedArchive(s.bytes, kLevel);
+    auto checked = pharos::logs::encodeCheckedArchive(s.bytes, archiveLevel());
     if (!checked.ok() || !checked->templated) std::abort();
     object = std::move(checked->object);
   }

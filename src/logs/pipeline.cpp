@@ -9,6 +9,7 @@
 #include "bus/names.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "core/thread_name.h"
 #include "core/thread_priority.h"
 #include "logs/archive_codec.h"
 #include "logs/line_parser.h"
@@ -91,7 +92,10 @@ Result<std::unique_ptr<LogPipeline>> LogPipeline::open(
     indexOptions.indexedAttributes = config.indexedAttributes;
     PHAROS_ASSIGN_OR_RETURN(p->index_, LogIndex::open(dir + "/index.db", indexOptions));
   }
-  p->indexWriter_ = std::make_unique<TaskThread>([] { lowerThreadPriority(); });
+  p->indexWriter_ = std::make_unique<TaskThread>([] {
+    nameThread("logs-index");
+    lowerThreadPriority();
+  });
   PHAROS_ASSIGN_OR_RETURN(auto state, p->index_->state(kMinerStateKey));
   if (state) {
     auto miner = TemplateMiner::restore(*state, MinerOptions{});
@@ -118,9 +122,18 @@ void LogPipeline::start() {
     publishedUpTo_ = processed_.load();
   }
   wake_.notify_all();
-  publisher_ = std::thread([this] { publishLoop(); });
-  processor_ = std::thread([this] { processLoop(); });
-  maintenance_ = std::thread([this] { maintenanceLoop(); });
+  publisher_ = std::thread([this] {
+    nameThread("logs-publish");
+    publishLoop();
+  });
+  processor_ = std::thread([this] {
+    nameThread("logs-process");
+    processLoop();
+  });
+  maintenance_ = std::thread([this] {
+    nameThread("logs-archive");
+    maintenanceLoop();
+  });
 }
 
 void LogPipeline::stop() {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/task_thread.h"
+#include "core/thread_name.h"
 #include "logs/log_index.h"
 #include "store/day_partitions.h"
 #include "store/store.h"
@@ -54,7 +55,7 @@ class SharedLogIndex final : public LogIndex {
   std::mutex templatesMutex_;
   std::vector<TemplateText> pendingTemplates_;  // under templatesMutex_, until a write stores them
   // Encodes half of each write's blocks beside the writing thread.
-  TaskThread prepareHelper_;
+  TaskThread prepareHelper_{[] { nameThread("logs-prepare"); }};
 };
 
 }  // namespace pharos::logs

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/task_thread.h"
+#include "core/thread_name.h"
 #include "logs/log_index.h"
 #include "sqlite/connection.h"
 
@@ -50,7 +51,7 @@ class SqliteLogIndex final : public LogIndex {
   std::mutex readersMutex_;
   std::vector<sqlite::ConnectionPtr> readers_;
   // Encodes half of each write's blocks beside the writing thread.
-  TaskThread prepareHelper_;
+  TaskThread prepareHelper_{[] { nameThread("logs-prepare"); }};
 };
 
 }  // namespace pharos::logs

@@ -15,6 +15,7 @@
 
 #include "core/error.h"
 #include "core/log.h"
+#include "core/thread_name.h"
 #include "logs/syslog_framer.h"
 
 namespace pharos::logs {
@@ -241,7 +242,10 @@ void SyslogServer::Impl::run() {
   accept();
   receiveUdp();
   for (int i = 0; i < std::max(1, options_.threads); ++i) {
-    threads_.emplace_back([this] { io_.run(); });
+    threads_.emplace_back([this] {
+      nameThread("syslog-io");
+      io_.run();
+    });
   }
 }
 

@@ -35,6 +35,7 @@
 #include <boost/beast/http/status.hpp>
 
 #include "core/log.h"
+#include "core/thread_name.h"
 #include "net/cidr.h"
 #include "net/client_address.h"
 #include "net/gzip.h"
@@ -812,7 +813,10 @@ void Server::run() {
   int threads = static_cast<int>(iocs_.size());
   threads_.reserve(iocs_.size());
   for (auto& ioc : iocs_) {
-    threads_.emplace_back([this, context = ioc.get()] { runLoop(*context); });
+    threads_.emplace_back([this, context = ioc.get()] {
+      nameThread("http-io");
+      runLoop(*context);
+    });
   }
   log_.info("listening", {{"address", hostPort(options_.host, port_)},
                           {"threads", threads},
