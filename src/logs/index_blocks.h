@@ -27,6 +27,12 @@ inline constexpr std::int64_t kNsPerDay = 86'400'000'000'000;
 std::int64_t dayStartNs(const std::string& day);
 bool isDayName(std::string_view day);
 
+// The index document of a block: the distinct tokens of appendIndexDocument() over its
+// records, space separated. A set, not a sequence: the index only narrows a search to blocks
+// (a phrase is checked on the decoded lines), so order and repeats would only cost space.
+std::string blockDocument(std::span<const Record* const> records,
+                          std::span<const std::string> indexedAttributes);
+
 // A block ready to insert: encoded, with its index document (the distinct tokens of its
 // records, space separated), built outside any lock.
 struct PreparedBlock {

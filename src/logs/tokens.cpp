@@ -26,27 +26,14 @@ std::string attributeTokenName(std::string_view key) {
 
 void appendIndexDocument(const Record& record, std::string& doc,
                          std::span<const std::string> indexedAttributes) {
-  auto put = [&doc](std::string_view token) {
+  forEachIndexToken(record, indexedAttributes, [&doc](std::string_view field, std::string_view t) {
     if (!doc.empty()) doc += ' ';
+    if (!field.empty()) doc.append(field).push_back('_');
     std::size_t at = doc.size();
-    doc.append(token);
+    doc.append(t);
     for (std::size_t i = at; i < doc.size(); ++i)
       doc[i] = asciiLower(doc[i]);
-  };
-  forEachToken(record.message, put);
-  forEachFieldToken("service", record.service, put);
-  if (record.level != Level::kUnknown) forEachFieldToken("level", levelName(record.level), put);
-  if (record.httpStatus != 0) forEachFieldToken("status", std::to_string(record.httpStatus), put);
-  forEachFieldToken("host", record.host, put);
-  forEachFieldToken("trace_id", record.traceId, put);
-  for (const auto& attribute : record.attributes) {
-    for (const auto& indexed : indexedAttributes) {
-      if (attribute.key == indexed) {
-        forEachFieldToken(attributeTokenName(indexed), attribute.value, put);
-        break;
-      }
-    }
-  }
+  });
 }
 
 }  // namespace pharos::logs

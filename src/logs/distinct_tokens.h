@@ -1,0 +1,40 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pharos::logs {
+
+// The distinct lowercased tokens of a block, written straight into the index document they
+// become ("tok1 tok2 "): each token is appended, looked up in an open-addressing table of
+// offsets into that document, and taken back off when it was there already. A block's
+// document is built for every 1,024 lines indexed, so this avoids the per-token strings, the
+// second scan and the std::hash of a set of words.
+class DistinctTokens {
+ public:
+  explicit DistinctTokens(std::size_t expected = 1024);
+  // Adds `field` + '_' + `token` lowercased (ASCII only), or `token` lowercased when `field`
+  // is empty, unless it is there already.
+  void add(std::string_view field, std::string_view token);
+  std::size_t size() const { return count_; }
+  // The document: each distinct token followed by a space. The set is empty afterwards.
+  std::string take();
+
+ private:
+  struct Slot {
+    std::uint64_t hash = 0;  // 0: free
+    std::uint32_t offset = 0, length = 0;
+  };
+  void grow();
+
+  // The document so far is doc_[0, used_); doc_ is kept longer, so an add is stores into room
+  // already there, not string appends that each check the capacity.
+  std::string doc_;
+  std::size_t used_ = 0;
+  std::vector<Slot> slots_;  // a power of two, at most half full
+  std::size_t count_ = 0;
+};
+
+}  // namespace pharos::logs
