@@ -1,10 +1,13 @@
 // Lines per second of TemplateMiner::add() on one core, in the steady state (the templates
-// already learned, as in a long-running processor), over two mixes:
+// already learned, as in a long-running processor), over three mixes:
 //   loghub:    all 16,000 `Content` lines of the eight Loghub 2k samples, in order
 //   synthetic: 150-200 byte syslog-like messages from 40 templates with random variables
+//   syslog:    the messages of bench/logs/gen.py's RFC 5424 lines, what the server mines
 //
 //   ./build/bench/logs_miner_bench
 //   PHAROS_LOGHUB_DIR=/path/to/loghub2k ./build/bench/logs_miner_bench
+//   python3 bench/logs/gen.py 300000 /tmp/lines.log
+//   PHAROS_SYSLOG_FILE=/tmp/lines.log ./build/bench/logs_miner_bench --benchmark_filter=Syslog
 //
 // The figure of merit is items_per_second (target: >= 1,000,000 lines/s).
 #include <benchmark/benchmark.h>
@@ -80,6 +83,26 @@ std::vector<std::string> loghubLines() {
   return lines;
 }
 
+// The messages of the RFC 5424 lines in $PHAROS_SYSLOG_FILE (at most 20,000). gen.py writes
+// no structured data ("-"), so the message is what follows the seventh field, as
+// parseSyslog() cuts it.
+std::vector<std::string> syslogMessages() {
+  std::vector<std::string> messages;
+  const char* path = std::getenv("PHAROS_SYSLOG_FILE");
+  if (path == nullptr) return messages;
+  std::ifstream in(path, std::ios::binary);
+  std::string line;
+  while (messages.size() < 20000 && std::getline(in, line)) {
+    std::size_t at = 0;
+    for (int field = 0; field < 7 && at != std::string::npos; ++field) {
+      at = line.find(' ', at);
+      if (at != std::string::npos) ++at;
+    }
+    if (at != std::string::npos) messages.push_back(line.substr(at));
+  }
+  return messages;
+}
+
 // Syslog-like bodies: a service prefix, constant words and typical variables.
 std::vector<std::string> syntheticLines(std::size_t count) {
   static const char* const kVerbs[] = {"accepted", "rejected",  "opened",  "closed",
@@ -111,7 +134,7 @@ std::vector<std::string> syntheticLines(std::size_t count) {
 
 void runAdds(benchmark::State& state, const std::vector<std::string>& lines) {
   if (lines.empty()) {
-    state.SkipWithError("no input lines (set PHAROS_LOGHUB_DIR)");
+    state.SkipWithError("no input lines (set PHAROS_LOGHUB_DIR or PHAROS_SYSLOG_FILE)");
     return;
   }
   TemplateMiner miner;
@@ -141,6 +164,12 @@ void BM_AddSynthetic(benchmark::State& state) {
   runAdds(state, lines);
 }
 BENCHMARK(BM_AddSynthetic)->Unit(benchmark::kMillisecond);
+
+void BM_AddSyslog(benchmark::State& state) {
+  static const std::vector<std::string> lines = syslogMessages();
+  runAdds(state, lines);
+}
+BENCHMARK(BM_AddSyslog)->Unit(benchmark::kMillisecond);
 
 // Learning from scratch: every template is new once, then generalises.
 void BM_AddLoghubCold(benchmark::State& state) {

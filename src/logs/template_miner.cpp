@@ -1,14 +1,18 @@
 #include "logs/template_miner.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstring>
 #include <functional>
 #include <map>
+#include <optional>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "core/error.h"
 #include "core/varint.h"
+#include "logs/archive_columns.h"
 #include "logs/token_masker.h"
 
 namespace pharos::logs {
@@ -21,19 +25,53 @@ constexpr char kSnapshotVersion = 1;
 constexpr std::uint64_t kMaxId = std::uint64_t{1} << 62;
 constexpr std::size_t kMaxWords = 1 << 16;
 
+// Tree keys are short words looked up for every line: a multiply per 8 bytes is cheaper than
+// std::hash's, and the order of a node's children is never observed.
 struct StringHash {
   using is_transparent = void;
-  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  std::size_t operator()(std::string_view s) const { return archive::hashBytes(s); }
 };
 
 struct Cluster {
   std::uint64_t id = 0;
   std::vector<std::string> words;
   std::vector<std::string> path;  // the tree keys from the length node to the leaf
+  std::size_t wildcards = 0;      // words that are "<*>", so add() sees when a line changes nothing
 };
+
+std::size_t countWildcards(const std::vector<std::string>& words) {
+  return static_cast<std::size_t>(std::count(words.begin(), words.end(), kWildcard));
+}
+
+template <typename T>
+T load(const char* p) {
+  T value;
+  std::memcpy(&value, p, sizeof value);
+  return value;
+}
+
+// a == b for the short words of templates, compared inline: a memcmp call per word costs more
+// than the comparison. Overlapping loads cover every length up to 16 within the bytes.
+bool sameWord(std::string_view a, std::string_view b) {
+  const std::size_t n = a.size();
+  if (n != b.size()) return false;
+  const char* x = a.data();
+  const char* y = b.data();
+  if (n > 16) return std::memcmp(x, y, n) == 0;
+  if (n >= 8) {
+    return load<std::uint64_t>(x) == load<std::uint64_t>(y) &&
+           load<std::uint64_t>(x + n - 8) == load<std::uint64_t>(y + n - 8);
+  }
+  if (n >= 4) {
+    return load<std::uint32_t>(x) == load<std::uint32_t>(y) &&
+           load<std::uint32_t>(x + n - 4) == load<std::uint32_t>(y + n - 4);
+  }
+  return n == 0 || (x[0] == y[0] && x[n / 2] == y[n / 2] && x[n - 1] == y[n - 1]);
+}
 
 struct Node {
   std::unordered_map<std::string, std::unique_ptr<Node>, StringHash, std::equal_to<>> children;
+  Node* wildcard = nullptr;        // children["<*>"]: where most lookups end, kept at hand
   std::vector<Cluster*> clusters;  // leaves only, in creation (= id) order
 
   Node* child(std::string_view key) const {
@@ -43,17 +81,17 @@ struct Node {
   Node& childOrNew(std::string_view key) {
     auto it = children.find(key);
     if (it != children.end()) return *it->second;
-    return *children.emplace(std::string(key), std::make_unique<Node>()).first->second;
+    Node* node = children.emplace(std::string(key), std::make_unique<Node>()).first->second.get();
+    if (key == kWildcard) wildcard = node;
+    return *node;
   }
 };
 
 // Drain sends words that hold variables down the "<*>" branch: a word with a digit, or one
-// the masker changed, says little about which template a line belongs to.
-bool routesToWildcard(const MaskedLine& line, std::size_t i) {
-  if (line.masked[i]) return true;
-  std::string_view word = line.word(i);
-  return word == kWildcard ||
-         std::any_of(word.begin(), word.end(), [](char c) { return c >= '0' && c <= '9'; });
+// the masker changed, says little about which template a line belongs to. The masker masks
+// every word that holds a digit, so the flag says both.
+inline bool routesToWildcard(const MaskedLine& line, std::size_t i) {
+  return line.masked(i) || line.word(i) == kWildcard;
 }
 
 void putString(std::string& out, std::string_view s) {
@@ -87,7 +125,7 @@ std::string joinWords(const std::vector<std::string>& words) {
 struct TemplateMiner::State {
   MinerOptions options;
   MaskOptions mask;
-  std::unordered_map<std::size_t, std::unique_ptr<Node>> byLength;
+  std::vector<std::unique_ptr<Node>> byLength;  // [word count]: the tree's first level
   std::unordered_map<std::uint64_t, std::unique_ptr<Cluster>> clusters;
   std::unordered_map<std::uint64_t, std::uint64_t> merges;  // merged id -> surviving id
   std::map<std::size_t, std::uint64_t> overflow;            // word count -> overflow id
@@ -111,45 +149,83 @@ struct TemplateMiner::State {
   // goes straight to "<*>", as placeNewCluster() put it, even if a line once held that text
   // literally ("<PATH>").
   Node* findLeaf(const MaskedLine& line) const {
-    auto it = byLength.find(line.size());
-    if (it == byLength.end()) return nullptr;
-    Node* node = it->second.get();
+    Node* node = line.size() < byLength.size() ? byLength[line.size()].get() : nullptr;
+    if (node == nullptr) return nullptr;
     for (std::size_t level = 0, n = wordLevels(line.size()); level < n; ++level) {
       Node* next = routesToWildcard(line, level) ? nullptr : node->child(line.word(level));
-      if (next == nullptr) next = node->child(kWildcard);
+      if (next == nullptr) next = node->wildcard;
       if (next == nullptr) return nullptr;
       node = next;
     }
     return node;
   }
 
-  // The most similar cluster at or above the threshold; a tie goes to the older one (leaves
-  // keep id order; Drain3 prefers the more general one), so the ids a user has seen keep absorbing
-  // their lines.
-  Cluster* bestMatch(const Node& leaf, const MaskedLine& line) const {
-    Cluster* best = nullptr;
-    double bestSimilarity = -1;
-    const std::size_t n = line.size();
-    for (Cluster* cluster : leaf.clusters) {
-      std::size_t equal = 0;
-      for (std::size_t i = 0; i < n; ++i) {
-        const std::string& word = cluster->words[i];
-        if (word != kWildcard && word == line.word(i)) ++equal;
-      }
+  // The fewest equal words that make a line of `n` words similar enough (n + 1 when none
+  // do), from the same division bestMatch() always used, so no rounding can differ.
+  std::size_t minEqualWords(std::size_t n) const {
+    auto reaches = [&](std::size_t equal) {
       double similarity = n == 0 ? 1.0 : static_cast<double>(equal) / static_cast<double>(n);
-      if (similarity > bestSimilarity) {
-        best = cluster;
-        bestSimilarity = similarity;
+      return similarity >= options.similarity;
+    };
+    // A guess at most a step off; the loops settle it (a NaN threshold reaches nothing).
+    const double guess = std::ceil(options.similarity * static_cast<double>(n));
+    std::size_t equal = n;
+    if (!(guess > 0)) {
+      equal = 0;
+    } else if (guess < static_cast<double>(n)) {
+      equal = static_cast<std::size_t>(guess);
+    }
+    while (equal > 0 && reaches(equal - 1))
+      --equal;
+    while (equal <= n && !reaches(equal))
+      ++equal;
+    return equal;
+  }
+
+  // The words of `cluster` equal to the line's ("<*>" equals nothing), when at least `target`;
+  // nullopt as soon as too many differ.
+  static std::optional<std::size_t> equalWords(const Cluster& cluster, const MaskedLine& line,
+                                               std::size_t target) {
+    const std::size_t n = line.size();
+    if (target > n) return std::nullopt;
+    const std::size_t affordable = n - target;  // differing words it can afford
+    std::size_t misses = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      std::string_view word = line.word(i);
+      if ((!sameWord(cluster.words[i], word) || word == kWildcard) && ++misses > affordable) {
+        return std::nullopt;
       }
     }
-    return bestSimilarity >= options.similarity ? best : nullptr;
+    return n - misses;
+  }
+
+  struct Match {
+    Cluster* cluster = nullptr;
+    std::size_t equal = 0;  // its words equal to the line's
+  };
+
+  // The most similar cluster at or above the threshold; a tie goes to the older one (leaves
+  // keep id order; Drain3 prefers the more general one), so the ids a user has seen keep absorbing
+  // their lines. A cluster is only compared until it cannot beat the best so far.
+  Match bestMatch(const Node& leaf, const MaskedLine& line) const {
+    Match best;
+    const std::size_t need = minEqualWords(line.size());
+    for (Cluster* cluster : leaf.clusters) {
+      const std::size_t target = best.cluster == nullptr ? need : best.equal + 1;
+      if (auto equal = equalWords(*cluster, line, target)) best = Match{cluster, *equal};
+    }
+    return best;
   }
 
   // Drain's insertion: known words follow their child, variable words and full nodes "<*>".
+  Node& lengthNode(std::size_t words) {
+    if (words >= byLength.size()) byLength.resize(words + 1);
+    if (!byLength[words]) byLength[words] = std::make_unique<Node>();
+    return *byLength[words];
+  }
+
   Node& placeNewCluster(const MaskedLine& line, std::vector<std::string>& path) {
-    auto& root = byLength[line.size()];
-    if (!root) root = std::make_unique<Node>();
-    Node* node = root.get();
+    Node* node = &lengthNode(line.size());
     const auto maxChildren = static_cast<std::size_t>(options.maxChildren);
     for (std::size_t level = 0, n = wordLevels(line.size()); level < n; ++level) {
       std::string_view word = line.word(level);
@@ -160,7 +236,7 @@ struct TemplateMiner::State {
         key = kWildcard;
       } else if (node->child(word) == nullptr) {
         std::size_t count = node->children.size();
-        bool hasWildcard = node->child(kWildcard) != nullptr;
+        bool hasWildcard = node->wildcard != nullptr;
         if (hasWildcard) {
           if (count >= maxChildren) key = kWildcard;
         } else if (count + 1 >= maxChildren) {
@@ -174,9 +250,7 @@ struct TemplateMiner::State {
   }
 
   Node* nodeAtPath(std::size_t words, const std::vector<std::string>& path) {
-    auto& root = byLength[words];
-    if (!root) root = std::make_unique<Node>();
-    Node* node = root.get();
+    Node* node = &lengthNode(words);
     for (const auto& key : path)
       node = &node->childOrNew(key);
     return node;
@@ -226,7 +300,8 @@ MinedTemplate TemplateMiner::add(std::string_view message) {
   MaskedLine& line = s.scratch;
   maskLine(message, s.mask, line);
   Node* leaf = s.findLeaf(line);
-  Cluster* cluster = leaf == nullptr ? nullptr : s.bestMatch(*leaf, line);
+  State::Match match = leaf == nullptr ? State::Match{} : s.bestMatch(*leaf, line);
+  Cluster* cluster = match.cluster;
   if (cluster == nullptr) {
     MinedTemplate result;
     if (s.clusters.size() >= s.options.maxClusters) {
@@ -238,6 +313,7 @@ MinedTemplate TemplateMiner::add(std::string_view message) {
     fresh->words.reserve(line.size());
     for (std::size_t i = 0; i < line.size(); ++i)
       fresh->words.emplace_back(line.word(i));
+    fresh->wildcards = countWildcards(fresh->words);
     Node& home = s.placeNewCluster(line, fresh->path);
     home.clusters.push_back(fresh.get());
     result.id = fresh->id;
@@ -245,16 +321,17 @@ MinedTemplate TemplateMiner::add(std::string_view message) {
     s.clusters.emplace(fresh->id, std::move(fresh));
     return result;
   }
-  bool changed = false;
+  // Every word equal or facing a "<*>": the common case, nothing to generalise.
+  if (match.equal + cluster->wildcards == line.size())
+    return MinedTemplate{cluster->id, false, false};
   for (std::size_t i = 0; i < line.size(); ++i) {
     std::string& word = cluster->words[i];
     if (word != kWildcard && word != line.word(i)) {
       word.assign(kWildcard);
-      changed = true;
+      ++cluster->wildcards;
     }
   }
-  std::uint64_t id = changed ? s.mergeTwins(*leaf, cluster) : cluster->id;
-  return MinedTemplate{id, false, changed};
+  return MinedTemplate{s.mergeTwins(*leaf, cluster), false, true};
 }
 
 std::optional<std::uint64_t> TemplateMiner::match(std::string_view message) const {
@@ -262,7 +339,7 @@ std::optional<std::uint64_t> TemplateMiner::match(std::string_view message) cons
   thread_local MaskedLine line;
   maskLine(message, s.mask, line);
   if (const Node* leaf = s.findLeaf(line)) {
-    if (const Cluster* cluster = s.bestMatch(*leaf, line)) return cluster->id;
+    if (const Cluster* cluster = s.bestMatch(*leaf, line).cluster) return cluster->id;
   }
   if (s.clusters.size() >= s.options.maxClusters) {
     auto it = s.overflow.find(line.size());
@@ -363,6 +440,7 @@ Result<TemplateMiner> TemplateMiner::restore(std::string_view in, MinerOptions o
     for (auto& word : cluster->words) {
       if (!getString(in, word)) return corrupt("word");
     }
+    cluster->wildcards = countWildcards(cluster->words);
     if (!getVarint(in, keys) || keys != s.wordLevels(words)) {
       return corrupt("tree path (was the depth option changed?)");
     }

@@ -4,22 +4,28 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 namespace pharos::logs {
 
 // One message cut into words with its variable parts masked: what the template miner
 // compares. Reused across calls so a warm line costs no allocation.
+//
+// A word no mask changed is not copied: it stays a view into the message, so the words are
+// valid only while the message passed to maskLine() is. Only masked words are built in `text`.
 struct MaskedLine {
-  std::string text;                                            // the masked words back to back
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> spans;  // (offset, length) in text
-  std::vector<bool> masked;  // per word: it held a variable (went through a mask)
+  struct Word {
+    const char* data = nullptr;  // in the message, or in `text` when masked
+    std::uint32_t length = 0;
+    std::uint32_t offset = 0;  // in `text` when masked: `data` is set from it once text is whole
+    bool masked = false;  // it held a variable (went through a mask); unmasked words hold no digit
+  };
+  std::string text;  // the masked words back to back
+  std::vector<Word> words;
 
-  std::size_t size() const { return spans.size(); }
-  std::string_view word(std::size_t i) const {
-    return std::string_view(text).substr(spans[i].first, spans[i].second);
-  }
+  std::size_t size() const { return words.size(); }
+  std::string_view word(std::size_t i) const { return {words[i].data, words[i].length}; }
+  bool masked(std::size_t i) const { return words[i].masked; }
 };
 
 struct MaskOptions {
