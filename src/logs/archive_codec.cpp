@@ -4,6 +4,7 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -44,6 +45,23 @@ constexpr std::uint64_t kInlineTemplate = 0, kFirstTemplate = 1;
 constexpr std::size_t kDecodePieceBytes = 1u << 20;
 // A column shorter than this is stored as it is: a zstd frame would not be smaller.
 constexpr std::size_t kMinCompressBytes = 64;
+// The columns of ids and packed binary (template ids, hex digits, UUIDs, IPv4 addresses) have
+// few and short repeats: zstd's lazy match finders (past level 3) search them at 3-10 times the
+// cost of level 3's for little (on the log benchmark 1.3% of message_templates, 0.2% of
+// hex_bytes, nothing of uuids and ipv4s: 0.02% of raw in all), so they are kept to level 3.
+constexpr int kIdColumnsLevel = 3;
+int columnLevel(std::uint32_t id, int level) {
+  switch (id) {
+    case kMessageTemplates:
+    case kFieldTemplates:
+    case kHexBytes:
+    case kUuids:
+    case kIpv4s:
+      return std::min(level, kIdColumnsLevel);
+    default:
+      return level;
+  }
+}
 
 Error corrupt(std::string what) {
   return makeError(ErrorCode::kDataLoss, "archive object: " + std::move(what));
@@ -163,7 +181,10 @@ class SegmentEncoder {
     columns_[kTail].append(segment.substr(intact));
   }
 
+  // The object of what was added, `segment` being those bytes: finish() once all of it is,
+  // peek() on the way (the encoder stays as it was, so that more can be added), for the probe.
   Result<std::string> finish(std::string_view segment, int level);
+  Result<std::string> peek(std::string_view segment, int level) const;
 
  private:
   void addBatch();
@@ -172,14 +193,18 @@ class SegmentEncoder {
                       ColumnWriter& strings, std::string_view value);
   // The id of the template of `text`, or kWrittenOut when it is not kept (kInlineTemplate).
   std::uint32_t templateOf(std::string_view text);
-  void writeTemplates();
+  // Writes the columns known only at the end (templates, template ids, integer streams).
+  void writeLastColumns(ColumnWriters& columns) const;
+  void writeTemplates(ColumnWriters& columns) const;
+  // The object of `columns`, released as they are stored.
+  static Result<std::string> compress(std::string_view segment, int level, ColumnWriters& columns);
 
   static constexpr std::uint32_t kTemplated = UINT32_MAX, kWrittenOut = UINT32_MAX;
 
   ColumnWriters columns_;
   VariableEncoder variables_;
   ParsedBatch batch_;
-  std::string scratch_;
+  OutputBuffer scratch_;   // the template of the text being added
   StringIds templateIds_;  // its keys are the templates, by id in order of appearance
   Arena templateText_;
   std::vector<std::uint32_t> messageTemplates_, fieldTemplates_;
@@ -238,28 +263,42 @@ std::uint32_t SegmentEncoder::field(FieldDictionary& dict, std::size_t limit, Co
 
 std::uint32_t SegmentEncoder::templateOf(std::string_view text) {
   variables_.encode(text, scratch_);
-  const std::uint32_t found = templateIds_.find(scratch_);
+  const std::string_view tmpl = scratch_.view();
+  const std::uint32_t found = templateIds_.find(tmpl);
   if (found != StringIds::kEmpty) return found;
   if (templateIds_.size() >= kMaxTemplates) {
-    columns_[kInlineTemplates].string(scratch_);
+    columns_[kInlineTemplates].string(tmpl);
     return kWrittenOut;
   }
-  return templateIds_.add(templateText_.copy(scratch_));
+  return templateIds_.add(templateText_.copy(tmpl));
 }
 
 using SortItem = std::pair<std::string_view, std::uint32_t>;
 
-// Sorts by the strings with multikey quicksort (Bentley and Sedgewick): a partition looks at one
-// byte position, so the long beginnings that templates share are read once per string rather
-// than once per comparison. An explicit stack, as shared beginnings can be megabytes long.
+// Sorts by the strings with multikey quicksort (Bentley and Sedgewick), 8 bytes a step: a
+// partition looks at one 8-byte piece of the strings, so the long beginnings that templates
+// share are read once per string rather than once per comparison. An explicit stack, as shared
+// beginnings can be megabytes long.
 void sortStrings(std::vector<SortItem>& items) {
   struct Range {
     std::size_t from, to, depth;
   };
+  // The piece of a string at `depth`: its bytes (at most 8, padded with zeros) as a big-endian
+  // number, then how many there are. Pieces order as the strings do; a string that ends
+  // within one (fewer than 8 bytes) is equal only to the same string.
+  using Piece = std::pair<std::uint64_t, std::size_t>;
   auto at = [](const SortItem& item, std::size_t depth) {
-    return depth < item.first.size()
-               ? static_cast<int>(static_cast<unsigned char>(item.first[depth]))
-               : -1;
+    const std::string_view s = item.first;
+    if (depth + 8 <= s.size()) {
+      std::uint64_t word;
+      std::memcpy(&word, s.data() + depth, 8);
+      if constexpr (std::endian::native == std::endian::little) word = __builtin_bswap64(word);
+      return Piece(word, 8);
+    }
+    std::uint64_t word = 0;
+    for (std::size_t k = depth; k < s.size(); ++k)
+      word |= std::uint64_t{static_cast<unsigned char>(s[k])} << (56 - 8 * (k - depth));
+    return Piece(word, depth < s.size() ? s.size() - depth : 0);
   };
   std::vector<Range> stack{{0, items.size(), 0}};
   while (!stack.empty()) {
@@ -273,15 +312,15 @@ void sortStrings(std::vector<SortItem>& items) {
                 });
       continue;
     }
-    const int x = at(items[r.from], r.depth), y = at(items[(r.from + r.to) / 2], r.depth),
-              z = at(items[r.to - 1], r.depth);
-    const int pivot = std::max(std::min(x, y), std::min(std::max(x, y), z));
+    const Piece x = at(items[r.from], r.depth), y = at(items[(r.from + r.to) / 2], r.depth),
+                z = at(items[r.to - 1], r.depth);
+    const Piece pivot = std::max(std::min(x, y), std::min(std::max(x, y), z));
     std::size_t lt = r.from, i = r.from, gt = r.to;
     while (i < gt) {
-      const int c = at(items[i], r.depth);
+      const Piece c = at(items[i], r.depth);
       if (c < pivot) {
         std::swap(items[lt++], items[i++]);
-      } else if (c > pivot) {
+      } else if (pivot < c) {
         std::swap(items[i], items[--gt]);
       } else {
         ++i;
@@ -289,13 +328,31 @@ void sortStrings(std::vector<SortItem>& items) {
     }
     if (lt - r.from > 1) stack.push_back({r.from, lt, r.depth});
     if (r.to - gt > 1) stack.push_back({gt, r.to, r.depth});
-    if (gt - lt > 1 && pivot >= 0) stack.push_back({lt, gt, r.depth + 1});
+    if (gt - lt > 1 && pivot.second == 8) stack.push_back({lt, gt, r.depth + 8});
   }
+}
+
+// The length of the beginning `a` and `b` share, compared 8 bytes at a time: sorted templates
+// share tens of bytes with the one before.
+std::size_t sharedPrefix(std::string_view a, std::string_view b) {
+  const std::size_t limit = std::min(a.size(), b.size());
+  std::size_t k = 0;
+  if constexpr (std::endian::native == std::endian::little) {  // the first byte is the lowest
+    for (; k + 8 <= limit; k += 8) {
+      std::uint64_t x, y;
+      std::memcpy(&x, a.data() + k, 8);
+      std::memcpy(&y, b.data() + k, 8);
+      if (x != y) return k + static_cast<std::size_t>(__builtin_ctzll(x ^ y)) / 8;
+    }
+  }
+  while (k < limit && a[k] == b[k])
+    ++k;
+  return k;
 }
 
 // The template dictionary sorted, so that neighbours share their beginnings, and front-coded:
 // per template the length it shares with the one before and the rest. Ids are ranks in it.
-void SegmentEncoder::writeTemplates() {
+void SegmentEncoder::writeTemplates(ColumnWriters& columns) const {
   const auto count = static_cast<std::uint32_t>(templateIds_.size());
   std::vector<SortItem> order;
   order.reserve(count);
@@ -303,16 +360,13 @@ void SegmentEncoder::writeTemplates() {
     order.emplace_back(templateIds_.key(id), id);
   sortStrings(order);
   std::vector<std::uint32_t> rank(count);
-  ColumnWriter& dict = columns_[kTemplates];
+  ColumnWriter& dict = columns[kTemplates];
   dict.varint(count);
   std::string_view previous;
   for (std::uint32_t r = 0; r < order.size(); ++r) {
     rank[order[r].second] = r;
     const std::string_view t = order[r].first;
-    const std::size_t limit = std::min(previous.size(), t.size());
-    std::size_t shared = 0;
-    while (shared < limit && previous[shared] == t[shared])
-      ++shared;
+    const std::size_t shared = sharedPrefix(previous, t);
     dict.varint(shared);
     dict.string(t.substr(shared));
     previous = t;
@@ -321,14 +375,29 @@ void SegmentEncoder::writeTemplates() {
     return id == kWrittenOut ? kInlineTemplate : kFirstTemplate + rank[id];
   };
   for (std::uint32_t id : messageTemplates_)
-    columns_[kMessageTemplates].varint(idOf(id));
+    columns[kMessageTemplates].varint(idOf(id));
   for (std::uint32_t id : fieldTemplates_)
-    columns_[kFieldTemplates].varint(idOf(id));
+    columns[kFieldTemplates].varint(idOf(id));
+}
+
+void SegmentEncoder::writeLastColumns(ColumnWriters& columns) const {
+  writeTemplates(columns);
+  variables_.finish(columns);
 }
 
 Result<std::string> SegmentEncoder::finish(std::string_view segment, int level) {
-  writeTemplates();
-  variables_.finish();
+  writeLastColumns(columns_);
+  return compress(segment, level, columns_);
+}
+
+Result<std::string> SegmentEncoder::peek(std::string_view segment, int level) const {
+  ColumnWriters columns = columns_;
+  writeLastColumns(columns);
+  return compress(segment, level, columns);
+}
+
+Result<std::string> SegmentEncoder::compress(std::string_view segment, int level,
+                                             ColumnWriters& columns) {
   std::unique_ptr<ZSTD_CCtx, std::size_t (*)(ZSTD_CCtx*)> ctx(ZSTD_createCCtx(), ZSTD_freeCCtx);
   if (!ctx) return makeError(ErrorCode::kInternal, "zstd: out of memory");
   struct Stored {
@@ -339,25 +408,25 @@ Result<std::string> SegmentEncoder::finish(std::string_view segment, int level) 
   };
   std::vector<Stored> stored;
   std::size_t total = 0;
+  OutputBuffer compressed;  // each column's frame, before it is copied out at its size
   for (std::uint32_t id = 0; id < kColumnCount; ++id) {
-    std::string& raw = columns_[id].bytes();
+    const std::string_view raw = columns[id].view();
     if (raw.empty()) continue;
     Stored column{id, kStored, raw.size(), {}};
     if (raw.size() >= kMinCompressBytes) {
-      column.bytes.resize(ZSTD_compressBound(raw.size()));
-      const std::size_t n = ZSTD_compressCCtx(ctx.get(), column.bytes.data(), column.bytes.size(),
-                                              raw.data(), raw.size(), level);
+      const std::size_t bound = ZSTD_compressBound(raw.size());
+      const std::size_t n = ZSTD_compressCCtx(ctx.get(), compressed.room(bound), bound, raw.data(),
+                                              raw.size(), columnLevel(id, level));
       if (ZSTD_isError(n)) {
         return makeError(ErrorCode::kInternal, std::string("zstd: ") + ZSTD_getErrorName(n));
       }
       if (n < raw.size()) {
         column.codec = kZstd;
-        column.bytes.resize(n);
-        column.bytes.shrink_to_fit();
+        column.bytes.assign(compressed.data(), n);
       }
     }
-    if (column.codec == kStored) column.bytes = std::move(raw);
-    std::string().swap(raw);  // the column's memory goes back as soon as it is stored
+    if (column.codec == kStored) column.bytes.assign(raw);
+    columns[id].release();  // the column's memory goes back as soon as it is stored
     total += column.bytes.size();
     stored.push_back(std::move(column));
   }
@@ -809,6 +878,30 @@ Result<std::string> decodeWhole(std::string_view object, std::size_t maxBytes) {
   return corrupt("not a valid zstd frame");
 }
 
+// The records that make up the first kArchiveProbeBytes of a segment (or the whole of a small
+// one): what templatingDoesNotPay() judges.
+std::string_view probeHead(std::string_view segment) {
+  std::size_t probe = 0;
+  scanFramedRecords(segment, [&](std::string_view payload) {
+    probe = static_cast<std::size_t>(payload.data() + payload.size() - segment.data());
+    return probe < kArchiveProbeBytes;
+  });
+  return segment.substr(0, probe);
+}
+
+// Why templates do not pay on `head`, whose templated object takes `templatedBytes`: none
+// when they do.
+Result<std::optional<std::string>> judgeProbe(std::string_view head, std::size_t templatedBytes,
+                                              int level) {
+  PHAROS_ASSIGN_OR_RETURN(std::string whole, encodeWholeArchive(head, level));
+  if (static_cast<double>(templatedBytes) <= kArchiveTemplatedAtMost * whole.size()) {
+    return std::optional<std::string>();
+  }
+  return std::optional<std::string>(
+      fmt::format("templates do not pay on its first {} bytes: {} bytes templated, {} whole",
+                  head.size(), templatedBytes, whole.size()));
+}
+
 }  // namespace
 }  // namespace archive
 
@@ -876,37 +969,44 @@ Status verifyArchive(std::string_view object, std::string_view segmentBytes) {
 
 Result<std::optional<std::string>> templatingDoesNotPay(std::string_view segmentBytes,
                                                         int zstdLevel) {
-  // The records that make up the first kProbeBytes (or the whole of a small segment).
-  std::size_t probe = 0;
-  scanFramedRecords(segmentBytes, [&](std::string_view payload) {
-    probe = static_cast<std::size_t>(payload.data() + payload.size() - segmentBytes.data());
-    return probe < kArchiveProbeBytes;
-  });
-  if (probe == 0) return std::optional<std::string>();
-  const std::string_view head = segmentBytes.substr(0, probe);
+  const std::string_view head = archive::probeHead(segmentBytes);
+  if (head.empty()) return std::optional<std::string>();
   PHAROS_ASSIGN_OR_RETURN(std::string templated, encodeArchive(head, zstdLevel));
-  PHAROS_ASSIGN_OR_RETURN(std::string whole, encodeWholeArchive(head, zstdLevel));
-  if (static_cast<double>(templated.size()) <= kArchiveTemplatedAtMost * whole.size()) {
-    return std::optional<std::string>();
-  }
-  return std::optional<std::string>(
-      fmt::format("templates do not pay on its first {} bytes: {} bytes templated, {} whole",
-                  head.size(), templated.size(), whole.size()));
+  return archive::judgeProbe(head, templated.size(), zstdLevel);
 }
 
 Result<CheckedArchive> encodeCheckedArchive(std::string_view segmentBytes, int zstdLevel,
                                             ArchiveEncoder encode) {
   CheckedArchive archive;
-  PHAROS_ASSIGN_OR_RETURN(std::optional<std::string> notWorth,
-                          templatingDoesNotPay(segmentBytes, zstdLevel));
+  std::optional<std::string> notWorth;
+  Result<std::string> templated = std::string();
+  if (encode != nullptr) {
+    PHAROS_ASSIGN_OR_RETURN(notWorth, templatingDoesNotPay(segmentBytes, zstdLevel));
+    if (!notWorth) templated = encode(segmentBytes, zstdLevel);
+  } else {
+    // The probe's records are templated once: the encoder that judged them goes on.
+    archive::SegmentEncoder encoder;
+    const std::string_view head = archive::probeHead(segmentBytes);
+    bool encoded = false;
+    if (!head.empty()) {
+      encoder.add(head);
+      PHAROS_ASSIGN_OR_RETURN(std::string probed, encoder.peek(head, zstdLevel));
+      PHAROS_ASSIGN_OR_RETURN(notWorth, archive::judgeProbe(head, probed.size(), zstdLevel));
+      // A segment the probe took whole has its object already.
+      encoded = head.size() == segmentBytes.size();
+      if (encoded) templated = std::move(probed);
+    }
+    if (!notWorth && !encoded) {
+      encoder.add(segmentBytes.substr(head.size()));
+      templated = encoder.finish(segmentBytes, zstdLevel);
+    }
+  }
   if (notWorth) {
     archive.templated = false;
     archive.fallbackReason = std::move(*notWorth);
     PHAROS_ASSIGN_OR_RETURN(archive.object, encodeWholeArchive(segmentBytes, zstdLevel));
     return archive;
   }
-  auto templated =
-      encode ? encode(segmentBytes, zstdLevel) : encodeArchive(segmentBytes, zstdLevel);
   Status checked = templated.ok() ? verifyArchive(*templated, segmentBytes) : templated.error();
   if (checked.ok()) {
     archive.object = std::move(*templated);

@@ -70,9 +70,17 @@ enum ColumnId : std::uint32_t {
 // last four bytes. The decoder computes it from the template text alone.
 inline unsigned streamOf(std::string_view before, unsigned bits) {
   std::uint32_t h = 0x811C9DC5u;
-  std::size_t from = before.size() > 4 ? before.size() - 4 : 0;
-  for (std::size_t i = from; i < before.size(); ++i)
-    h = (h ^ static_cast<unsigned char>(before[i])) * 0x01000193u;
+  auto mix = [&](char c) { h = (h ^ static_cast<unsigned char>(c)) * 0x01000193u; };
+  const std::size_t n = before.size();
+  if (n >= 4) {  // nearly always: unrolled
+    mix(before[n - 4]);
+    mix(before[n - 3]);
+    mix(before[n - 2]);
+    mix(before[n - 1]);
+  } else {
+    for (char c : before)
+      mix(c);
+  }
   h ^= h >> 15;
   h *= 0x2C1B3C6Du;
   h ^= h >> 12;
@@ -90,73 +98,9 @@ inline std::int64_t applyDelta(std::int64_t last, std::uint64_t code) {
                                    static_cast<std::uint64_t>(unzigzag(code)));
 }
 
-// One column being written.
-class ColumnWriter {
- public:
-  void varint(std::uint64_t v) {
-    char buffer[10];
-    std::size_t n = 0;
-    for (; v >= 0x80; v >>= 7)
-      buffer[n++] = static_cast<char>((v & 0x7F) | 0x80);
-    buffer[n++] = static_cast<char>(v);
-    bytes_.append(buffer, n);
-  }
-  void byte(std::uint8_t b) { bytes_.push_back(static_cast<char>(b)); }
-  void append(std::string_view s) { bytes_.append(s); }
-  // varint length + bytes
-  void string(std::string_view s) {
-    varint(s.size());
-    bytes_.append(s);
-  }
-  std::string& bytes() { return bytes_; }
-
- private:
-  std::string bytes_;
-};
-
-using ColumnWriters = std::array<ColumnWriter, kColumnCount>;
-
-// One column being read; every read checks the bounds and says false when the column is short.
-class ColumnReader {
- public:
-  ColumnReader() = default;
-  explicit ColumnReader(std::string_view bytes) : rest_(bytes) {}
-
-  bool varint(std::uint64_t& v) {
-    if (!rest_.empty() && static_cast<unsigned char>(rest_.front()) < 0x80) {  // most are
-      v = static_cast<unsigned char>(rest_.front());
-      rest_.remove_prefix(1);
-      return true;
-    }
-    return getVarint(rest_, v);
-  }
-  bool byte(std::uint8_t& b) {
-    if (rest_.empty()) return false;
-    b = static_cast<std::uint8_t>(rest_.front());
-    rest_.remove_prefix(1);
-    return true;
-  }
-  bool bytes(std::size_t n, std::string_view& out) {
-    if (n > rest_.size()) return false;
-    out = rest_.substr(0, n);
-    rest_.remove_prefix(n);
-    return true;
-  }
-  bool string(std::string_view& out) {
-    std::uint64_t n = 0;
-    return varint(n) && n <= rest_.size() && bytes(static_cast<std::size_t>(n), out);
-  }
-  bool empty() const { return rest_.empty(); }
-  std::size_t remaining() const { return rest_.size(); }
-
- private:
-  std::string_view rest_;
-};
-
-using ColumnReaders = std::array<ColumnReader, kColumnCount>;
-
-// The decoders' output: a buffer kept longer than what is written (as BatchEncoder's), so that
-// an append is a capacity check and a memcpy; grown without zero-filling.
+// The decoders' output and the encoder's columns: a buffer kept longer than what is written (as
+// BatchEncoder's), so that an append is a capacity check and a memcpy; grown without
+// zero-filling.
 class OutputBuffer {
  public:
   // Where the next `n` bytes go; advance() then says how many were written.
@@ -200,7 +144,7 @@ class OutputBuffer {
 
  private:
   [[gnu::noinline]] void grow(std::size_t n) {
-    const std::size_t capacity = std::max(size_ + n, 2 * capacity_);
+    const std::size_t capacity = std::max({size_ + n, 2 * capacity_, std::size_t{64}});
     std::unique_ptr<char[]> bytes(new char[capacity]);
     if (size_ > 0) std::memcpy(bytes.get(), bytes_.get(), size_);
     bytes_ = std::move(bytes);
@@ -212,7 +156,78 @@ class OutputBuffer {
   std::size_t size_ = 0;
 };
 
-// A 64-bit hash of bytes, 8 at a time (multiply and fold), for StringIds.
+// One column being written, in an OutputBuffer: the encoder appends a few bytes at a time,
+// and std::string's appends cost several times a capacity check and a store.
+class ColumnWriter {
+ public:
+  ColumnWriter() = default;
+  // A copy, for an object of what the encoder has so far (SegmentEncoder::peek).
+  ColumnWriter(const ColumnWriter& other) { bytes_.append(other.view()); }
+  ColumnWriter& operator=(const ColumnWriter&) = delete;
+
+  void varint(std::uint64_t v) { bytes_.varint(v); }
+  void byte(std::uint8_t b) { bytes_.push(static_cast<char>(b)); }
+  void append(std::string_view s) { bytes_.append(s); }
+  // varint length + bytes
+  void string(std::string_view s) {
+    varint(s.size());
+    bytes_.append(s);
+  }
+  // Where the next `n` bytes go; advance() then says how many were written.
+  char* room(std::size_t n) { return bytes_.room(n); }
+  void advance(std::size_t n) { bytes_.advance(n); }
+  std::string_view view() const { return bytes_.view(); }
+  bool empty() const { return bytes_.size() == 0; }
+  // Frees the bytes.
+  void release() { bytes_ = OutputBuffer(); }
+
+ private:
+  OutputBuffer bytes_;
+};
+
+using ColumnWriters = std::array<ColumnWriter, kColumnCount>;
+
+// One column being read; every read checks the bounds and says false when the column is short.
+class ColumnReader {
+ public:
+  ColumnReader() = default;
+  explicit ColumnReader(std::string_view bytes) : rest_(bytes) {}
+
+  bool varint(std::uint64_t& v) {
+    if (!rest_.empty() && static_cast<unsigned char>(rest_.front()) < 0x80) {  // most are
+      v = static_cast<unsigned char>(rest_.front());
+      rest_.remove_prefix(1);
+      return true;
+    }
+    return getVarint(rest_, v);
+  }
+  bool byte(std::uint8_t& b) {
+    if (rest_.empty()) return false;
+    b = static_cast<std::uint8_t>(rest_.front());
+    rest_.remove_prefix(1);
+    return true;
+  }
+  bool bytes(std::size_t n, std::string_view& out) {
+    if (n > rest_.size()) return false;
+    out = rest_.substr(0, n);
+    rest_.remove_prefix(n);
+    return true;
+  }
+  bool string(std::string_view& out) {
+    std::uint64_t n = 0;
+    return varint(n) && n <= rest_.size() && bytes(static_cast<std::size_t>(n), out);
+  }
+  bool empty() const { return rest_.empty(); }
+  std::size_t remaining() const { return rest_.size(); }
+
+ private:
+  std::string_view rest_;
+};
+
+using ColumnReaders = std::array<ColumnReader, kColumnCount>;
+
+// A 64-bit hash of bytes, 8 at a time (multiply and fold), for StringIds (in memory only: it
+// is not part of the format).
 inline std::uint64_t hashBytes(std::string_view s) {
   constexpr std::uint64_t kMul = 0x9E3779B97F4A7C15ull;
   std::uint64_t h = s.size() * kMul;
@@ -228,8 +243,17 @@ inline std::uint64_t hashBytes(std::string_view s) {
     mix(w);
   }
   if (n > 0) {
+    // The last 1-7 bytes in at most two fixed-size loads (a memcpy of n bytes is a call).
     std::uint64_t w = 0;
-    std::memcpy(&w, p, n);
+    if (n >= 4) {
+      std::uint32_t lo, hi;
+      std::memcpy(&lo, p, 4);
+      std::memcpy(&hi, p + n - 4, 4);
+      w = lo | std::uint64_t{hi} << 32;
+    } else {
+      for (std::size_t k = 0; k < n; ++k)
+        w |= std::uint64_t{static_cast<unsigned char>(p[k])} << (8 * k);
+    }
     mix(w ^ (std::uint64_t{n} << 56));
   }
   mix(0x2545F4914F6CDD1Dull);

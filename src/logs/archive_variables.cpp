@@ -1,8 +1,12 @@
 #include "logs/archive_variables.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "core/varint.h"
 #include "logs/timestamp_parse.h"
@@ -48,6 +52,99 @@ unsigned classOf(char c) {
 }
 bool isDigit(char c) {
   return c >= '0' && c <= '9';
+}
+
+// Room the encoder keeps past a template's bound, for fixed-size copies.
+constexpr std::size_t kTemplateSlack = 16;
+
+// A bit per byte of the text, 64 to a word: whether it is a token byte (kWord) and whether a
+// digit. Bits past the end are clear. With SSE2 16 bytes at a time: most of a line is static
+// tokens and spaces, which the encoder then skips without looking at their bytes.
+#if defined(__SSE2__)
+void classify(std::string_view text, std::uint64_t* words, std::uint64_t* digits) {
+  const std::size_t n = text.size();
+  const std::size_t whole = n / 64;
+  // Bytes in [lo, lo + count) after adding 0x80 - lo: a signed compare below -128 + count.
+  auto inRange = [](__m128i v, char lo, char count) {
+    const __m128i shifted = _mm_add_epi8(v, _mm_set1_epi8(static_cast<char>(0x80 - lo)));
+    return _mm_cmplt_epi8(shifted, _mm_set1_epi8(static_cast<char>(-128 + count)));
+  };
+  for (std::size_t b = 0; b < whole; ++b) {
+    std::uint64_t w = 0, d = 0;
+    for (unsigned k = 0; k < 4; ++k) {
+      const __m128i v =
+          _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + b * 64 + k * 16));
+      const __m128i digit = inRange(v, '0', 10);
+      const __m128i letter = inRange(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 26);
+      const __m128i dashDot = inRange(v, '-', 2);
+      const __m128i underscore = _mm_cmpeq_epi8(v, _mm_set1_epi8('_'));
+      const __m128i word = _mm_or_si128(_mm_or_si128(digit, letter),
+                                        _mm_or_si128(_mm_or_si128(dashDot, underscore), v));
+      w |= static_cast<std::uint64_t>(static_cast<unsigned>(_mm_movemask_epi8(word))) << (16 * k);
+      d |= static_cast<std::uint64_t>(static_cast<unsigned>(_mm_movemask_epi8(digit))) << (16 * k);
+    }
+    words[b] = w;
+    digits[b] = d;
+  }
+  if (whole * 64 < n) {
+    // The last bytes through a copy padded with NULs, which are neither.
+    char last[64] = {};
+    std::memcpy(last, text.data() + whole * 64, n - whole * 64);
+    classify(std::string_view(last, sizeof last), words + whole, digits + whole);
+  }
+}
+#else
+void classify(std::string_view text, std::uint64_t* words, std::uint64_t* digits) {
+  const std::size_t n = text.size();
+  for (std::size_t b = 0; b * 64 < n; ++b) {
+    std::uint64_t w = 0, d = 0;
+    const std::size_t end = std::min(n, b * 64 + 64);
+    for (std::size_t i = b * 64; i < end; ++i) {
+      const unsigned c = classOf(text[i]);
+      w |= std::uint64_t{(c & kWord) != 0} << (i % 64);
+      d |= std::uint64_t{(c & kDigit) != 0} << (i % 64);
+    }
+    words[b] = w;
+    digits[b] = d;
+  }
+}
+#endif
+
+// The first set bit of `bits` (`count` bits) at or after `from`, or `count`.
+std::size_t nextSet(const std::uint64_t* bits, std::size_t from, std::size_t count) {
+  if (from >= count) return count;
+  std::size_t b = from / 64;
+  std::uint64_t m = bits[b] & (~std::uint64_t{0} << (from % 64));
+  const std::size_t blocks = (count + 63) / 64;
+  while (m == 0) {
+    if (++b == blocks) return count;
+    m = bits[b];
+  }
+  return std::min(count, b * 64 + static_cast<std::size_t>(__builtin_ctzll(m)));
+}
+
+// The first clear bit of `bits` at or after `from`, or `count`.
+std::size_t nextClear(const std::uint64_t* bits, std::size_t from, std::size_t count) {
+  if (from >= count) return count;
+  std::size_t b = from / 64;
+  std::uint64_t m = ~bits[b] & (~std::uint64_t{0} << (from % 64));
+  const std::size_t blocks = (count + 63) / 64;
+  while (m == 0) {
+    if (++b == blocks) return count;
+    m = ~bits[b];
+  }
+  return std::min(count, b * 64 + static_cast<std::size_t>(__builtin_ctzll(m)));
+}
+
+// The start of the run of set bits of `bits` that holds `at`, or `from` if it starts before.
+std::size_t runStart(const std::uint64_t* bits, std::size_t from, std::size_t at) {
+  std::size_t b = at / 64;
+  std::uint64_t m = ~bits[b] & ((std::uint64_t{1} << (at % 64)) - 1);
+  while (m == 0) {
+    if (b * 64 <= from) return from;
+    m = ~bits[--b];
+  }
+  return std::max(from, b * 64 + 64 - static_cast<std::size_t>(__builtin_clzll(m)));
 }
 
 // The time placeholder's format byte.
@@ -114,19 +211,21 @@ constexpr Octets makeOctets() {
 }
 constexpr Octets kOctets = makeOctets();
 
-// Static text into a template: NUL, the placeholder mark, is doubled.
-void appendEscaped(std::string& tmpl, std::string_view s) {
+// Static text into a template at `w`: NUL, the placeholder mark, is doubled. The end.
+char* writeEscaped(char* w, std::string_view s) {
   while (!s.empty()) {
     const void* nul = std::memchr(s.data(), '\0', s.size());
     if (nul == nullptr) {
-      tmpl.append(s);
-      return;
+      std::memcpy(w, s.data(), s.size());
+      return w + s.size();
     }
     std::size_t k = static_cast<std::size_t>(static_cast<const char*>(nul) - s.data()) + 1;
-    tmpl.append(s.data(), k);
-    tmpl.push_back('\0');
+    std::memcpy(w, s.data(), k);
+    w += k;
+    *w++ = '\0';
     s.remove_prefix(k);
   }
+  return w;
 }
 
 bool readDigits(const char* p, int n, unsigned& v) {
@@ -205,11 +304,13 @@ unsigned nibble(char c) {
 
 // Hex digits (of a checked class) packed two to a byte; an odd last one in the high nibble.
 void packHex(std::string_view hex, ColumnWriter& out) {
-  std::string& bytes = out.bytes();
+  char* const start = out.room((hex.size() + 1) / 2);
+  char* w = start;
   std::size_t i = 0;
   for (; i + 1 < hex.size(); i += 2)
-    bytes.push_back(static_cast<char>(nibble(hex[i]) << 4 | nibble(hex[i + 1])));
-  if (i < hex.size()) bytes.push_back(static_cast<char>(nibble(hex[i]) << 4));
+    *w++ = static_cast<char>(nibble(hex[i]) << 4 | nibble(hex[i + 1]));
+  if (i < hex.size()) *w++ = static_cast<char>(nibble(hex[i]) << 4);
+  out.advance(static_cast<std::size_t>(w - start));
 }
 
 // `digits` hex digits from packed bytes (`pairs`: kHexPairs' lower or upper) at `p`.
@@ -369,54 +470,84 @@ bool VariableDecoder::appendTime(OutputBuffer& out, std::int64_t value, std::uin
   return true;
 }
 
-void VariableEncoder::appendStatic(std::string& tmpl, std::string_view s) const {
+void VariableEncoder::appendStatic(std::size_t from, std::size_t to) {
+  const std::size_t size = to - from;
   if (hasNul_) {
-    appendEscaped(tmpl, s);
+    w_ = writeEscaped(w_, text_.substr(from, size));
+  } else if (size <= 16 && text_.size() - from >= 16) {
+    // Most static runs between variables are short: a fixed 16-byte copy (the template has
+    // kTemplateSlack bytes of room past its bound) beats a call to memcpy.
+    std::memcpy(w_, text_.data() + from, 16);
+    w_ += size;
   } else {
-    tmpl.append(s);
+    std::memcpy(w_, text_.data() + from, size);
+    w_ += size;
   }
 }
 
-void VariableEncoder::encode(std::string_view text, std::string& tmpl) {
+unsigned VariableEncoder::placeholder(std::size_t staticTo, char type, unsigned bits) {
+  appendStatic(staticFrom_, staticTo);
+  const unsigned stream =
+      bits == 0 ? 0 : streamOf(std::string_view(tmpl_, static_cast<std::size_t>(w_ - tmpl_)), bits);
+  *w_++ = '\0';
+  *w_++ = type;
+  return stream;
+}
+
+void VariableEncoder::encode(std::string_view text, OutputBuffer& tmpl) {
   tmpl.clear();
   const char* s = text.data();
   const std::size_t n = text.size();
+  text_ = text;
   hasNul_ = n > 0 && std::memchr(s, '\0', n) != nullptr;
-  std::size_t i = 0, staticFrom = 0;
-  while (i < n) {
-    const unsigned c = classOf(s[i]);
-    if ((c & kWord) == 0) {
-      ++i;
+  // The template is written in place: it takes at most twice the text (a NUL is doubled, a
+  // placeholder of 2 or 3 bytes replaces at least 1 or 8 bytes).
+  tmpl_ = w_ = tmpl.room(2 * n + kTemplateSlack);
+  staticFrom_ = 0;
+  const std::size_t blocks = (n + 63) / 64;
+  if (wordBits_.size() < blocks) {
+    wordBits_.resize(blocks);
+    digitBits_.resize(blocks);
+  }
+  const std::uint64_t* words = wordBits_.data();
+  const std::uint64_t* digits = digitBits_.data();
+  classify(text, wordBits_.data(), digitBits_.data());
+  // Only tokens with a digit can be variables: the scan goes from digit to digit, the tokens
+  // between them are static text. `from` is where it resumes (past a variable, or a time).
+  for (std::size_t from = 0;;) {
+    const std::size_t digit = nextSet(digits, from, n);
+    if (digit == n) break;
+    const std::size_t i = runStart(words, from, digit);  // the token's start
+    std::size_t at = i;
+    if (isDigit(s[i]) && mayBeTime(text, i) && tryTime(at)) {
+      from = at;
       continue;
     }
-    if ((c & kDigit) && tryTime(text, i, staticFrom, tmpl)) continue;
-    std::size_t j = i;
+    const std::size_t j = nextClear(words, digit, n);
+    // Punctuation at the end ("port 22.", "web-01-") is not part of the variable.
+    std::size_t end = j;
+    while (classOf(s[end - 1]) & kTrailing)
+      --end;
     unsigned flags = 0;
-    do {
-      flags |= classOf(s[j]);
-      ++j;
-    } while (j < n && (classOf(s[j]) & kWord));
-    if (flags & kDigit) {
-      // Punctuation at the end ("port 22.", "web-01-") is not part of the variable.
-      std::size_t end = j;
-      while (classOf(s[end - 1]) & kTrailing)
-        --end;
-      if (end != j) {
-        flags = 0;
-        for (std::size_t k = i; k < end; ++k)
-          flags |= classOf(s[k]);
-      }
-      token(text, i, end, flags, staticFrom, tmpl);
-    }
-    i = j;
+    for (std::size_t k = i; k < end; ++k)
+      flags |= classOf(s[k]);
+    token(i, end, flags);
+    from = j;
   }
-  appendStatic(tmpl, text.substr(staticFrom));
+  appendStatic(staticFrom_, n);
+  tmpl.advance(static_cast<std::size_t>(w_ - tmpl_));
 }
 
-bool VariableEncoder::tryTime(std::string_view text, std::size_t& at, std::size_t& staticFrom,
-                              std::string& tmpl) {
-  const char* s = text.data();
-  const std::size_t n = text.size();
+bool VariableEncoder::mayBeTime(std::string_view text, std::size_t at) {
+  // What tryTime needs first: "10:" or "2025-" / "2025/" with room for a time after it.
+  const std::size_t left = text.size() - at;
+  const char* p = text.data() + at;
+  return left >= 8 && (p[2] == ':' || (left >= 19 && (p[4] == '-' || p[4] == '/')));
+}
+
+bool VariableEncoder::tryTime(std::size_t& at) {
+  const char* s = text_.data();
+  const std::size_t n = text_.size();
   std::size_t i = at;
   std::uint8_t format = 0;
   std::int64_t days = 0;
@@ -455,28 +586,21 @@ bool VariableEncoder::tryTime(std::string_view text, std::size_t& at, std::size_
     return false;
   }
   format |= static_cast<std::uint8_t>(digits);
-  appendStatic(tmpl, text.substr(staticFrom, at - staticFrom));
-  const unsigned stream = streamOf(tmpl, kTimeStreamBits);
-  tmpl.push_back('\0');
-  tmpl.push_back('t');
-  tmpl.push_back(static_cast<char>(format));
+  const unsigned stream = placeholder(at, 't', kTimeStreamBits);
+  *w_++ = static_cast<char>(format);
   columns_[kTimeStreams + stream].varint(deltaCode(value, lastTime_[stream]));
   lastTime_[stream] = value;
-  staticFrom = i;
-  at = i + zoneLength(text.substr(i));
+  staticFrom_ = i;
+  at = i + zoneLength(text_.substr(i));
   return true;
 }
 
-void VariableEncoder::token(std::string_view text, std::size_t from, std::size_t to, unsigned flags,
-                            std::size_t& staticFrom, std::string& tmpl) {
-  const std::string_view t = text.substr(from, to - from);
+void VariableEncoder::token(std::size_t from, std::size_t to, unsigned flags) {
+  const std::string_view t = text_.substr(from, to - from);
   // Ends the static text before the variable and starts its placeholder; the stream to use.
   auto open = [&](char type, unsigned bits) {
-    appendStatic(tmpl, text.substr(staticFrom, from - staticFrom));
-    unsigned stream = bits == 0 ? 0 : streamOf(tmpl, bits);
-    tmpl.push_back('\0');
-    tmpl.push_back(type);
-    staticFrom = to;
+    const unsigned stream = placeholder(from, type, bits);
+    staticFrom_ = to;
     return stream;
   };
   std::int64_t v = 0;
@@ -530,9 +654,7 @@ void VariableEncoder::token(std::string_view text, std::size_t from, std::size_t
       return;
     }
   }
-  appendStatic(tmpl, text.substr(staticFrom, from - staticFrom));
-  staticFrom = to;
-  dictionary(t, tmpl);
+  dictionary(t, open('d', kDictStreamBits));
 }
 
 namespace {
@@ -567,33 +689,29 @@ void VariableEncoder::addInt(unsigned stream, std::int64_t v) {
   s.plain.varint(zigzag(v));
 }
 
-void VariableEncoder::finish() {
+void VariableEncoder::finish(ColumnWriters& columns) const {
   for (unsigned stream = 0; stream < ints_.size(); ++stream) {
-    IntStream& s = ints_[stream];
-    if (s.plain.bytes().empty()) continue;
+    const IntStream& s = ints_[stream];
+    if (s.plain.empty()) continue;
     // Counters, sequence numbers and epoch times take far less as differences; values without
     // an order, or a few values repeated, take more. Whichever the estimate says is smaller.
     const bool delta = entropyBits(s.deltaCounts) < 0.8 * entropyBits(s.plainCounts);
-    ColumnWriter& column = columns_[kIntStreams + stream];
+    ColumnWriter& column = columns[kIntStreams + stream];
     column.byte(delta ? kIntDelta : kIntPlain);
     if (!delta) {
-      column.append(s.plain.bytes());
+      column.append(s.plain.view());
     } else {
-      ColumnReader plain(s.plain.bytes());
+      ColumnReader plain(s.plain.view());
       std::int64_t last = 0;
       for (std::uint64_t u = 0; plain.varint(u);) {
         column.varint(deltaCode(unzigzag(u), last));
         last = unzigzag(u);
       }
     }
-    std::string().swap(s.plain.bytes());
   }
 }
 
-void VariableEncoder::dictionary(std::string_view value, std::string& tmpl) {
-  const unsigned stream = streamOf(tmpl, kDictStreamBits);
-  tmpl.push_back('\0');
-  tmpl.push_back('d');
+void VariableEncoder::dictionary(std::string_view value, unsigned stream) {
   StringIds& dict = dicts_[stream];
   ColumnWriter& ids = columns_[kDictIdStreams + stream];
   const std::uint32_t found = dict.find(value);

@@ -45,18 +45,25 @@ class VariableEncoder {
 
   // Makes `tmpl` the template of `text` and writes its variables to their columns (the
   // integers at finish()). The dictionaries keep views of `text`: it must outlive the encoder.
-  void encode(std::string_view text, std::string& tmpl);
-  // Writes the integer streams: each starts with a byte saying whether its values are stored
-  // as they are (zigzag varints) or as differences to the one before.
-  void finish();
+  void encode(std::string_view text, OutputBuffer& tmpl);
+  // Writes the integer streams to `columns` (the encoder's, or a copy of them: the encoder is
+  // left as it was, so that it can go on): each starts with a byte saying whether its values
+  // are stored as they are (zigzag varints) or as differences to the one before.
+  void finish(ColumnWriters& columns) const;
 
  private:
-  bool tryTime(std::string_view text, std::size_t& at, std::size_t& staticFrom, std::string& tmpl);
-  void token(std::string_view text, std::size_t from, std::size_t to, unsigned flags,
-             std::size_t& staticFrom, std::string& tmpl);
-  void dictionary(std::string_view value, std::string& tmpl);
+  // Whether a time may start at `at`: a cheap look at its separators, before tryTime.
+  static bool mayBeTime(std::string_view text, std::size_t at);
+  // A time at `at` made a variable; `at` moves past it (and its zone).
+  bool tryTime(std::size_t& at);
+  void token(std::size_t from, std::size_t to, unsigned flags);
+  void dictionary(std::string_view value, unsigned stream);
   void addInt(unsigned stream, std::int64_t v);
-  void appendStatic(std::string& tmpl, std::string_view s) const;
+  // Appends text_[from, to) as static text.
+  void appendStatic(std::size_t from, std::size_t to);
+  // Ends the static text at `staticTo` and writes a placeholder of `type`; the stream for it
+  // (of 2^bits, 0 when bits is 0).
+  unsigned placeholder(std::size_t staticTo, char type, unsigned bits);
 
   ColumnWriters& columns_;
   // An integer stream, as zigzag varints until finish() chooses how to store it, and the
@@ -70,7 +77,15 @@ class VariableEncoder {
   std::array<StringIds, 1u << kDictStreamBits> dicts_;
   std::size_t dictEntries_ = 0;  // in all of dicts_
   std::array<std::int64_t, 1u << kTimeStreamBits> lastTime_{};
-  bool hasNul_ = false;  // in the text being encoded
+  // The text being encoded and its template, written in place from tmpl_ (at w_), its static
+  // text from text_[staticFrom_] not yet written.
+  std::string_view text_;
+  bool hasNul_ = false;
+  char* tmpl_ = nullptr;
+  char* w_ = nullptr;
+  std::size_t staticFrom_ = 0;
+  // Per byte of the text, whether a token byte and whether a digit (a bit each).
+  std::vector<std::uint64_t> wordBits_, digitBits_;
 };
 
 // Expands templates back into text, reading their variables from the columns.

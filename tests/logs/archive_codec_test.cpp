@@ -418,6 +418,19 @@ TEST(ArchiveCodecTest, ASegmentWhereTemplatesDoNotPayIsStoredWhole) {
   EXPECT_TRUE(templated->templated);
 }
 
+// The archive templates the probe's records once: the encoder that judged them goes on with
+// the rest of the segment. Its object is the one encodeArchive makes of the whole segment.
+TEST(ArchiveCodecTest, TheCheckedObjectIsTheOneEncodeArchiveMakes) {
+  const std::string segment = syslogSegment(fleetLines(60'000, 14), 500);
+  ASSERT_GT(segment.size(), kArchiveProbeBytes);
+  auto checked = encodeCheckedArchive(segment, 3);
+  ASSERT_TRUE(checked.ok()) << checked.error().toString();
+  ASSERT_TRUE(checked->templated);
+  auto object = encodeArchive(segment, 3);
+  ASSERT_TRUE(object.ok());
+  EXPECT_TRUE(checked->object == *object);
+}
+
 TEST(ArchiveCodecTest, AMegabyteLineRoundTrips) {
   std::string line;
   std::mt19937 rng(4);
