@@ -12,7 +12,7 @@
 
 #include "core/error.h"
 #include "core/varint.h"
-#include "logs/archive_columns.h"
+#include "logs/hash_bytes.h"
 #include "logs/token_masker.h"
 
 namespace pharos::logs {
@@ -29,7 +29,7 @@ constexpr std::size_t kMaxWords = 1 << 16;
 // std::hash's, and the order of a node's children is never observed.
 struct StringHash {
   using is_transparent = void;
-  std::size_t operator()(std::string_view s) const { return archive::hashBytes(s); }
+  std::size_t operator()(std::string_view s) const { return hashBytes(s); }
 };
 
 struct Cluster {
