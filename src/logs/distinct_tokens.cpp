@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "core/text.h"
+#include "logs/hash_bytes.h"
 
 namespace pharos::logs {
 namespace {
@@ -40,16 +41,6 @@ std::uint64_t head(const char* p, std::size_t n) {
 
 // Words in the document are read 8 bytes at a time, which its room past used_ allows: no
 // call to memcpy or memcmp for a few bytes.
-std::uint64_t hashWord(const char* p, std::size_t n) {
-  constexpr std::uint64_t kMul = 0x9E3779B97F4A7C15ull;
-  std::uint64_t h = n;
-  for (std::size_t i = 0; i < n; i += 8) {
-    h = (h ^ head(p + i, n - i)) * kMul;
-    h ^= h >> 29;
-  }
-  return h | 1;  // never 0, the free mark
-}
-
 bool sameWord(const char* a, const char* b, std::size_t n) {
   for (std::size_t i = 0; i < n; i += 8) {
     if (head(a + i, n - i) != head(b + i, n - i)) return false;
@@ -74,7 +65,7 @@ void DistinctTokens::add(std::string_view field, std::string_view token) {
   }
   copyLowercase(token, p);
   p += token.size();
-  const std::uint64_t hash = hashWord(word, length);
+  const std::uint64_t hash = hashBytes({word, length}) | 1;  // never 0, the free mark
   const std::size_t mask = slots_.size() - 1;
   for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
     Slot& slot = slots_[i];

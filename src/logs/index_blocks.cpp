@@ -44,8 +44,7 @@ PreparedWrite prepareWrite(std::span<const Record> records, const LogIndexOption
   std::int64_t runDay = 0;
   DayWrite* run = nullptr;
   for (const auto& r : records) {
-    std::int64_t day =
-        r.receivedNs >= 0 ? r.receivedNs / kNsPerDay : (r.receivedNs - kNsPerDay + 1) / kNsPerDay;
+    std::int64_t day = dayNumber(r.receivedNs);
     if (run == nullptr || day != runDay) {
       run = &out.days[utcDay(r.receivedNs)];
       runDay = day;

@@ -23,6 +23,11 @@ namespace pharos::logs {
 
 inline constexpr std::int64_t kNsPerDay = 86'400'000'000'000;
 
+// The UTC day (days since 1970-01-01, floored) of a time in nanoseconds.
+constexpr std::int64_t dayNumber(std::int64_t ns) {
+  return ns >= 0 ? ns / kNsPerDay : (ns - kNsPerDay + 1) / kNsPerDay;
+}
+
 // The first nanosecond of a "YYYYMMDD" day; isDayName() says whether a name is one.
 std::int64_t dayStartNs(const std::string& day);
 bool isDayName(std::string_view day);

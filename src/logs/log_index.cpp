@@ -7,14 +7,6 @@
 #include "logs/sqlite_log_index.h"
 
 namespace pharos::logs {
-namespace {
-
-std::int64_t dayNumber(std::int64_t ns) {
-  return ns >= 0 ? ns / kNsPerDay : (ns - kNsPerDay + 1) / kNsPerDay;
-}
-
-}  // namespace
-
 Result<std::unique_ptr<LogIndex>> LogIndex::open(const std::string& path, LogIndexOptions options) {
   PHAROS_ASSIGN_OR_RETURN(auto index, SqliteLogIndex::open(path, std::move(options)));
   return std::unique_ptr<LogIndex>(std::move(index));
