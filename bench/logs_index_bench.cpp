@@ -4,7 +4,8 @@
 //   - BM_Prepare: what a write does before SQLite (blocks cut, encoded and zstd'd, their token
 //     sets built), on the caller's thread and a helper, as in SqliteLogIndex::write;
 //   - BM_BlockDocument / BM_EncodeBlock: the two halves of preparing one block, on one thread;
-//   - BM_Write/N: the whole write into a fresh index, FTS5 included, of the records N times.
+//   - BM_Write/N/B: the whole write into a fresh index, FTS5 included, of the records N times,
+//     in blocks of B records (LogIndexOptions::blockRecords).
 // Times are the process's CPU time (all threads).
 //
 //   python3 bench/logs/gen.py 400000 /tmp/archive-bench.log
@@ -117,7 +118,9 @@ void BM_Write(benchmark::State& state) {
     state.PauseTiming();
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
-    auto index = pharos::logs::LogIndex::open((dir / "index.db").string(), {});
+    pharos::logs::LogIndexOptions options;
+    options.blockRecords = static_cast<std::size_t>(state.range(1));
+    auto index = pharos::logs::LogIndex::open((dir / "index.db").string(), options);
     if (!index.ok()) std::abort();
     state.ResumeTiming();
     // The same records again and again: an index's later writes cost more than its first (FTS5
@@ -137,9 +140,12 @@ void BM_Write(benchmark::State& state) {
 }
 // Process CPU time, both threads of a write: what the server pays, whatever else runs.
 BENCHMARK(BM_Write)
-    ->Arg(1)
-    ->Arg(4)
-    ->Arg(10)
+    ->Args({1, 1024})
+    ->Args({20, 1024})
+    ->Args({4, 1024})
+    ->Args({10, 1024})
+    ->Args({4, 2048})
+    ->Args({4, 4096})
     ->Unit(benchmark::kMillisecond)
     ->MeasureProcessCPUTime();
 
