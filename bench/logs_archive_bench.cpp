@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "core/config/config.h"
 #include "core/framed_records.h"
 #include "logs/archive_codec.h"
 #include "logs/ingest_decoders.h"
@@ -44,7 +45,8 @@ constexpr std::size_t kMaxLineBytes = 256u << 10;
 int archiveLevel() {
   static const int level = [] {
     const char* v = std::getenv("PHAROS_ARCHIVE_LEVEL");
-    return v != nullptr ? std::atoi(v) : 6;
+    return v != nullptr ? std::atoi(v)
+                        : static_cast<int>(pharos::config::LogsConfig{}.archiveLevel);
   }();
   return level;
 }

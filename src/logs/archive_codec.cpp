@@ -893,7 +893,8 @@ std::string_view probeHead(std::string_view segment) {
 // when they do.
 Result<std::optional<std::string>> judgeProbe(std::string_view head, std::size_t templatedBytes,
                                               int level) {
-  PHAROS_ASSIGN_OR_RETURN(std::string whole, encodeWholeArchive(head, level));
+  PHAROS_ASSIGN_OR_RETURN(std::string whole,
+                          encodeWholeArchive(head, std::min(level, kArchiveProbeLevel)));
   if (static_cast<double>(templatedBytes) <= kArchiveTemplatedAtMost * whole.size()) {
     return std::optional<std::string>();
   }
