@@ -5,6 +5,7 @@
 
 #include "core/text.h"
 #include "logs/hash_bytes.h"
+#include "logs/tokens.h"
 
 namespace pharos::logs {
 namespace {
@@ -53,25 +54,43 @@ bool sameWord(const char* a, const char* b, std::size_t n) {
 DistinctTokens::DistinctTokens(std::size_t expected)
     : doc_(expected * 8, '\0'), slots_(std::bit_ceil(std::max<std::size_t>(16, expected * 2))) {}
 
+void DistinctTokens::reserve(std::size_t length) {
+  if (doc_.size() - used_ < length + 9) doc_.resize(std::max(doc_.size() * 2, used_ + length + 9));
+}
+
 void DistinctTokens::add(std::string_view field, std::string_view token) {
   const std::size_t length = (field.empty() ? 0 : field.size() + 1) + token.size();
-  if (doc_.size() - used_ < length + 9) doc_.resize(std::max(doc_.size() * 2, used_ + length + 9));
-  char* const word = doc_.data() + used_;
-  char* p = word;
+  reserve(length);
+  char* p = doc_.data() + used_;
   if (!field.empty()) {
     std::memcpy(p, field.data(), field.size());
     p += field.size();
     *p++ = '_';
   }
   copyLowercase(token, p);
-  p += token.size();
+  insert(doc_.data() + used_, length, true);
+}
+
+void DistinctTokens::addText(std::string_view text) {
+  if (lowered_.size() < text.size() + 8) lowered_.resize(text.size() + 64);
+  copyLowercase(text, lowered_.data());
+  forEachToken(std::string_view(lowered_.data(), text.size()),
+               [&](std::string_view t) { insert(t.data(), t.size(), false); });
+}
+
+void DistinctTokens::insert(const char* word, std::size_t length, bool inPlace) {
   const std::uint64_t hash = hashBytes({word, length}) | 1;  // never 0, the free mark
   const std::size_t mask = slots_.size() - 1;
   for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
     Slot& slot = slots_[i];
     if (slot.hash == 0) {
+      if (!inPlace) {
+        reserve(length);  // `word` is not in doc_, which may move
+        for (std::size_t k = 0; k < length; k += 8)
+          std::memcpy(doc_.data() + used_ + k, word + k, 8);
+      }
       slot = {hash, static_cast<std::uint32_t>(used_), static_cast<std::uint32_t>(length)};
-      *p = ' ';
+      doc_[used_ + length] = ' ';
       used_ += length + 1;
       if (++count_ * 2 > slots_.size()) grow();
       return;

@@ -75,16 +75,11 @@ void forEachFieldToken(std::string_view name, std::string_view value, Callback&&
 // and it cannot collide with a built-in field.
 std::string attributeTokenName(std::string_view key);
 
-// Calls `callback(std::string_view field, std::string_view token)` for each token of a
-// record's index document, tokens as they are in the record (not lowercased): the tokens of
-// its message, in order, with an empty `field`; then its field tokens (for the fields
-// isIndexedField() names; `level` only when known), `field` naming the field ("service").
-// `indexedAttributes` (logs.indexed_attributes) adds the tokens of those attributes' values,
-// `field` being attributeTokenName() of the key. The views are valid during the call only.
+// The field tokens of a record's index document, the part of forEachIndexToken() after the
+// message's tokens.
 template <typename Callback>
-void forEachIndexToken(const Record& record, std::span<const std::string> indexedAttributes,
-                       Callback&& callback) {
-  forEachToken(record.message, [&](std::string_view t) { callback(std::string_view(), t); });
+void forEachIndexFieldToken(const Record& record, std::span<const std::string> indexedAttributes,
+                            Callback&& callback) {
   auto field = [&](std::string_view name, std::string_view value) {
     forEachToken(value, [&](std::string_view t) { callback(name, t); });
   };
@@ -105,6 +100,18 @@ void forEachIndexToken(const Record& record, std::span<const std::string> indexe
       }
     }
   }
+}
+// Calls `callback(std::string_view field, std::string_view token)` for each token of a
+// record's index document, tokens as they are in the record (not lowercased): the tokens of
+// its message, in order, with an empty `field`; then its field tokens (for the fields
+// isIndexedField() names; `level` only when known), `field` naming the field ("service").
+// `indexedAttributes` (logs.indexed_attributes) adds the tokens of those attributes' values,
+// `field` being attributeTokenName() of the key. The views are valid during the call only.
+template <typename Callback>
+void forEachIndexToken(const Record& record, std::span<const std::string> indexedAttributes,
+                       Callback&& callback) {
+  forEachToken(record.message, [&](std::string_view t) { callback(std::string_view(), t); });
+  forEachIndexFieldToken(record, indexedAttributes, callback);
 }
 
 // Appends the index document of one record to `doc`, space separated: the lowercased tokens

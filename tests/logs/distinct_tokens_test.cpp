@@ -79,6 +79,32 @@ TEST(DistinctTokensTest, GrowsPastWhatItExpectedAndIsReusable) {
   }
 }
 
+// addText() reads the lowercased text 8 bytes at a time past each token's end: the same set as
+// a token at a time, for tokens of every length up to the text's last byte.
+TEST(DistinctTokensTest, AddTextAddsWhatAddAddsForEachToken) {
+  std::mt19937 rng(5);
+  const std::string alphabet = "aAbB09_-. /\xc3\xa9Z";
+  for (int round = 0; round < 200; ++round) {
+    std::string text;
+    const std::size_t n = rng() % 90;
+    for (std::size_t i = 0; i < n; ++i)
+      text += alphabet[rng() % alphabet.size()];
+    DistinctTokens byText, byToken;
+    byText.addText(text);
+    byText.addText(text.substr(0, n / 2));
+    for (std::string_view part : {std::string_view(text), std::string_view(text).substr(0, n / 2)})
+      forEachToken(part, [&](std::string_view t) { byToken.add({}, t); });
+    EXPECT_EQ(byText.size(), byToken.size()) << text;
+    auto a = wordsOf(byText.take()), b = wordsOf(byToken.take());
+    EXPECT_EQ(a, b) << text;
+  }
+  DistinctTokens tokens;
+  tokens.add("host", "Web");
+  tokens.addText("HOST_WEB Host_Web abcdefghIJKLMNOP abcdefghijklmnop ABCDEFGHIJKLMNOPQ");
+  EXPECT_EQ(wordsOf(tokens.take()),
+            (std::multiset<std::string>{"host_web", "abcdefghijklmnop", "abcdefghijklmnopq"}));
+}
+
 // A block's document is the set of the words of its records' index documents: what a search
 // of any one of them narrows to.
 TEST(DistinctTokensTest, BlockDocumentIsTheSetOfItsRecordsIndexDocumentWords) {
