@@ -8,10 +8,11 @@
 namespace pharos::logs {
 
 // The distinct lowercased tokens of a block, written straight into the index document they
-// become ("tok1 tok2 "): each token is appended, looked up in an open-addressing table of
-// offsets into that document, and taken back off when it was there already. A block's
-// document is built for every 1,024 lines indexed, so this avoids the per-token strings, the
-// second scan and the std::hash of a set of words.
+// become ("tok1 tok2 "), found again through an open-addressing table of offsets into that
+// document: add() writes its word at the document's end and takes it back off when it was
+// there already; addText() looks each token up where it is and copies only new ones. A
+// block's document is built for every 1,024 lines indexed, so this avoids the per-token
+// strings, the second scan and the std::hash of a set of words.
 class DistinctTokens {
  public:
   explicit DistinctTokens(std::size_t expected = 1024);

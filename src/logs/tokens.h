@@ -101,6 +101,7 @@ void forEachIndexFieldToken(const Record& record, std::span<const std::string> i
     }
   }
 }
+
 // Calls `callback(std::string_view field, std::string_view token)` for each token of a
 // record's index document, tokens as they are in the record (not lowercased): the tokens of
 // its message, in order, with an empty `field`; then its field tokens (for the fields
