@@ -124,8 +124,28 @@ export async function openPage(browser, server, { width = 1280, height = 800 } =
   page.on('request', (r) => page.requests.push(r.url()));
   page.on('console', (m) => m.type() === 'error' && page.problems.push(m.text()));
   page.on('pageerror', (e) => page.problems.push(String(e)));
+  // The API's answers, the last 30, for waitOrExplain().
+  page.answers = [];
+  page.on('response', (r) => {
+    if (!new URL(r.url()).pathname.startsWith('/api/')) return;
+    page.answers.push(`${r.status()} ${r.request().method()} ${r.url().replace(server.url, '')}`);
+    if (page.answers.length > 30) page.answers.shift();
+  });
   page.server = server;
   return page;
+}
+
+// locator.waitFor(), and when it times out an error that says what the page showed and what
+// the API answered it: a wait that fails once in a CI run has to be explained from its log.
+export async function waitOrExplain(page, locator, options) {
+  try {
+    await locator.waitFor(options);
+  } catch (e) {
+    const text = await page.locator('body').innerText().catch((err) => `(no text: ${err})`);
+    throw new Error(`${e.message}\npage problems: ${page.problems.join(' | ') || 'none'}\n` +
+      `API answers, last first: ${page.answers.slice().reverse().join(' | ') || 'none'}\n` +
+      `page text:\n${text.slice(0, 3000)}`);
+  }
 }
 
 export function foreignRequests(page) {

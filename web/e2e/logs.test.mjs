@@ -5,7 +5,7 @@
 // $PHAROS_E2E_OUT.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { eventually, foreignRequests, launchBrowser, login, openPage, screenshot, sleep, startPharos } from './harness.mjs';
+import { eventually, foreignRequests, launchBrowser, login, openPage, screenshot, sleep, startPharos, waitOrExplain } from './harness.mjs';
 
 const WORD = `zebracorn${Date.now() % 100000}`;
 // A parameter of the page's hash route (#/logs?q=…).
@@ -57,7 +57,7 @@ describe('logs and metrics pages', () => {
   test('a search finds a line just ingested, highlighted and escaped, with its attributes', async () => {
     const page = await open(`/logs?q=${encodeURIComponent(WORD)}&since=1h`);
     const row = page.locator('table.logs tbody tr.log-row');
-    await row.first().waitFor();
+    await waitOrExplain(page, row.first());
     // The whole-token rule: `${WORD}x` in the web line is not a match.
     assert.equal(await row.count(), 1);
     assert.equal(await row.locator('mark').textContent(), WORD);
