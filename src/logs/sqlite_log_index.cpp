@@ -70,10 +70,16 @@ Status SqliteLogIndex::ensurePartition(const std::string& day) {
       // Merging is most of FTS5's work on a busy day: each term is rewritten once per level of
       // segments. Merging 16 segments at a time instead of 4 halves the levels: 0.63x the
       // instructions of FTS5's commits over 2M lines (BM_Write/20), more so as a day grows,
-      // for a few more segments for a search to look a term up in.
+      // for a few more segments for a search to look a term up in. `crisismerge` (16 by
+      // default) goes above it, or a level that reaches 16 would be merged all at once inside
+      // one write, a stall that grows 16-fold with each level; at 64 the merges stay
+      // incremental, a little with each write, for the same instructions.
       "INSERT INTO fts_" +
       day + "(fts_" + day +
       ", rank) VALUES ('automerge', 16);"
+      "INSERT INTO fts_" +
+      day + "(fts_" + day +
+      ", rank) VALUES ('crisismerge', 64);"
       "INSERT OR IGNORE INTO partitions VALUES ('" +
       day + "', NULL, NULL, 0, 0);"));
   knownPartitions_.push_back(day);
