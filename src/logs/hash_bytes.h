@@ -7,7 +7,8 @@
 namespace pharos::logs {
 
 // A 64-bit hash of bytes, 8 at a time (multiply and fold), for the hash tables of the hot
-// paths: the archive's string ids, the template miner's tree. In memory only: never persist it.
+// paths: the archive's string ids, the template miner's tree, the index's token sets. In
+// memory only: never persist it.
 inline std::uint64_t hashBytes(std::string_view s) {
   constexpr std::uint64_t kMul = 0x9E3779B97F4A7C15ull;
   std::uint64_t h = s.size() * kMul;

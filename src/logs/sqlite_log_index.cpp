@@ -1,5 +1,7 @@
 #include "logs/sqlite_log_index.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 #include "core/error.h"
@@ -50,6 +52,10 @@ Status SqliteLogIndex::ensurePartition(const std::string& day) {
   if (std::find(knownPartitions_.begin(), knownPartitions_.end(), day) != knownPartitions_.end()) {
     return okStatus();
   }
+  // A setting of the day's FTS5 table, kept in its config.
+  auto ftsOption = [&](std::string_view name, std::int64_t value) {
+    return fmt::format("INSERT INTO fts_{0}(fts_{0}, rank) VALUES ('{1}', {2});", day, name, value);
+  };
   // detail=none: the document is a set of tokens, so positions would mean nothing; a phrase
   // is checked on the decoded lines.
   PHAROS_TRY(writer_->exec(
@@ -60,28 +66,22 @@ Status SqliteLogIndex::ensurePartition(const std::string& day) {
       " (max_ts);"
       "CREATE VIRTUAL TABLE IF NOT EXISTS fts_" +
       day +
-      " USING fts5(doc, content='', columnsize=0, detail=none, tokenize=\"ascii tokenchars '_'\");"
+      " USING fts5(doc, content='', columnsize=0, detail=none, tokenize=\"ascii tokenchars "
+      "'_'\");" +
       // FTS5 writes a segment each time its pending terms pass `hashsize` (1 MiB by default),
       // several per write of ours, each to be merged later; 16 MiB holds a whole write: one
       // segment, and 0.78x the SQLite instructions (bench/logs_index_bench.cpp, BM_Write/4).
-      "INSERT INTO fts_" +
-      day + "(fts_" + day +
-      ", rank) VALUES ('hashsize', 16777216);"
+      ftsOption("hashsize", 16 << 20) +
       // Merging is most of FTS5's work on a busy day: each term is rewritten once per level of
       // segments. Merging 16 segments at a time instead of 4 halves the levels: 0.63x the
       // instructions of FTS5's commits over 2M lines (BM_Write/20), more so as a day grows,
       // for a few more segments for a search to look a term up in. `crisismerge` (16 by
       // default) goes above it, or a level that reaches 16 would be merged all at once inside
       // one write, a stall that grows 16-fold with each level; at 64 the merges stay
-      // incremental, a little with each write, for the same instructions.
-      "INSERT INTO fts_" +
-      day + "(fts_" + day +
-      ", rank) VALUES ('automerge', 16);"
-      "INSERT INTO fts_" +
-      day + "(fts_" + day +
-      ", rank) VALUES ('crisismerge', 64);"
-      "INSERT OR IGNORE INTO partitions VALUES ('" +
-      day + "', NULL, NULL, 0, 0);"));
+      // incremental, a little with each write, for the same instructions
+      // (bench/logs/fts_merge.py).
+      ftsOption("automerge", 16) + ftsOption("crisismerge", 64) +
+      "INSERT OR IGNORE INTO partitions VALUES ('" + day + "', NULL, NULL, 0, 0);"));
   knownPartitions_.push_back(day);
   return okStatus();
 }
