@@ -31,10 +31,14 @@ json timeOrNull(const std::optional<WallTime>& t) {
   return t ? json(formatTime(*t)) : json(nullptr);
 }
 
-json checkJson(const health::OwnedCheck& owned, const std::optional<health::CheckView>& view) {
+json checkJson(const health::OwnedCheck& owned, const std::optional<health::CheckView>& known) {
   json j = health::checkSpecToJson(owned.spec);
   j["owner"] = health::checkOwnerName(owned.owner);
-  if (!view) return j;
+  // A reload puts a new check in the catalog a moment before the engine has it (on shared
+  // backends, after the last states of the checks this process gains are read): until then it is
+  // what it will be at first, unknown and never run, so a check always has a state.
+  const health::CheckView fresh;
+  const health::CheckView* view = known ? &*known : &fresh;
   j["state"] = {{"status", health::checkStatusName(view->status)},
                 {"consecutive_failures", view->consecutiveFailures},
                 {"consecutive_successes", view->consecutiveSuccesses},
