@@ -12,6 +12,11 @@ Result<std::unique_ptr<LogIndex>> LogIndex::open(const std::string& path, LogInd
   return std::unique_ptr<LogIndex>(std::move(index));
 }
 
+Status LogIndex::write(std::span<const Record> records, std::uint64_t processedUpTo,
+                       std::string_view stateKey, std::string_view state) {
+  return store(prepare(records), processedUpTo, stateKey, state);
+}
+
 std::string utcDay(std::int64_t ns) {
   std::time_t seconds = static_cast<std::time_t>(dayNumber(ns) * 86'400);
   std::tm tm{};

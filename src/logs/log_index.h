@@ -69,6 +69,9 @@ struct TemplateText {
   std::string text;
 };
 
+// A write cut into blocks, encoded, with its token sets (index_blocks.h).
+struct PreparedWrite;
+
 struct PartitionInfo {
   std::string day;  // YYYYMMDD (UTC), by receive time
   std::int64_t minTimestampNs = 0;
@@ -92,8 +95,14 @@ class LogIndex {
   virtual ~LogIndex() = default;
 
   // Stores the records (any order) and the processed position, and `state` under `stateKey`
-  // if given (the miner's snapshot), in one transaction.
-  virtual Status write(std::span<const Record> records, std::uint64_t processedUpTo,
+  // if given (the miner's snapshot), in one transaction: store(prepare(records), ...).
+  Status write(std::span<const Record> records, std::uint64_t processedUpTo,
+               std::string_view stateKey = {}, std::string_view state = {});
+  // The two halves of write(). prepare() is most of its CPU and takes no lock, so the processor
+  // prepares the next write while the index thread stores this one. The result points into
+  // `records`, which must outlive it.
+  virtual PreparedWrite prepare(std::span<const Record> records) = 0;
+  virtual Status store(const PreparedWrite& prepared, std::uint64_t processedUpTo,
                        std::string_view stateKey = {}, std::string_view state = {}) = 0;
   virtual Result<std::uint64_t> processedUpTo() = 0;
   virtual Result<std::optional<std::string>> state(std::string_view key) = 0;

@@ -12,6 +12,7 @@
 #include "core/thread_name.h"
 #include "core/thread_priority.h"
 #include "logs/archive_codec.h"
+#include "logs/index_blocks.h"
 #include "logs/line_parser.h"
 #include "logs/template_miner.h"
 
@@ -265,11 +266,13 @@ struct LogPipeline::ParsedChunk {
   std::size_t count = 0;
   std::uint64_t end = 0;
   std::string minerState;  // empty: the templates did not change
+  PreparedWrite prepared;  // its blocks, encoded and with their token sets
 };
 
-// Parses and mines chunk N+1 while chunk N is written to the index on a second thread: the
-// two halves cost about the same, so a pipeline of two keeps both cores busy. Positions
-// still advance strictly in order; processed_ moves only after a chunk's write committed.
+// Parses, mines and prepares chunk N+1 (blocks encoded, token sets built, on this thread and
+// the index's helper) while chunk N is stored on the index thread. Storing was the longer
+// stage when it also prepared, and the cores waited on it. Positions still advance strictly in
+// order; processed_ moves only after a chunk's write committed.
 Status LogPipeline::processUpTo(std::uint64_t target) {
   ParsedChunk chunks[2];
   int next = 0;
@@ -347,12 +350,12 @@ Status LogPipeline::processUpTo(std::uint64_t target) {
       if (observer_)
         observer_(std::span<const Record>(parsed.records.data(), parsed.count), *miner_);
     }
+    parsed.prepared = index_->prepare(std::span<const Record>(parsed.records.data(), parsed.count));
     PHAROS_TRY(finishWrite());
     inWrite = &parsed;
     writing = indexWriter_->submit([this, &parsed] {
-      std::span<const Record> records(parsed.records.data(), parsed.count);
-      return index_->write(
-          records, parsed.end,
+      return index_->store(
+          parsed.prepared, parsed.end,
           parsed.minerState.empty() ? std::string_view() : std::string_view(kMinerStateKey),
           parsed.minerState);
     });

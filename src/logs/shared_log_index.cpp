@@ -97,9 +97,12 @@ Result<std::unique_ptr<SharedLogIndex>> SharedLogIndex::open(store::Store& store
       new SharedLogIndex(store, std::move(node), std::move(options)));
 }
 
-Status SharedLogIndex::write(std::span<const Record> records, std::uint64_t processedUpTo,
+PreparedWrite SharedLogIndex::prepare(std::span<const Record> records) {
+  return prepareWrite(records, options_, prepareHelper_);
+}
+
+Status SharedLogIndex::store(const PreparedWrite& prepared, std::uint64_t processedUpTo,
                              std::string_view stateKey, std::string_view state) {
-  PreparedWrite prepared = prepareWrite(records, options_, prepareHelper_);
   std::vector<TemplateText> templates;
   {
     std::lock_guard lock(templatesMutex_);

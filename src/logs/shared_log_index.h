@@ -26,7 +26,8 @@ class SharedLogIndex final : public LogIndex {
                                                       LogIndexOptions options);
   ~SharedLogIndex() override;
 
-  Status write(std::span<const Record> records, std::uint64_t processedUpTo,
+  PreparedWrite prepare(std::span<const Record> records) override;
+  Status store(const PreparedWrite& prepared, std::uint64_t processedUpTo,
                std::string_view stateKey = {}, std::string_view state = {}) override;
   Result<std::uint64_t> processedUpTo() override;
   Result<std::optional<std::string>> state(std::string_view key) override;
@@ -54,7 +55,7 @@ class SharedLogIndex final : public LogIndex {
   store::DayPartitions partitions_;  // log_blocks', made before a write needs them
   std::mutex templatesMutex_;
   std::vector<TemplateText> pendingTemplates_;  // under templatesMutex_, until a write stores them
-  // Encodes half of each write's blocks beside the writing thread.
+  // Encodes half of each write's blocks beside the thread preparing it.
   TaskThread prepareHelper_{[] { nameThread("logs-prepare"); }};
 };
 

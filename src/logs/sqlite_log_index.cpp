@@ -86,9 +86,12 @@ Status SqliteLogIndex::ensurePartition(const std::string& day) {
   return okStatus();
 }
 
-Status SqliteLogIndex::write(std::span<const Record> records, std::uint64_t processedUpTo,
+PreparedWrite SqliteLogIndex::prepare(std::span<const Record> records) {
+  return prepareWrite(records, options_, prepareHelper_);
+}
+
+Status SqliteLogIndex::store(const PreparedWrite& prepared, std::uint64_t processedUpTo,
                              std::string_view stateKey, std::string_view state) {
-  PreparedWrite prepared = prepareWrite(records, options_, prepareHelper_);
   std::lock_guard lock(writeMutex_);
   PHAROS_TRY(writer_->begin());
   auto fail = [&](Status s) {

@@ -23,7 +23,8 @@ class SqliteLogIndex final : public LogIndex {
                                                       LogIndexOptions options);
   ~SqliteLogIndex() override;
 
-  Status write(std::span<const Record> records, std::uint64_t processedUpTo,
+  PreparedWrite prepare(std::span<const Record> records) override;
+  Status store(const PreparedWrite& prepared, std::uint64_t processedUpTo,
                std::string_view stateKey = {}, std::string_view state = {}) override;
   Result<std::uint64_t> processedUpTo() override;
   Result<std::optional<std::string>> state(std::string_view key) override;
@@ -50,7 +51,7 @@ class SqliteLogIndex final : public LogIndex {
   std::vector<std::string> knownPartitions_;  // under writeMutex_
   std::mutex readersMutex_;
   std::vector<sqlite::ConnectionPtr> readers_;
-  // Encodes half of each write's blocks beside the writing thread.
+  // Encodes half of each write's blocks beside the thread preparing it.
   TaskThread prepareHelper_{[] { nameThread("logs-prepare"); }};
 };
 
