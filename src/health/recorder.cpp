@@ -80,8 +80,11 @@ Status ResultRecorder::flush() {
     batch.swap(pending_);
   }
   if (batch.empty()) return okStatus();
+  // Reasons before samples: a failed run is readable (GET .../results) only once its reason
+  // is, so no reader sees a failure without one. A failed write of either keeps the other.
+  Status rows = writeRows(batch);
   Status samples = writeSamples(batch);
-  PHAROS_TRY(writeRows(batch));
+  PHAROS_TRY(std::move(rows));
   publish(batch);
   return samples;
 }
