@@ -281,6 +281,8 @@ Status LogPipeline::processUpTo(std::uint64_t target) {
   auto finishWrite = [&]() -> Status {
     if (!writing.valid()) return okStatus();
     Status s = writing.get();
+    // Stored: its blocks are freed now, and it points into records the next parse reuses.
+    inWrite->prepared = {};
     PHAROS_TRY(std::move(s));
     std::span<const Record> done(inWrite->records.data(), inWrite->count);
     processed_ = inWrite->end;
