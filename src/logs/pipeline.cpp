@@ -22,6 +22,7 @@ namespace {
 constexpr char kMinerStateKey[] = "template_miner";
 constexpr std::size_t kReadBytes = 4u << 20;  // one processing step: ~20,000 lines
 constexpr Millis kDerivedFlush{15'000};
+constexpr int kIndexWriterNiceness = 5;  // the other processing threads take 10
 
 logging::Logger& log() {
   static logging::Logger logger("logs");
@@ -95,7 +96,10 @@ Result<std::unique_ptr<LogPipeline>> LogPipeline::open(
   }
   p->indexWriter_ = std::make_unique<TaskThread>([] {
     nameThread("logs-index");
-    lowerThreadPriority();
+    // The index writer is the pipeline's one stage that cannot be split (SQLite has one
+    // writer) and the longest: the processor, its helper and the archive can each wait for a
+    // core, it should not. Still below the threads that answer clients (nice 0).
+    lowerThreadPriority(kIndexWriterNiceness);
   });
   PHAROS_ASSIGN_OR_RETURN(auto state, p->index_->state(kMinerStateKey));
   if (state) {
