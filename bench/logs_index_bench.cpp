@@ -10,7 +10,8 @@
 //
 //   python3 bench/logs/gen.py 400000 /tmp/archive-bench.log
 //   PHAROS_INDEX_BENCH=/tmp/archive-bench.log build/bench/logs_index_bench
-// PHAROS_INDEX_BENCH_LINES caps the lines read (default 200,000).
+// PHAROS_INDEX_BENCH_LINES caps the lines read (default 200,000); PHAROS_INDEX_BENCH_CHUNK sets
+// the records of one write in BM_Write (default 20,000, the server's processing step).
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
@@ -33,6 +34,11 @@ namespace {
 using pharos::logs::Record;
 
 constexpr std::size_t kChunk = 20'000;
+
+std::size_t writeChunk() {
+  const char* env = std::getenv("PHAROS_INDEX_BENCH_CHUNK");
+  return env != nullptr ? std::strtoul(env, nullptr, 10) : kChunk;
+}
 
 const std::vector<Record>& records() {
   static const std::vector<Record> all = [] {
@@ -114,6 +120,7 @@ BENCHMARK(BM_BlockDocument)->Unit(benchmark::kMicrosecond);
 void BM_Write(benchmark::State& state) {
   const auto& all = records();
   auto dir = std::filesystem::temp_directory_path() / "pharos-index-bench";
+  const std::size_t chunkRecords = writeChunk();
   for (auto _ : state) {
     state.PauseTiming();
     std::filesystem::remove_all(dir);
@@ -126,8 +133,8 @@ void BM_Write(benchmark::State& state) {
     // The same records again and again: an index's later writes cost more than its first (FTS5
     // merges its segments as they pile up), and a sustained run is made of later writes.
     for (int round = 0; round < state.range(0); ++round) {
-      for (std::size_t at = 0; at < all.size(); at += kChunk) {
-        std::span<const Record> chunk(all.data() + at, std::min(kChunk, all.size() - at));
+      for (std::size_t at = 0; at < all.size(); at += chunkRecords) {
+        std::span<const Record> chunk(all.data() + at, std::min(chunkRecords, all.size() - at));
         if (!(*index)->write(chunk, at + chunk.size()).ok()) std::abort();
       }
     }
@@ -141,6 +148,7 @@ void BM_Write(benchmark::State& state) {
 // Process CPU time, both threads of a write: what the server pays, whatever else runs.
 BENCHMARK(BM_Write)
     ->Args({1, 1024})
+    ->Args({5, 1024})
     ->Args({20, 1024})
     ->Args({4, 1024})
     ->Args({10, 1024})
