@@ -25,19 +25,11 @@ RATE = int(os.environ.get("RATE", "200000"))
 DURATION = int(os.environ.get("DURATION", "600"))
 
 
-def process_cpu_s(pid):
-    """User plus system CPU seconds of a process, all its threads."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def machine_idle_iowait_steal_s():
     """The machine's idle, iowait and steal seconds since boot, all CPUs."""
     with open("/proc/stat") as f:
         cpu = f.readline().split()
-    tick = os.sysconf("SC_CLK_TCK")
-    return int(cpu[4]) / tick, int(cpu[5]) / tick, int(cpu[8]) / tick
+    return int(cpu[4]) / ingest.TICK, int(cpu[5]) / ingest.TICK, int(cpu[8]) / ingest.TICK
 
 
 def main():
@@ -83,7 +75,7 @@ def main():
             idle, iowait, steal = machine_idle_iowait_steal_s()
             samples.append((round(time.time() - t0, 1), round(ingest.rss_mb(p.pid), 1),
                             round(backlog / 1e6, 1), int(ingested), int(processed),
-                            round(process_cpu_s(p.pid), 2), round(idle, 2), round(iowait, 2),
+                            round(ingest.cpu_seconds(p.pid), 2), round(idle, 2), round(iowait, 2),
                             round(steal, 2), round(archived / 1e6, 1)))
             if len(samples) % 30 == 0:
                 ingest.note(f"t={samples[-1][0]}s rss={samples[-1][1]} MB backlog={samples[-1][2]} MB "

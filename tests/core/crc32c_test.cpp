@@ -31,7 +31,7 @@ TEST(Crc32cTest, HardwareAndPortableAgreeAtEveryLengthAndAlignment) {
 
 TEST(Crc32cTest, HardwareAndPortableAgreeOnLongInputs) {
   // The hardware version runs three chains over stretches of 8,192 and then 256 bytes: every
-  // length around those stretches' multiples, from every alignment.
+  // length around those stretches' multiples, at three alignments.
   std::mt19937 rng(11);
   std::string data(120'000, '\0');
   for (char& c : data)
