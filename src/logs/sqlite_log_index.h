@@ -9,6 +9,7 @@
 #include "core/thread_name.h"
 #include "logs/log_index.h"
 #include "sqlite/connection.h"
+#include "sqlite/wal_checkpointer.h"
 
 namespace pharos::logs {
 
@@ -39,13 +40,17 @@ class SqliteLogIndex final : public LogIndex {
   Result<std::size_t> dropPartitionsBefore(std::int64_t cutoffNs) override;
 
  private:
-  SqliteLogIndex(sqlite::ConnectionPtr writer, std::string path, LogIndexOptions options);
+  SqliteLogIndex(sqlite::ConnectionPtr writer,
+                 std::unique_ptr<sqlite::WalCheckpointer> checkpointer, std::string path,
+                 LogIndexOptions options);
   Status ensurePartition(const std::string& day);
   Result<sqlite::ConnectionPtr> borrowReader();
   void returnReader(sqlite::ConnectionPtr conn);
 
   std::mutex writeMutex_;
   sqlite::ConnectionPtr writer_;
+  // Its checkpoints, on a thread of their own; goes before writer_ does.
+  std::unique_ptr<sqlite::WalCheckpointer> checkpointer_;
   std::string path_;
   LogIndexOptions options_;
   std::vector<std::string> knownPartitions_;  // under writeMutex_
